@@ -1,0 +1,75 @@
+# -*- coding: utf-8 -*-
+# Copyright: contributors to crossaccount.aws
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""PRIVATE to the collection: the module runner.
+
+Modules build their argspec with ``module_argspec`` and hand a handler to ``run_module``; the
+handler raises CrossAccountError for every failure and returns the result dict on success.
+"""
+
+from __future__ import annotations
+
+import typing as t
+
+from ansible.module_utils.basic import AnsibleModule, missing_required_lib
+
+from ansible_collections.crossaccount.aws.plugins.module_utils._connection import (
+    BOTO3_IMPORT_ERROR,
+    HAS_BOTO3,
+    AwsConnection,
+    OptionAdapter,
+    connection_argspec,
+    settings_from,
+)
+from ansible_collections.crossaccount.aws.plugins.module_utils._errors import CrossAccountError
+
+
+def module_argspec(own: dict[str, dict[str, t.Any]], connection: bool = True) -> dict[str, dict[str, t.Any]]:
+    spec = connection_argspec() if connection else {}
+    spec.update(own)
+    return spec
+
+
+class CrossAccountModule:
+    """AnsibleModule plus the collection's option adapter and connection factory."""
+
+    def __init__(self, argument_spec: dict[str, t.Any], connection: bool = True, **kwargs: t.Any) -> None:
+        kwargs.setdefault("supports_check_mode", True)
+        self.module = AnsibleModule(argument_spec=argument_spec, **kwargs)
+        self.options = OptionAdapter.from_module(self.module)
+        self.uses_connection = connection
+        self._connection: AwsConnection | None = None
+        if connection and not HAS_BOTO3:
+            self.module.fail_json(msg=missing_required_lib("boto3 and botocore"), exception=str(BOTO3_IMPORT_ERROR))
+
+    @property
+    def params(self) -> dict[str, t.Any]:
+        return self.module.params
+
+    @property
+    def check_mode(self) -> bool:
+        return self.module.check_mode
+
+    @property
+    def diff_mode(self) -> bool:
+        return bool(self.module._diff)
+
+    def warn(self, message: str) -> None:
+        self.module.warn(message)
+
+    def connection(self) -> AwsConnection:
+        if self._connection is None:
+            self._connection = AwsConnection(settings_from(self.options))
+        return self._connection
+
+
+Handler = t.Callable[[CrossAccountModule], t.Dict[str, t.Any]]
+
+
+def run_module(module: CrossAccountModule, handler: Handler) -> None:
+    """Run ``handler``; a CrossAccountError becomes one readable fail_json, never a traceback."""
+    try:
+        result = handler(module)
+    except CrossAccountError as exc:
+        module.module.fail_json(msg=exc.msg, **exc.extra)
+    module.module.exit_json(**result)

@@ -38,7 +38,7 @@ COLLECTION_VERSION = "0.1.0"
 DEFAULT_REGION = "us-east-1"
 # botocore "standard" mode retries throttling, 5xx and transient connection errors with jittered
 # exponential backoff and a retry quota; 10 attempts ride out a throttled account without a loop here.
-RETRY_CONFIG = {"mode": "standard", "max_attempts": 10}
+RETRY_CONFIG = {"mode": "standard", "total_max_attempts": 10}
 
 CONNECTION_ARGSPEC: dict[str, dict[str, t.Any]] = {
     "profile": {"type": "str", "aliases": ["aws_profile"]},

@@ -1,0 +1,329 @@
+# -*- coding: utf-8 -*-
+# Copyright: contributors to crossaccount.aws
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import annotations
+
+DOCUMENTATION = r"""
+name: assumed_credentials
+author:
+  - crossaccount.aws contributors
+short_description: Temporary credentials of an assumed IAM role, cached between tasks
+version_added: 0.1.0
+description:
+  - Calls C(sts:AssumeRole) for each role ARN given as a term, with the source principal described by the connection options
+    (or boto3's own credential chain), and returns the temporary credentials in a shape ready for C(module_defaults),
+    the C(environment) keyword or an AWS C(credential_process).
+  - Credentials are cached on disk, so that a play of many tasks, hosts and forks makes one C(sts:AssumeRole) call per
+    role and parameters until the credentials come close to expiring.
+  - Every option is validated before the first AWS call; bad input fails with a message naming the option.
+  - AWS rejects a freshly created role or trust policy for a few seconds; O(wait_timeout) keeps retrying C(AccessDenied)
+    with a bounded backoff, so a role created earlier in the same play can be assumed without a pause task.
+options:
+  _terms:
+    description:
+      - ARNs of the roles to assume, such as C(arn:aws:iam::123456789012:role/Deploy). One result per term.
+    type: list
+    elements: str
+    required: true
+  role_session_name:
+    description:
+      - Name of the role session, visible in the target account's CloudTrail.
+      - 2 to 64 letters, digits and C(+=,.@_-).
+      - Defaults to C(ansible-<local user name>-<unix time>). A derived name does not take part in the cache key, so
+        cached credentials are re-used across runs; set the name explicitly when the trust policy checks C(sts:RoleSessionName).
+    type: str
+  external_id:
+    description:
+      - External id the role's trust policy requires (C(sts:ExternalId)).
+    type: str
+  duration_seconds:
+    description:
+      - Lifetime of the credentials, 900 to 43200 seconds, and at most the role's C(MaxSessionDuration).
+      - AWS caps role chaining (the source is itself an assumed-role session) at 3600 seconds; a longer duration then fails
+        before the call.
+      - When unset, AWS issues one-hour credentials.
+    type: int
+  mfa_serial_number:
+    description:
+      - ARN (or hardware serial) of the source principal's MFA device, for roles that require MFA.
+      - Requires O(mfa_token).
+    type: str
+  mfa_token:
+    description:
+      - Current six-digit code of the MFA device O(mfa_serial_number). It is not part of the cache key, so cached credentials
+        are returned without a new code until they come close to expiring.
+    type: str
+  policy:
+    description:
+      - Session policy (a JSON object or JSON text, at most 2048 characters) that further limits the session's permissions.
+    type: raw
+  policy_arns:
+    description:
+      - ARNs of up to 10 managed policies used as session policies.
+    type: list
+    elements: str
+  session_tags:
+    description:
+      - Session tags (key to value). The trust policy must allow C(sts:TagSession).
+    type: dict
+  transitive_tag_keys:
+    description:
+      - Keys of O(session_tags) that persist through role chaining.
+    type: list
+    elements: str
+  source_identity:
+    description:
+      - Source identity of the session (2 to 64 letters, digits and C(+=,.@_-)); it cannot be changed for the session's life.
+        The trust policy must allow C(sts:SetSourceIdentity).
+    type: str
+  wait_timeout:
+    description:
+      - Seconds to keep retrying C(AccessDenied), with a backoff from 1 up to 8 seconds, while a role or trust policy written
+        moments ago propagates through IAM. V(0) fails at the first denial.
+    type: int
+    default: 60
+  format:
+    description:
+      - Shape of each result.
+      - V(module_args) gives C(access_key), C(secret_key), C(session_token) and C(region) (plus C(endpoint_url) when
+        O(endpoint_url) was set), the connection options of this collection's and the amazon.aws collection's modules, for
+        C(module_defaults) or module arguments. The expiration time is deliberately left out, because Ansible passes every
+        key of C(module_defaults) to the module and modules reject unknown options.
+      - V(env) gives C(AWS_ACCESS_KEY_ID), C(AWS_SECRET_ACCESS_KEY), C(AWS_SESSION_TOKEN), C(AWS_CREDENTIAL_EXPIRATION) and,
+        when the region is known, C(AWS_REGION) and C(AWS_DEFAULT_REGION), for the C(environment) keyword.
+      - V(credential_process) gives the version 1 JSON object of an AWS C(credential_process) (C(Version), C(AccessKeyId),
+        C(SecretAccessKey), C(SessionToken), C(Expiration), C(AccountId)).
+    type: str
+    default: module_args
+    choices: [module_args, env, credential_process]
+  cache:
+    description:
+      - Keep the credentials in O(cache_dir) and re-use them until they come within the refresh window of their expiry.
+      - V(false) makes one C(sts:AssumeRole) call per use.
+    type: bool
+    default: true
+  cache_dir:
+    description:
+      - Directory of the credential cache. It is created with mode C(0700); every entry is a C(0600) file.
+      - A directory that is a symlink or belongs to another user is not used (the lookup then warns and works without cache);
+        an entry that is a symlink, belongs to another user, is readable by others, or is corrupt is ignored and replaced.
+    type: path
+    default: ~/.ansible/tmp/crossaccount_aws_credentials
+    env:
+      - name: CROSSACCOUNT_AWS_CACHE_DIR
+  refresh_window:
+    description:
+      - Cached credentials are not returned when they expire within this many seconds; new ones are fetched instead.
+      - The default is a third of the credentials' lifetime, at most 300 seconds, so that 900-second sessions stay usable for
+        600 seconds (a fixed 15-minute window, as in botocore, would refresh them on every use).
+    type: int
+extends_documentation_fragment:
+  - crossaccount.aws.connection
+notes:
+  - The cache key is a SHA-256 digest of the source side (the public connection options and the C(AWS_PROFILE),
+    C(AWS_ACCESS_KEY_ID), C(AWS_CONFIG_FILE), C(AWS_SHARED_CREDENTIALS_FILE) and C(AWS_ENDPOINT_URL) environment variables;
+    no secret) and of the role ARN, session name, external id, duration, MFA device, session policies, tags and source identity.
+    Making no network call to compute it keeps cache hits free of AWS calls.
+  - Concurrent forks wait on a per-key lock file, so they make one C(sts:AssumeRole) call between them.
+  - Secrets are never written to Ansible's output by this lookup, and the botocore loggers are kept above DEBUG so that
+    the Ansible log (C(log_path)) never receives signed requests. Modules of this collection and of amazon.aws mark C(secret_key) and
+    C(session_token) as C(no_log), so C(module_defaults) built from this lookup are masked in task results at every verbosity.
+  - Ansible itself prints the C(environment) of every command it runs at verbosity C(-vvv) and above (see
+    U(https://github.com/ansible/ansible/issues/24181)), even with C(no_log). Prefer O(format=module_args) with
+    C(module_defaults) for AWS modules; use O(format=env) only when an external command needs the variables and high
+    verbosity output is not shared.
+  - The result holds secrets. Do not print it (for example with C(ansible.builtin.debug)) and do not store it in facts that
+    are displayed or cached; set C(no_log) on tasks that pass it to modules that do not mark these options C(no_log).
+seealso:
+  - module: crossaccount.aws.assume_role
+  - module: crossaccount.aws.aws_profile
+"""
+
+EXAMPLES = r"""
+- name: Manage resources in the target account with credentials of a role there
+  hosts: localhost
+  gather_facts: false
+  module_defaults:
+    group/crossaccount.aws.aws: "{{ lookup('crossaccount.aws.assumed_credentials', target_role_arn, profile='source-admin') }}"
+    group/amazon.aws.aws: "{{ lookup('crossaccount.aws.assumed_credentials', target_role_arn, profile='source-admin') }}"
+  tasks:
+    - name: Read the role as the assumed role
+      crossaccount.aws.verify_access:
+        expected_account_id: "123456789012"
+
+- name: Run the AWS CLI with the assumed role
+  ansible.builtin.command: aws s3 ls
+  environment: "{{ lookup('crossaccount.aws.assumed_credentials', 'arn:aws:iam::123456789012:role/Reader', format='env', external_id='partner-42') }}"
+  changed_when: false
+
+- name: Role that requires MFA, 15-minute session, no cache
+  ansible.builtin.set_fact:
+    short_lived: "{{ lookup('crossaccount.aws.assumed_credentials', role_arn, mfa_serial_number=mfa_arn, mfa_token=mfa_code,
+                            duration_seconds=900, cache=false) }}"
+  no_log: true
+"""
+
+RETURN = r"""
+_raw:
+  description:
+    - One dictionary per role ARN, shaped by O(format).
+  type: list
+  elements: dict
+  contains:
+    access_key:
+      description: Access key id of the temporary credentials (O(format=module_args)).
+      type: str
+    secret_key:
+      description: Secret access key (O(format=module_args)).
+      type: str
+    session_token:
+      description: Session token (O(format=module_args)).
+      type: str
+    region:
+      description: Region of the source connection, or V(null) when none is configured (O(format=module_args)).
+      type: str
+    endpoint_url:
+      description: O(endpoint_url), only when it was set (O(format=module_args)).
+      type: str
+"""
+
+import typing as t
+
+from ansible.errors import AnsibleError, AnsibleLookupError
+from ansible.plugins.lookup import LookupBase
+from ansible.utils.display import Display
+
+from ansible_collections.crossaccount.aws.plugins.module_utils._connection import (
+    AwsConnection,
+    ConnectionSettings,
+    OptionAdapter,
+    quiet_sdk_loggers,
+    settings_from,
+)
+from ansible_collections.crossaccount.aws.plugins.module_utils._credential_cache import (
+    CacheUnusable,
+    CredentialCache,
+    cache_key,
+    source_fields,
+)
+from ansible_collections.crossaccount.aws.plugins.module_utils._errors import CrossAccountError, ValidationFailure
+from ansible_collections.crossaccount.aws.plugins.module_utils._sts import (
+    CHAINING_MAX_DURATION,
+    AssumedCredentials,
+    AssumeRoleRequest,
+    assume_role,
+    check_chaining,
+    request_from_options,
+)
+
+display = Display()
+
+FORMATS = ("module_args", "env", "credential_process")
+
+
+class _TermOptions(OptionAdapter):
+    """The plugin's options with ``role_arn`` taken from the current term."""
+
+    def __init__(self, plugin: LookupBase, role_arn: t.Any) -> None:
+        base = OptionAdapter.from_plugin(plugin)
+
+        def getter(name: str) -> t.Any:
+            return role_arn if name == "role_arn" else base.get(name)
+
+        super().__init__(getter)
+
+
+class LookupModule(LookupBase):
+    def run(self, terms: list[t.Any], variables: dict[str, t.Any] | None = None, **kwargs: t.Any) -> list[dict[str, t.Any]]:
+        # Keep botocore quiet before anything could configure it: its DEBUG output carries signed headers.
+        quiet_sdk_loggers()
+        self._reject_unknown(kwargs)
+        try:
+            self.set_options(var_options=variables, direct=kwargs)
+        except AnsibleError as exc:
+            raise AnsibleLookupError(_one_line(exc.message)) from None
+        try:
+            return self._run(terms)
+        except CrossAccountError as exc:
+            raise AnsibleLookupError(_one_line(exc.msg)) from None
+
+    def _reject_unknown(self, kwargs: t.Mapping[str, t.Any]) -> None:
+        known: set[str] = set()
+        for name, definition in (self.option_definitions or {}).items():
+            if name.startswith("_"):
+                continue
+            known.add(name)
+            known.update((definition or {}).get("aliases") or [])
+        unknown = sorted(key for key in kwargs if key not in known)
+        if unknown:
+            raise AnsibleLookupError(
+                f"{unknown[0]}: unknown option of crossaccount.aws.assumed_credentials; valid options: {', '.join(sorted(known))}"
+            )
+
+    def _validated(self, terms: list[t.Any]) -> tuple[ConnectionSettings, list[AssumeRoleRequest]]:
+        options = OptionAdapter.from_plugin(self)
+        fmt = options.get("format", "module_args")
+        if fmt not in FORMATS:
+            raise ValidationFailure("format", f"must be one of {', '.join(FORMATS)}, got {fmt!r}")
+        window = options.get("refresh_window")
+        if window is not None and int(window) < 0:
+            raise ValidationFailure("refresh_window", f"must be 0 or more seconds, got {window}")
+        settings = settings_from(options)
+        if not terms:
+            raise ValidationFailure("role_arn", "is required: pass the ARN of the role to assume as the lookup term")
+        requests = [request_from_options(_TermOptions(self, term)) for term in terms]
+        return settings, requests
+
+    def _run(self, terms: list[t.Any]) -> list[dict[str, t.Any]]:
+        # Everything is validated for every term before the first AWS call.
+        settings, requests = self._validated(terms)
+        options = OptionAdapter.from_plugin(self)
+        connection = AwsConnection(settings)
+        wait_timeout = int(options.get("wait_timeout", 60))
+        use_cache = options.get("cache", True)
+        cache = CredentialCache(options.get("cache_dir"), refresh_window=options.get("refresh_window")) if use_cache else None
+        source = source_fields(settings.public())
+
+        results = []
+        for request in requests:
+
+            def fetch(request: AssumeRoleRequest = request) -> AssumedCredentials:
+                if request.duration_seconds is not None and request.duration_seconds > CHAINING_MAX_DURATION:
+                    # Only long sessions need to know whether we are chaining: one GetCallerIdentity.
+                    check_chaining(request, connection.identity()["arn"])
+                return assume_role(connection, request, wait_timeout=wait_timeout)
+
+            creds = self._credentials(cache, cache_key(source, request.cache_fields()), fetch)
+            results.append(self._shape(creds, settings, connection, options.get("format", "module_args")))
+        return results
+
+    @staticmethod
+    def _credentials(cache: CredentialCache | None, key: str, fetch: t.Callable[[], AssumedCredentials]) -> AssumedCredentials:
+        if cache is None:
+            return fetch()
+        try:
+            creds, fetched = cache.get_or_fetch(key, fetch)
+        except CacheUnusable as exc:
+            display.warning(f"crossaccount.aws.assumed_credentials: not caching credentials: {exc}")
+            return fetch()
+        # Only non-secret facts at high verbosity: which entry, and whether AWS was called.
+        display.vvvv(f"crossaccount.aws.assumed_credentials: cache {'miss' if fetched else 'hit'} for entry {key[:12]}")
+        return creds
+
+    @staticmethod
+    def _shape(creds: AssumedCredentials, settings: ConnectionSettings, connection: AwsConnection, fmt: str) -> dict[str, t.Any]:
+        if fmt == "credential_process":
+            return creds.credential_process()
+        # The region the source side uses, without inventing one: modules fall back to their own chain otherwise.
+        region = settings.region or connection.session.region_name
+        if fmt == "env":
+            return creds.env(region)
+        result = creds.module_args(region)
+        if settings.endpoint_url:
+            result["endpoint_url"] = settings.endpoint_url
+        return result
+
+
+def _one_line(message: t.Any) -> str:
+    return " ".join(str(message).split())

@@ -1,0 +1,269 @@
+# -*- coding: utf-8 -*-
+# Copyright: contributors to crossaccount.aws
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""PRIVATE to the collection: the on-disk cache of assumed-role credentials used by the lookup.
+
+Ansible runs a lookup once per task and per host, each time in a fresh worker process, so without a
+cache a play of 50 tasks would make 50 AssumeRole calls. The cache is a directory of one JSON file
+per key; it holds live secrets, so:
+
+* the directory is 0700 and every file 0600, both owned by the current user; a symlink, a file of
+  another user or a group/world-accessible file is never read (it is replaced by an atomic rename,
+  which swaps the directory entry and never writes through a symlink);
+* writes are atomic (mkstemp in the same directory, fsync, os.replace), so a reader never sees half
+  a file, and corrupt or foreign content is ignored and replaced;
+* an entry is never returned when it expires within the refresh window;
+* a per-key ``flock`` lock makes concurrent forks wait for the one that calls AssumeRole, then
+  read what it wrote.
+"""
+
+from __future__ import annotations
+
+import errno
+import hashlib
+import json
+import os
+import stat
+import tempfile
+import time
+import typing as t
+
+from ansible_collections.crossaccount.aws.plugins.module_utils._sts import AssumedCredentials
+
+try:
+    import fcntl
+
+    HAS_FCNTL = True
+except ImportError:  # pragma: no cover - Windows controllers are not supported by Ansible anyway
+    HAS_FCNTL = False
+
+FORMAT = "crossaccount.aws/assumed-credentials/v1"
+DEFAULT_CACHE_DIR = "~/.ansible/tmp/crossaccount_aws_credentials"
+# Refresh at most 5 minutes before expiry, and never more than a third of the session's lifetime:
+# botocore's fixed 15-minute window makes every read of a 900-second session call AssumeRole again.
+MAX_REFRESH_WINDOW = 300.0
+REFRESH_FRACTION = 1.0 / 3.0
+# Environment that changes which principal boto3 resolves when no explicit option is given.
+_SOURCE_ENV = (
+    "AWS_PROFILE",
+    "AWS_DEFAULT_PROFILE",
+    "AWS_ACCESS_KEY_ID",
+    "AWS_CONFIG_FILE",
+    "AWS_SHARED_CREDENTIALS_FILE",
+    "AWS_ENDPOINT_URL",
+    "AWS_ENDPOINT_URL_STS",
+    "AWS_ROLE_ARN",
+    "AWS_WEB_IDENTITY_TOKEN_FILE",
+    "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI",
+    "AWS_CONTAINER_CREDENTIALS_FULL_URI",
+)
+
+
+class CacheUnusable(Exception):
+    """The cache directory cannot be trusted; callers fall back to calling AWS without caching."""
+
+
+def source_fields(public_settings: t.Mapping[str, t.Any], environ: t.Mapping[str, str] | None = None) -> dict[str, t.Any]:
+    """Who the source principal is, without a network call.
+
+    The explicit public connection settings (profile, access key id, region, endpoint) plus the
+    environment variables boto3 would fall back to. No secret takes part: an access key id names
+    its principal, and hashing a secret key would leave a crackable digest on disk.
+    """
+    env = os.environ if environ is None else environ
+    return {
+        "settings": {key: public_settings.get(key) for key in sorted(public_settings)},
+        "env": {name: env.get(name) for name in _SOURCE_ENV if env.get(name)},
+    }
+
+
+def cache_key(source: t.Mapping[str, t.Any], request_fields: t.Mapping[str, t.Any]) -> str:
+    canonical = json.dumps({"source": source, "request": request_fields}, sort_keys=True, separators=(",", ":"), default=str)
+    return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+
+
+def refresh_window_for(lifetime: float, configured: float | None = None) -> float:
+    """Seconds before expiry at which an entry stops being served."""
+    if configured is not None:
+        return float(configured)
+    return min(MAX_REFRESH_WINDOW, max(lifetime, 0.0) * REFRESH_FRACTION)
+
+
+class CredentialCache:
+    def __init__(
+        self,
+        directory: str,
+        refresh_window: float | None = None,
+        clock: t.Callable[[], float] = time.time,
+    ) -> None:
+        self.directory = os.path.abspath(os.path.expanduser(directory))
+        self.refresh_window = refresh_window
+        self.clock = clock
+        self._uid = os.geteuid()
+
+    # -- directory -------------------------------------------------------------------------
+    def ensure_directory(self) -> None:
+        """Create the directory 0700, or check an existing one; raises CacheUnusable when unsafe."""
+        try:
+            os.makedirs(os.path.dirname(self.directory), mode=0o700, exist_ok=True)
+            try:
+                os.mkdir(self.directory, 0o700)
+            except FileExistsError:
+                pass
+            info = os.lstat(self.directory)
+        except OSError as exc:
+            raise CacheUnusable(f"cannot create cache directory {self.directory}: {exc.strerror}") from None
+        if stat.S_ISLNK(info.st_mode) or not stat.S_ISDIR(info.st_mode):
+            raise CacheUnusable(f"cache directory {self.directory} is a symlink or not a directory")
+        if info.st_uid != self._uid:
+            raise CacheUnusable(f"cache directory {self.directory} is owned by another user")
+        if stat.S_IMODE(info.st_mode) != 0o700:
+            # Our own directory with a loose mode (umask, a copy): tighten it. Files other users may
+            # have planted meanwhile are rejected one by one in _read().
+            os.chmod(self.directory, 0o700)
+
+    def path(self, key: str) -> str:
+        return os.path.join(self.directory, f"{key}.json")
+
+    # -- read ----------------------------------------------------------------------------------
+    def _read(self, key: str) -> tuple[AssumedCredentials, float] | None:
+        """The entry and its issue time, or None for a missing, unsafe, corrupt or foreign file."""
+        try:
+            fd = os.open(self.path(key), os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0))
+        except OSError:
+            # ENOENT, or ELOOP for a symlink: either way nothing we may read.
+            return None
+        try:
+            info = os.fstat(fd)
+            if not stat.S_ISREG(info.st_mode) or info.st_uid != self._uid or stat.S_IMODE(info.st_mode) & 0o077:
+                return None
+            if info.st_size > 1024 * 1024:
+                return None
+            with os.fdopen(fd, "rb") as handle:
+                fd = -1
+                raw = handle.read()
+        finally:
+            if fd >= 0:
+                os.close(fd)
+        try:
+            data = json.loads(raw.decode("utf-8"))
+            if not isinstance(data, dict) or data.get("format") != FORMAT or data.get("key") != key:
+                return None
+            issued = float(data["issued_at"])
+            creds = AssumedCredentials.from_cache(data["credentials"])
+        except (ValueError, KeyError, TypeError, UnicodeDecodeError):
+            return None
+        return creds, issued
+
+    def window(self, creds: AssumedCredentials, issued_at: float) -> float:
+        return refresh_window_for(creds.expiration.timestamp() - issued_at, self.refresh_window)
+
+    def get(self, key: str) -> AssumedCredentials | None:
+        """A cached entry that stays valid beyond the refresh window, else None."""
+        entry = self._read(key)
+        if entry is None:
+            return None
+        creds, issued = entry
+        left = creds.seconds_left(self.clock())
+        if left <= 0 or left <= self.window(creds, issued):
+            return None
+        return creds
+
+    # -- write ---------------------------------------------------------------------------------
+    def put(self, key: str, creds: AssumedCredentials, issued_at: float | None = None) -> None:
+        self.ensure_directory()
+        payload = {
+            "format": FORMAT,
+            "key": key,
+            "issued_at": self.clock() if issued_at is None else issued_at,
+            "credentials": creds.to_cache(),
+        }
+        data = json.dumps(payload, sort_keys=True).encode("utf-8")
+        # mkstemp creates the file 0600 with O_EXCL, so nobody can pre-create or symlink it.
+        fd, tmp = tempfile.mkstemp(prefix=f".{key[:16]}.", suffix=".tmp", dir=self.directory)
+        try:
+            with os.fdopen(fd, "wb") as handle:
+                handle.write(data)
+                handle.flush()
+                os.fsync(handle.fileno())
+            os.replace(tmp, self.path(key))
+        except BaseException:
+            try:
+                os.unlink(tmp)
+            except OSError:
+                pass
+            raise
+        self._fsync_directory()
+
+    def _fsync_directory(self) -> None:
+        # Makes the rename itself durable; best effort (not every filesystem supports it).
+        try:
+            dir_fd = os.open(self.directory, os.O_RDONLY)
+        except OSError:
+            return
+        try:
+            os.fsync(dir_fd)
+        except OSError:
+            pass
+        finally:
+            os.close(dir_fd)
+
+    # -- lock ------------------------------------------------------------------------------------
+    def _lock(self, key: str) -> int | None:
+        """An exclusive flock on ``<key>.lock``; None when locking is impossible (then we just fetch)."""
+        if not HAS_FCNTL:
+            return None
+        path = os.path.join(self.directory, f"{key}.lock")
+        try:
+            fd = os.open(path, os.O_RDWR | os.O_CREAT | getattr(os, "O_NOFOLLOW", 0), 0o600)
+        except OSError:
+            return None
+        try:
+            info = os.fstat(fd)
+            if not stat.S_ISREG(info.st_mode) or info.st_uid != self._uid:
+                os.close(fd)
+                return None
+            while True:
+                try:
+                    fcntl.flock(fd, fcntl.LOCK_EX)
+                    break
+                except OSError as exc:
+                    if exc.errno != errno.EINTR:
+                        raise
+        except OSError:
+            os.close(fd)
+            return None
+        return fd
+
+    @staticmethod
+    def _unlock(fd: int | None) -> None:
+        if fd is None:
+            return
+        try:
+            fcntl.flock(fd, fcntl.LOCK_UN)
+        finally:
+            os.close(fd)
+
+    # -- the one entry point ---------------------------------------------------------------------
+    def get_or_fetch(self, key: str, fetch: t.Callable[[], AssumedCredentials]) -> tuple[AssumedCredentials, bool]:
+        """Cached credentials, or ``fetch()`` once under the key's lock; returns (credentials, fetched)."""
+        self.ensure_directory()
+        cached = self.get(key)
+        if cached is not None:
+            return cached, False
+        lock = self._lock(key)
+        try:
+            # Another fork may have fetched while we waited for the lock.
+            cached = self.get(key)
+            if cached is not None:
+                return cached, False
+            issued = self.clock()
+            creds = fetch()
+            try:
+                self.put(key, creds, issued_at=issued)
+            except OSError:
+                # A full disk or a vanished directory must not fail the task: the credentials are good.
+                pass
+            return creds, True
+        finally:
+            self._unlock(lock)

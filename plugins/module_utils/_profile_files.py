@@ -1,0 +1,518 @@
+# -*- coding: utf-8 -*-
+# Copyright: contributors to crossaccount.aws
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""PRIVATE to the collection: logic of module aws_profile (AWS CLI config/credentials editing).
+
+Nothing here talks to AWS. The files are read with configparser, exactly as botocore and the
+AWS CLI read them, so that a file they cannot read is never "fixed" by guesswork; the edit
+itself is a line-level splice of the original text so every other byte survives.
+"""
+
+from __future__ import annotations
+
+import configparser
+import io
+import os
+import re
+import shlex
+import stat
+import tempfile
+import typing as t
+from dataclasses import dataclass, field
+
+from ansible_collections.crossaccount.aws.plugins.module_utils import _validators as validators
+from ansible_collections.crossaccount.aws.plugins.module_utils._errors import CrossAccountError, ValidationFailure
+
+KINDS = ("role", "credentials")
+CREDENTIAL_SOURCES = ("Environment", "Ec2InstanceMetadata", "EcsContainer")
+MASK = "********"
+FILE_MODE = 0o600
+DIR_MODE = 0o700
+
+# Module option -> key in the file, in the order new sections are written.
+ROLE_KEYS: dict[str, str] = {
+    "role_arn": "role_arn",
+    "source_profile": "source_profile",
+    "credential_source": "credential_source",
+    "external_id": "external_id",
+    "mfa_serial": "mfa_serial",
+    "duration_seconds": "duration_seconds",
+    "role_session_name": "role_session_name",
+    "region": "region",
+    "endpoint_url": "endpoint_url",
+}
+CREDENTIAL_KEYS: dict[str, str] = {
+    "access_key": "aws_access_key_id",
+    "secret_key": "aws_secret_access_key",
+    "session_token": "aws_session_token",
+    "region": "region",
+    "endpoint_url": "endpoint_url",
+}
+KEYS_BY_KIND = {"role": ROLE_KEYS, "credentials": CREDENTIAL_KEYS}
+SECRET_FILE_KEYS = frozenset(("aws_secret_access_key", "aws_session_token"))
+# Options that only make sense for one kind: giving them to the other kind is a mistake, not a no-op.
+ROLE_ONLY_OPTIONS = ("role_arn", "source_profile", "credential_source", "external_id", "mfa_serial", "duration_seconds", "role_session_name")
+CREDENTIAL_ONLY_OPTIONS = ("access_key", "secret_key", "session_token")
+
+# botocore splits "[profile NAME]" with shlex, so whitespace and quotes would change the name it sees,
+# and "]", "[", "#", ";" or a newline would change the INI structure itself.
+_PROFILE_NAME_RE = re.compile(r"[A-Za-z0-9_+=,.@:/-]{1,128}", re.ASCII)
+_REGION_RE = re.compile(r"[a-z]{2}(-[a-z0-9]+)+-[0-9]+", re.ASCII)
+_ACCESS_KEY_RE = re.compile(r"[A-Z0-9]{16,128}", re.ASCII)
+
+# The same regular expressions configparser uses, so the splice sees the structure botocore sees.
+_SECTION_RE = re.compile(r"\[(?P<header>.+)\]")
+_OPTION_RE = re.compile(r"(?P<option>.*?)\s*(?P<vi>=|:)\s*(?P<value>.*)$")
+_LINE_SPLIT_RE = re.compile(r"(?<=\n)")
+
+
+@dataclass
+class ProfileRequest:
+    """Validated aws_profile input: which file, which section, which keys."""
+
+    name: str
+    kind: str
+    state: str
+    path: str
+    option: str  # "config_file" or "credentials_file", for messages
+    settings: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def managed_keys(self) -> tuple[str, ...]:
+        return tuple(KEYS_BY_KIND[self.kind].values())
+
+    @property
+    def header(self) -> str:
+        """The section header written for a new section."""
+        if self.kind == "credentials":
+            return self.name
+        return "default" if self.name == "default" else f"profile {self.name}"
+
+    def matches(self, header: str) -> bool:
+        """Whether an existing section header is this profile, the way botocore decides it."""
+        if self.kind == "credentials":
+            return header == self.name
+        if header == "default":
+            return self.name == "default"
+        if not header.startswith("profile"):
+            return False
+        try:
+            parts = shlex.split(header)
+        except ValueError:
+            return False
+        return len(parts) == 2 and parts[0] == "profile" and parts[1] == self.name
+
+    def public_settings(self) -> dict[str, str]:
+        return {key: value for key, value in self.settings.items() if key not in SECRET_FILE_KEYS}
+
+
+# --- validation (no file access) ---
+
+
+def default_file(kind: str, environ: t.Mapping[str, str] | None = None) -> tuple[str, str]:
+    """(option name, path) of the file a kind writes, defaulting to what the AWS CLI reads."""
+    env = os.environ if environ is None else environ
+    if kind == "credentials":
+        return "credentials_file", env.get("AWS_SHARED_CREDENTIALS_FILE") or os.path.join("~", ".aws", "credentials")
+    return "config_file", env.get("AWS_CONFIG_FILE") or os.path.join("~", ".aws", "config")
+
+
+def _check_value(option: str, value: str) -> str:
+    # A newline would start a new key or section in the file; surrounding blanks are lost on reading.
+    if "\n" in value or "\r" in value:
+        raise ValidationFailure(option, "must be a single line")
+    if value != value.strip():
+        raise ValidationFailure(option, "must not start or end with whitespace")
+    if not value:
+        raise ValidationFailure(option, "must not be empty")
+    return value
+
+
+def validate_profile_name(name: t.Any, option: str = "name") -> str:
+    if not isinstance(name, str) or not _PROFILE_NAME_RE.fullmatch(name):
+        raise ValidationFailure(
+            option,
+            f"{name!r} is not a usable profile name: use 1-128 letters, digits and _+=,.@:/- "
+            "(no spaces, brackets, quotes, comment characters or newlines)",
+        )
+    return name
+
+
+def _role_settings(opts: t.Mapping[str, t.Any]) -> dict[str, str]:
+    if not opts.get("role_arn"):
+        raise ValidationFailure("role_arn", "is required when kind=role and state=present")
+    values: dict[str, t.Any] = {"role_arn": validators.role_arn(opts["role_arn"], "role_arn")}
+    source_profile = opts.get("source_profile")
+    credential_source = opts.get("credential_source")
+    if bool(source_profile) == bool(credential_source):
+        raise ValidationFailure(
+            "source_profile",
+            "exactly one of source_profile and credential_source is required when kind=role "
+            "(they tell the AWS CLI where the credentials that assume the role come from)",
+        )
+    if source_profile:
+        values["source_profile"] = validate_profile_name(source_profile, "source_profile")
+    if credential_source:
+        values["credential_source"] = validators.choice(credential_source, "credential_source", CREDENTIAL_SOURCES)
+    checks: dict[str, t.Callable[[t.Any, str], t.Any]] = {
+        "external_id": validators.external_id,
+        "mfa_serial": validators.mfa_serial,
+        "duration_seconds": validators.duration,
+        "role_session_name": validators.session_name,
+    }
+    for option, check in checks.items():
+        if opts.get(option) not in (None, ""):
+            values[option] = check(opts[option], option)
+    for option in ("region", "endpoint_url"):
+        values[option] = opts.get(option)
+    return {key: str(values[opt]) for opt, key in ROLE_KEYS.items() if values.get(opt) not in (None, "")}
+
+
+def _credential_settings(opts: t.Mapping[str, t.Any]) -> dict[str, str]:
+    access_key = opts.get("access_key")
+    secret_key = opts.get("secret_key")
+    if not access_key or not secret_key:
+        missing = "access_key" if not access_key else "secret_key"
+        raise ValidationFailure(missing, "access_key and secret_key are both required when kind=credentials and state=present")
+    if not _ACCESS_KEY_RE.fullmatch(str(access_key)):
+        raise ValidationFailure("access_key", "must be an AWS access key id (16-128 upper-case letters and digits)")
+    for option in ("secret_key", "session_token"):
+        value = opts.get(option)
+        # Never echo the value: it is a secret.
+        if value is not None and (not isinstance(value, str) or not value or value != value.strip() or "\n" in value or "\r" in value):
+            raise ValidationFailure(option, "must be a single line without surrounding whitespace")
+    return {key: str(opts[opt]) for opt, key in CREDENTIAL_KEYS.items() if opts.get(opt) not in (None, "")}
+
+
+def build_request(opts: t.Mapping[str, t.Any], environ: t.Mapping[str, str] | None = None) -> ProfileRequest:
+    """Validate every option before any file is touched."""
+    name = validate_profile_name(opts.get("name"))
+    kind = opts.get("kind") or "role"
+    if kind not in KINDS:
+        raise ValidationFailure("kind", f"must be one of {', '.join(KINDS)}")
+    state = opts.get("state") or "present"
+    if state not in ("present", "absent"):
+        raise ValidationFailure("state", "must be present or absent")
+    wrong = CREDENTIAL_ONLY_OPTIONS if kind == "role" else ROLE_ONLY_OPTIONS
+    for option in wrong:
+        if opts.get(option) not in (None, ""):
+            # Secrets in a config-file profile would sit next to role settings the CLI ignores for them.
+            raise ValidationFailure(option, f"is not valid with kind={kind}; use kind={'credentials' if kind == 'role' else 'role'}")
+    option, default_path = default_file(kind, environ)
+    path = opts.get(option) or default_path
+    if not isinstance(path, str) or "\x00" in path:
+        raise ValidationFailure(option, "must be a file path")
+    path = os.path.abspath(os.path.expanduser(os.path.expandvars(path)))
+    settings: dict[str, str] = {}
+    if state == "present":
+        for opt in ("region", "endpoint_url"):
+            if opts.get(opt) not in (None, ""):
+                _check_value(opt, str(opts[opt]))
+        region = opts.get("region")
+        if region and not _REGION_RE.fullmatch(region):
+            raise ValidationFailure("region", f"{region!r} is not an AWS region name such as us-east-1")
+        endpoint = opts.get("endpoint_url")
+        if endpoint and (not endpoint.startswith(("http://", "https://")) or re.search(r"\s", endpoint)):
+            raise ValidationFailure("endpoint_url", "must be an http:// or https:// URL without spaces")
+        settings = _role_settings(opts) if kind == "role" else _credential_settings(opts)
+        for key, value in settings.items():
+            if key not in SECRET_FILE_KEYS:
+                _check_value(key, value)
+    return ProfileRequest(name=name, kind=kind, state=state, path=path, option=option, settings=settings)
+
+
+# --- parsing ---
+
+
+def split_lines(text: str) -> list[str]:
+    """Lines with their own endings ("\\n" or "\\r\\n" kept), so joining them gives the text back."""
+    return [line for line in _LINE_SPLIT_RE.split(text) if line]
+
+
+def parse(text: str, path: str, option: str) -> configparser.RawConfigParser:
+    # Same parser class and defaults as botocore.configloader: strict, no inline comments.
+    parser = configparser.RawConfigParser()
+    try:
+        parser.read_file(io.StringIO(text), source=path)
+    except configparser.Error as exc:
+        first_line = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        raise CrossAccountError(
+            f"{option}: {path} cannot be parsed as an AWS shared config file, so it is left untouched: {first_line}"
+        ) from None
+    return parser
+
+
+@dataclass
+class _Item:
+    """One logical piece of a section body: an entry (key line plus continuation lines) or a blank/comment line."""
+
+    lines: list[str]
+    key: str | None = None  # lower-cased option name for entries
+
+
+@dataclass
+class _Section:
+    header: str
+    start: int  # index of the header line
+    end: int  # index after the last body line
+
+
+def _is_comment(line: str) -> bool:
+    stripped = line.strip()
+    return stripped.startswith("#") or stripped.startswith(";")
+
+
+def _indent(line: str) -> int:
+    match = re.search(r"\S", line)
+    return match.start() if match else 0
+
+
+def sections(lines: list[str]) -> list[_Section]:
+    """Section spans, recognised with configparser's own rules (continuation before header)."""
+    found: list[_Section] = []
+    in_option = False
+    indent_level = 0
+    for index, line in enumerate(lines):
+        if _is_comment(line) or not line.strip():
+            continue
+        current = _indent(line)
+        if in_option and current > indent_level:
+            continue
+        indent_level = current
+        match = _SECTION_RE.match(line.strip())
+        if match:
+            if found:
+                found[-1].end = index
+            found.append(_Section(header=match.group("header"), start=index, end=len(lines)))
+            in_option = False
+        else:
+            in_option = bool(found)
+    return found
+
+
+def _body_items(body: list[str]) -> list[_Item]:
+    items: list[_Item] = []
+    entry: _Item | None = None
+    indent_level = 0
+    for line in body:
+        if _is_comment(line) or not line.strip():
+            items.append(_Item([line]))
+            continue
+        current = _indent(line)
+        if entry is not None and current > indent_level:
+            entry.lines.append(line)
+            continue
+        indent_level = current
+        match = _OPTION_RE.match(line.strip())
+        key = match.group("option").rstrip().lower() if match else None
+        entry = _Item([line], key)
+        items.append(entry)
+    return items
+
+
+def _newline(lines: list[str]) -> str:
+    # Keep a file's line-ending convention for the lines we add.
+    crlf = sum(1 for line in lines if line.endswith("\r\n"))
+    return "\r\n" if crlf and crlf * 2 >= len(lines) else "\n"
+
+
+def _terminated(line: str, nl: str) -> str:
+    return line if line.endswith("\n") else line + nl
+
+
+def find_section(lines: list[str], request: ProfileRequest) -> _Section | None:
+    for section in sections(lines):
+        if request.matches(section.header):
+            return section
+    return None
+
+
+def current_settings(parser: configparser.RawConfigParser, section: _Section | None, request: ProfileRequest) -> dict[str, str]:
+    if section is None or not parser.has_section(section.header):
+        return {}
+    return {key: parser.get(section.header, key) for key in request.managed_keys if parser.has_option(section.header, key)}
+
+
+# --- editing (pure text in, text out) ---
+
+
+def render_present(text: str, request: ProfileRequest) -> str:
+    """The file text with the profile's section holding exactly the requested managed keys.
+
+    Keys of the profile's kind that were not requested are removed (a stale external_id or
+    session token would break the profile); other keys, comments and blank lines in the
+    section stay. An entry whose value is unchanged keeps its original bytes.
+    """
+    lines = split_lines(text)
+    nl = _newline(lines)
+    parser = parse(text, request.path, request.option)
+    section = find_section(lines, request)
+    if section is None:
+        new = [f"[{request.header}]{nl}"] + [f"{key} = {value}{nl}" for key, value in request.settings.items()]
+        prefix = list(lines)
+        if prefix:
+            prefix[-1] = _terminated(prefix[-1], nl)
+            if prefix[-1].strip():
+                prefix.append(nl)  # a blank line between the last section and the new one
+        return "".join(prefix + new)
+    existing = current_settings(parser, section, request)
+    items = _body_items(lines[section.start + 1:section.end])
+    body: list[str] = []
+    written: set[str] = set()
+    last_entry = -1
+    for item in items:
+        if item.key in request.managed_keys:
+            if item.key not in request.settings or item.key in written:
+                continue
+            written.add(item.key)
+            value = request.settings[item.key]
+            body.extend(item.lines if existing.get(item.key) == value else [f"{item.key} = {value}{nl}"])
+        else:
+            body.extend(item.lines)
+        if item.key is not None:
+            last_entry = len(body)
+    missing = [f"{key} = {value}{nl}" for key, value in request.settings.items() if key not in written]
+    if missing:
+        insert_at = last_entry if last_entry >= 0 else 0
+        head = [lines[section.start]] + body[:insert_at]
+        head[-1] = _terminated(head[-1], nl)
+        body_after = body[insert_at:]
+        rebuilt = head + missing + body_after
+    else:
+        rebuilt = [lines[section.start]] + body
+    return "".join(lines[:section.start] + rebuilt + lines[section.end:])
+
+
+def render_absent(text: str, request: ProfileRequest) -> str:
+    """The file text without the profile's section.
+
+    Comment lines directly above the next section's header describe that section, so they stay.
+    """
+    lines = split_lines(text)
+    parse(text, request.path, request.option)
+    section = find_section(lines, request)
+    if section is None:
+        return text
+    keep_from = section.end
+    if section.end < len(lines):
+        while keep_from > section.start + 1 and _is_comment(lines[keep_from - 1]):
+            keep_from -= 1
+    return "".join(lines[:section.start] + lines[keep_from:])
+
+
+def section_text(text: str, request: ProfileRequest, mask: bool = True) -> str:
+    """The profile's section (header and body up to the next section), secrets replaced by a mask."""
+    lines = split_lines(text)
+    section = find_section(lines, request)
+    if section is None:
+        return ""
+    out = [lines[section.start]]
+    for item in _body_items(lines[section.start + 1:section.end]):
+        if mask and item.key in SECRET_FILE_KEYS:
+            ending = "\r\n" if item.lines[0].endswith("\r\n") else "\n"
+            out.append(f"{item.key} = {MASK}{ending}")
+        else:
+            out.extend(item.lines)
+    return "".join(out)
+
+
+# --- files ---
+
+
+def read_file(path: str, option: str) -> tuple[str | None, os.stat_result | None]:
+    try:
+        with open(path, "rb") as handle:
+            data = handle.read()
+        info = os.stat(path)
+    except FileNotFoundError:
+        return None, None
+    except OSError as exc:
+        raise CrossAccountError(f"{option}: cannot read {path}: {exc.strerror}") from None
+    try:
+        return data.decode("utf-8"), info
+    except UnicodeDecodeError:
+        raise CrossAccountError(f"{option}: {path} is not UTF-8 text, so it is left untouched") from None
+
+
+def write_atomic(path: str, text: str, previous: os.stat_result | None) -> None:
+    """Replace ``path`` in one rename: readers see the old file or the new one, never half of it."""
+    directory = os.path.dirname(path)
+    if not os.path.isdir(directory):
+        os.makedirs(directory, mode=DIR_MODE, exist_ok=True)
+        os.chmod(directory, DIR_MODE)  # makedirs' mode is filtered by the umask
+    fd, tmp = tempfile.mkstemp(prefix=f".{os.path.basename(path)}.", suffix=".tmp", dir=directory)
+    try:
+        os.fchmod(fd, FILE_MODE)
+        if previous is not None and os.geteuid() == 0:
+            # Running as root for another user (become): the file must stay theirs.
+            os.fchown(fd, previous.st_uid, previous.st_gid)
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(text.encode("utf-8"))
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        try:
+            os.unlink(tmp)
+        except FileNotFoundError:
+            pass
+        raise
+    # The rename itself is durable only once the directory entry is on disk.
+    dir_fd = os.open(directory, os.O_RDONLY)
+    try:
+        os.fsync(dir_fd)
+    finally:
+        os.close(dir_fd)
+
+
+def ensure_profile(request: ProfileRequest, check_mode: bool = False) -> dict[str, t.Any]:
+    """Apply the request to its file; returns the module result (changed, profile, diff)."""
+    # A symlinked ~/.aws/config (dotfiles) is edited where it points, not replaced by a plain file.
+    path = os.path.realpath(request.path)
+    before, info = read_file(path, request.option)
+    if request.state == "present":
+        after = render_present(before or "", request)
+    else:
+        after = before if before is None else render_absent(before, request)
+    content_changed = before != after
+    wide_mode = info is not None and stat.S_IMODE(info.st_mode) & 0o077 != 0
+    # Tighten a group/world-readable file only when we own its content: it holds what we wrote.
+    fix_mode = wide_mode and (request.state == "present" or content_changed)
+    changed = content_changed or fix_mode
+    if changed and not check_mode:
+        try:
+            if content_changed:
+                write_atomic(path, after or "", info)
+            else:
+                os.chmod(path, FILE_MODE)
+        except OSError as exc:
+            raise CrossAccountError(f"{request.option}: cannot write {path}: {exc.strerror or exc}") from None
+    exists_after = request.state == "present"
+    if changed:
+        file_mode: str | None = f"{FILE_MODE:04o}"
+    else:
+        file_mode = None if info is None else f"{stat.S_IMODE(info.st_mode):04o}"
+    section_header = None
+    if exists_after:
+        existing_section = find_section(split_lines(after or ""), request)
+        section_header = existing_section.header if existing_section is not None else request.header
+    profile: dict[str, t.Any] = {
+        "name": request.name,
+        "kind": request.kind,
+        "state": request.state,
+        request.option: request.path,
+        "section": section_header,
+        "settings": request.public_settings() if exists_after else {},
+        "file_mode": file_mode,
+        "mode_tightened": fix_mode,
+    }
+    return {
+        "changed": changed,
+        "profile": profile,
+        "diff": {
+            "before_header": f"{request.path} [{request.header}]",
+            "after_header": f"{request.path} [{request.header}]",
+            "before": section_text(before or "", request),
+            "after": section_text(after or "", request),
+        },
+    }

@@ -1,0 +1,439 @@
+# -*- coding: utf-8 -*-
+# Copyright: contributors to crossaccount.aws
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""PRIVATE to the collection: logic of module target_role.
+
+The flow is: validate every option (no AWS call) -> caller identity (partition, account) ->
+read the role -> resolve managed policy names by computed ARN -> compare attribute by attribute
+-> write only what differs, one API per attribute. Every step is safe to repeat, so a rerun after
+a partial failure converges, and a rerun with nothing to do makes no write call.
+"""
+
+from __future__ import annotations
+
+import copy
+import re
+import typing as t
+from dataclasses import dataclass
+
+from ansible_collections.crossaccount.aws.plugins.module_utils import _iam, _policy
+from ansible_collections.crossaccount.aws.plugins.module_utils import _validators as v
+from ansible_collections.crossaccount.aws.plugins.module_utils._arn import aws_managed_policy_arn, parse_arn, policy_arn, role_arn
+from ansible_collections.crossaccount.aws.plugins.module_utils._errors import CrossAccountError, ValidationFailure
+from ansible_collections.crossaccount.aws.plugins.module_utils._trust_policy import (
+    TRUST_INTENT_OPTIONS,
+    TrustIntent,
+    build_from_intent,
+    check_exclusive,
+    check_partition,
+    lint,
+    refuse_wildcard,
+    validate_document,
+    validate_intent,
+    write_with_principal_wait,
+)
+
+if t.TYPE_CHECKING:
+    from ansible_collections.crossaccount.aws.plugins.module_utils._module import CrossAccountModule
+
+__all__ = ["TRUST_INTENT_OPTIONS", "handle"]
+
+_POLICY_NAME_RE = re.compile(r"[\w+=,.@-]{1,128}", re.ASCII)
+_PATH_SEGMENT_RE = re.compile(r"[\x21-\x2e\x30-\x7e]+", re.ASCII)
+DESCRIPTION_MAX = 1000
+_DESCRIPTION_RE = re.compile(r"[\u0009\u000A\u000D\u0020-\u007E\u00A1-\u00FF]*")
+# Attributes in the order they are reported in the diff.
+DIFF_KEYS = (
+    "name", "path", "description", "trust_policy", "managed_policies", "inline_policies",
+    "max_session_duration", "permissions_boundary", "tags",
+)
+
+
+@dataclass
+class RoleParams:
+    name: str
+    path: str
+    state: str
+    description: str | None
+    trust_document: dict[str, t.Any] | None
+    intent: TrustIntent
+    managed: list[str] | None  # names or ARNs as validated, resolved later
+    inline: dict[str, dict[str, t.Any]] | None
+    purge_policies: bool
+    max_session_duration: int | None
+    boundary: str | None  # "" removes
+    tags: dict[str, str] | None
+    purge_tags: bool
+
+    @property
+    def trust_option(self) -> str:
+        return "trust_policy" if self.trust_document is not None else self.intent.principal_option()
+
+    @property
+    def has_trust(self) -> bool:
+        return self.trust_document is not None or self.intent.has_principals
+
+
+def _managed_ref(value: t.Any, option: str) -> str:
+    """A managed policy ARN, or a name that may carry a path (``service-role/AWSLambdaRole``)."""
+    if not isinstance(value, str) or not value:
+        raise ValidationFailure(option, f"must be a managed policy name or ARN, got {v.show(value)}")
+    if value.startswith("arn:"):
+        return v.policy_arn(value, option)
+    parts = value.strip("/").split("/")
+    if _POLICY_NAME_RE.fullmatch(parts[-1]) is None or not all(_PATH_SEGMENT_RE.fullmatch(part) for part in parts[:-1]):
+        raise ValidationFailure(
+            option, f"must be a managed policy name (1 to 128 characters of [A-Za-z0-9_+=,.@-], optionally after a path) or ARN, got {v.show(value)}"
+        )
+    return "/".join(parts)
+
+
+def _description(value: t.Any) -> str | None:
+    if value is None:
+        return None
+    if not isinstance(value, str):
+        raise ValidationFailure("description", f"must be a string, got {v.show(value)}")
+    if len(value) > DESCRIPTION_MAX:
+        raise ValidationFailure("description", f"must have at most {DESCRIPTION_MAX} characters, got {len(value)}")
+    if _DESCRIPTION_RE.fullmatch(value) is None:
+        raise ValidationFailure("description", "may contain only printable Latin-1 characters, tabs and newlines")
+    return value
+
+
+def _inline(value: t.Any) -> dict[str, dict[str, t.Any]] | None:
+    if value is None:
+        return None
+    if not isinstance(value, dict):
+        raise ValidationFailure("inline_policies", f"must be a dict of policy name to document, got {v.show(value)}")
+    result = {}
+    for name, document in value.items():
+        option = f"inline_policies.{name}"
+        if not isinstance(name, str) or _POLICY_NAME_RE.fullmatch(name) is None:
+            raise ValidationFailure("inline_policies", f"policy name must have 1 to 128 characters of [A-Za-z0-9_+=,.@-], got {v.show(name)}")
+        result[name] = v.policy_document(document, option)
+    return result
+
+
+def validate_params(params: t.Mapping[str, t.Any]) -> RoleParams:
+    """Every option checked, no AWS call: a typo costs nothing and never leaves a half-applied change."""
+    name = v.iam_name(params.get("name"), "name", "role")
+    path = v.iam_path(params.get("path") or "/", "path")
+    state = params.get("state") or "present"
+    check_exclusive(params, "trust_policy")
+    trust_document = None
+    if params.get("trust_policy") is not None:
+        trust_document = validate_document(params["trust_policy"], "trust_policy")
+        refuse_wildcard(trust_document, "trust_policy")
+    intent = validate_intent(params)
+    managed = None
+    if params.get("managed_policies") is not None:
+        raw = params["managed_policies"]
+        if not isinstance(raw, list):
+            raise ValidationFailure("managed_policies", f"must be a list, got {v.show(raw)}")
+        managed = list(dict.fromkeys(_managed_ref(item, f"managed_policies[{index}]") for index, item in enumerate(raw)))
+    duration = params.get("max_session_duration")
+    boundary = params.get("permissions_boundary")
+    if boundary:
+        boundary = v.policy_arn(boundary, "permissions_boundary")
+    tags = v.tags(params["tags"], "tags") if params.get("tags") is not None else None
+    return RoleParams(
+        name=name,
+        path=path,
+        state=state,
+        description=_description(params.get("description")),
+        trust_document=trust_document,
+        intent=intent,
+        managed=managed,
+        inline=_inline(params.get("inline_policies")),
+        purge_policies=params.get("purge_policies", True) is not False,
+        max_session_duration=v.max_session_duration(duration, "max_session_duration") if duration is not None else None,
+        boundary=boundary,
+        tags=tags,
+        purge_tags=params.get("purge_tags", True) is not False,
+    )
+
+
+def _check_arn_partitions(p: RoleParams, partition: str) -> None:
+    check_partition(p.intent, partition)
+    for index, ref in enumerate(p.managed or []):
+        parsed = parse_arn(ref)
+        if parsed is not None and parsed.partition != partition:
+            raise ValidationFailure(f"managed_policies[{index}]", f"must be in partition {partition} (the caller's), got {v.show(ref)}")
+    if p.boundary:
+        parsed = parse_arn(p.boundary)
+        if parsed is not None and parsed.partition != partition:
+            raise ValidationFailure("permissions_boundary", f"must be in partition {partition} (the caller's), got {v.show(p.boundary)}")
+
+
+# --- reading ---
+
+
+def _role_dict(role: t.Mapping[str, t.Any], managed: list[str], inline: dict[str, t.Any], tags: dict[str, str]) -> dict[str, t.Any]:
+    boundary = role.get("PermissionsBoundary") or {}
+    created = role.get("CreateDate")
+    return {
+        "arn": role.get("Arn"),
+        "name": role.get("RoleName"),
+        "role_id": role.get("RoleId"),
+        "path": role.get("Path", "/"),
+        "description": role.get("Description"),
+        "trust_policy": _policy.load(role["AssumeRolePolicyDocument"]) if role.get("AssumeRolePolicyDocument") else None,
+        "managed_policies": sorted(managed),
+        "inline_policies": inline,
+        "max_session_duration": int(role["MaxSessionDuration"]) if role.get("MaxSessionDuration") is not None else None,
+        "permissions_boundary": boundary.get("PermissionsBoundaryArn"),
+        "tags": tags,
+        "create_date": created.isoformat() if hasattr(created, "isoformat") else created,
+    }
+
+
+def read_role(iam: t.Any, name: str) -> dict[str, t.Any] | None:
+    """The role with everything target_role manages, or None when it does not exist."""
+    role = _iam.get_role(iam, name)
+    if role is None:
+        return None
+    managed = _iam.list_attached_role_policies(iam, name)
+    inline = {}
+    for policy_name in _iam.list_role_policies(iam, name):
+        document = _iam.get_role_policy(iam, name, policy_name)
+        if document is not None:  # deleted between list and get: not there any more
+            inline[policy_name] = _policy.load(document)
+    tags = _iam.list_role_tags(iam, name)
+    return _role_dict(role, managed, inline, tags)
+
+
+def resolve_managed(iam: t.Any, refs: list[str], account: str, partition: str) -> list[str]:
+    """Names -> ARNs by computed ARN (AWS managed first, then the account's own), never by listing."""
+    arns = []
+    for index, ref in enumerate(refs):
+        option = f"managed_policies[{index}]"
+        if ref.startswith("arn:"):
+            candidates = [ref]
+        else:
+            path, _sep, bare = ref.rpartition("/")
+            candidates = [aws_managed_policy_arn(ref, partition), policy_arn(account, bare, f"/{path}/" if path else "/", partition)]
+        found = next((arn for arn in candidates if _iam.get_policy(iam, arn) is not None), None)
+        if found is None:
+            raise ValidationFailure(option, f"managed policy {ref!r} does not exist (looked for {' and '.join(candidates)})")
+        arns.append(found)
+    return list(dict.fromkeys(arns))
+
+
+# --- planning ---
+
+
+def _desired(p: RoleParams, current: dict[str, t.Any] | None, trust: dict[str, t.Any] | None,
+             managed_arns: list[str] | None, account: str, partition: str) -> dict[str, t.Any]:
+    """The role as it should be after the run: unspecified attributes keep their current value."""
+    base = copy.deepcopy(current) if current else {
+        "arn": role_arn(account, p.name, p.path, partition),
+        "name": p.name,
+        "role_id": None,
+        "path": p.path,
+        "description": None,
+        "trust_policy": None,
+        "managed_policies": [],
+        "inline_policies": {},
+        "max_session_duration": 3600,
+        "permissions_boundary": None,
+        "tags": {},
+        "create_date": None,
+    }
+    if p.description is not None:
+        base["description"] = p.description
+    if trust is not None and not _policy.equivalent(base["trust_policy"], trust, partition):
+        base["trust_policy"] = trust
+    if managed_arns is not None:
+        kept = [arn for arn in base["managed_policies"] if arn in managed_arns or not p.purge_policies]
+        base["managed_policies"] = sorted(set(kept) | set(managed_arns))
+    if p.inline is not None:
+        inline = {} if p.purge_policies else dict(base["inline_policies"])
+        for name, document in p.inline.items():
+            stored = base["inline_policies"].get(name)
+            inline[name] = stored if stored is not None and _policy.equivalent(stored, document) else document
+        base["inline_policies"] = inline
+    if p.max_session_duration is not None:
+        base["max_session_duration"] = p.max_session_duration
+    if p.boundary is not None:
+        base["permissions_boundary"] = p.boundary or None
+    if p.tags is not None:
+        tags = {} if p.purge_tags else dict(base["tags"])
+        tags.update(p.tags)
+        base["tags"] = tags
+    return base
+
+
+def _diff_view(role: dict[str, t.Any] | None) -> dict[str, t.Any]:
+    if not role:
+        return {}
+    return {key: copy.deepcopy(role.get(key)) for key in DIFF_KEYS}
+
+
+# --- writing ---
+
+
+def _create(module: CrossAccountModule, iam: t.Any, p: RoleParams, want: dict[str, t.Any]) -> dict[str, t.Any] | None:
+    """CreateRole with everything it accepts; returns the re-read role when it already existed."""
+
+    def call() -> t.Any:
+        return _iam.create_role(
+            iam, p.name, p.path, want["trust_policy"], description=p.description,
+            max_session_duration=p.max_session_duration, permissions_boundary=p.boundary or None, tags=p.tags or None,
+        )
+
+    try:
+        write_with_principal_wait(call, want["trust_policy"], p.trust_option)
+    except CrossAccountError as exc:
+        if exc.code != "EntityAlreadyExists":
+            raise
+        # botocore retried a CreateRole whose first attempt was applied but answered with a 5xx
+        # (or another run created it meanwhile): the role is there, so reconcile it like any other.
+        existing = read_role(iam, p.name)
+        if existing is None:
+            raise
+        return existing
+    return None
+
+
+def _update(iam: t.Any, p: RoleParams, have: dict[str, t.Any], want: dict[str, t.Any], partition: str) -> bool:
+    """Write each attribute that differs with the API of that attribute only; True when anything was written."""
+    name = p.name
+    changed = False
+    if not _policy.equivalent(have["trust_policy"], want["trust_policy"], partition):
+        write_with_principal_wait(lambda: _iam.update_assume_role_policy(iam, name, want["trust_policy"]), want["trust_policy"], p.trust_option)
+        changed = True
+    if not _same("description", have, want) or not _same("max_session_duration", have, want):
+        # Both values are always sent: UpdateRole implementations differ on whether an omitted
+        # field is kept or reset to its default, and sending the wanted value is right either way.
+        _iam.update_role(iam, name, description=want["description"], max_session_duration=want["max_session_duration"])
+        changed = True
+    if want["permissions_boundary"] != have["permissions_boundary"]:
+        if want["permissions_boundary"]:
+            _iam.put_role_permissions_boundary(iam, name, want["permissions_boundary"])
+        else:
+            _iam.delete_role_permissions_boundary(iam, name)
+        changed = True
+    for arn in want["managed_policies"]:
+        if arn not in have["managed_policies"]:
+            _iam.attach_role_policy(iam, name, arn)
+            changed = True
+    for arn in have["managed_policies"]:
+        if arn not in want["managed_policies"]:
+            _iam.detach_role_policy(iam, name, arn)
+            changed = True
+    for policy_name, document in want["inline_policies"].items():
+        stored = have["inline_policies"].get(policy_name)
+        if stored is None or not _policy.equivalent(stored, document):
+            _iam.put_role_policy(iam, name, policy_name, document)
+            changed = True
+    for policy_name in have["inline_policies"]:
+        if policy_name not in want["inline_policies"]:
+            _iam.delete_role_policy(iam, name, policy_name)
+            changed = True
+    added = {key: value for key, value in want["tags"].items() if have["tags"].get(key) != value}
+    if added:
+        _iam.tag_role(iam, name, added)
+        changed = True
+    removed = [key for key in have["tags"] if key not in want["tags"]]
+    if removed:
+        _iam.untag_role(iam, name, removed)
+        changed = True
+    return changed
+
+
+def _same(key: str, have: t.Mapping[str, t.Any], want: t.Mapping[str, t.Any]) -> bool:
+    if key == "description":
+        # IAM does not distinguish an empty description from none.
+        return (have[key] or "") == (want[key] or "")
+    if key == "max_session_duration":
+        return int(have[key] or 3600) == int(want[key] or 3600)
+    return bool(have[key] == want[key])
+
+
+def _needs_update(have: dict[str, t.Any], want: dict[str, t.Any], partition: str) -> bool:
+    for key in DIFF_KEYS:
+        if key == "trust_policy":
+            if not _policy.equivalent(have[key], want[key], partition):
+                return True
+        elif key == "inline_policies":
+            if set(have[key]) != set(want[key]) or any(not _policy.equivalent(have[key][n], want[key][n]) for n in want[key]):
+                return True
+        elif not _same(key, have, want):
+            return True
+    return False
+
+
+def _delete(iam: t.Any, name: str) -> None:
+    """Everything that blocks DeleteRole, then the role; each step tolerates "already gone"."""
+    for profile in _iam.list_instance_profiles_for_role(iam, name):
+        _iam.remove_role_from_instance_profile(iam, name, profile)
+    for arn in _iam.list_attached_role_policies(iam, name):
+        _iam.detach_role_policy(iam, name, arn)
+    for policy_name in _iam.list_role_policies(iam, name):
+        _iam.delete_role_policy(iam, name, policy_name)
+    _iam.delete_role(iam, name)
+
+
+# --- module ---
+
+
+def handle(module: CrossAccountModule) -> dict[str, t.Any]:
+    p = validate_params(module.params)
+    conn = module.connection()
+    identity = conn.identity()
+    partition, account = identity["partition"], identity["account"]
+    _check_arn_partitions(p, partition)
+    iam = conn.iam
+    current = read_role(iam, p.name)
+
+    if p.state == "absent":
+        result: dict[str, t.Any] = {"changed": current is not None, "role": {}}
+        if current is not None and not module.check_mode:
+            _delete(iam, p.name)
+        if module.diff_mode:
+            result["diff"] = {"before": _diff_view(current), "after": {}}
+        return result
+
+    if current is not None and current["path"] != p.path:
+        raise ValidationFailure(
+            "path",
+            f"role {p.name} exists with path {current['path']!r}, not {p.path!r}; IAM cannot move a role to another path: "
+            "delete it (state=absent) and create it again, or use its current path",
+        )
+    if current is None and not p.has_trust:
+        raise ValidationFailure(
+            "trusted_account_ids",
+            f"role {p.name} does not exist and creating it needs a trust policy: give trusted_account_ids, "
+            "trusted_principal_arns or trust_policy",
+        )
+    trust = None
+    if p.trust_document is not None:
+        trust = p.trust_document
+    elif p.intent.has_principals:
+        trust = build_from_intent(p.intent, partition)
+    # Reads only: an unknown policy name or boundary fails here, before any write.
+    managed_arns = resolve_managed(iam, p.managed, account, partition) if p.managed is not None else None
+    if p.boundary and (current is None or current["permissions_boundary"] != p.boundary) and _iam.get_policy(iam, p.boundary) is None:
+        raise ValidationFailure("permissions_boundary", f"managed policy {p.boundary} does not exist")
+
+    want = _desired(p, current, trust, managed_arns, account, partition)
+    lint(module, want["trust_policy"], account)
+
+    changed = current is None or _needs_update(current, want, partition)
+    role = want
+    if changed and not module.check_mode:
+        have = current
+        if current is None:
+            have = _create(module, iam, p, want)
+            if have is None:
+                # The role now has trust, description, duration, boundary and tags from CreateRole.
+                have = copy.deepcopy(want)
+                have["managed_policies"] = []
+                have["inline_policies"] = {}
+        _update(iam, p, have, want, partition)
+        role = read_role(iam, p.name) or want
+
+    result = {"changed": changed, "role": role}
+    if module.diff_mode:
+        result["diff"] = {"before": _diff_view(current), "after": _diff_view(role)}
+    return result

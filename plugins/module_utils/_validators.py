@@ -1,0 +1,446 @@
+# -*- coding: utf-8 -*-
+# Copyright: contributors to crossaccount.aws
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""PRIVATE to the collection: pure input validators.
+
+Each validator takes the value and the public option name, returns the cleaned value, and raises
+ValidationFailure("<option>: <what was expected>, got <value>") otherwise. They run before the
+first AWS call, so a typo costs no API round trip and never leaves a half-applied change.
+
+The limits follow the IAM and STS API references. Patterns are compiled with re.ASCII because AWS's
+``\\w`` means ``[A-Za-z0-9_]``: Python's Unicode ``\\w`` would let "rôle" or Arabic-Indic digits
+through, only for AWS to reject them later.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import typing as t
+import unicodedata
+
+from ansible_collections.crossaccount.aws.plugins.module_utils._arn import PARTITIONS, Arn, parse_arn
+from ansible_collections.crossaccount.aws.plugins.module_utils._errors import ValidationFailure
+
+_ACCOUNT_RE = re.compile(r"[0-9]{12}", re.ASCII)
+_IAM_NAME_RE = re.compile(r"[\w+=,.@-]+", re.ASCII)
+_EXTERNAL_ID_RE = re.compile(r"[\w+=,.@:/-]+", re.ASCII)
+_MFA_SERIAL_RE = re.compile(r"[\w+=/:,.@-]+", re.ASCII)
+_DIGITS_RE = re.compile(r"[0-9]+", re.ASCII)
+
+# CreateRole/CreateUser: 64; CreateGroup, CreatePolicy, CreateInstanceProfile: 128.
+IAM_NAME_MAX = {"role": 64, "user": 64, "group": 128, "policy": 128, "instance_profile": 128}
+IAM_PATH_MAX = 512
+EXTERNAL_ID_MIN, EXTERNAL_ID_MAX = 2, 1224
+SESSION_NAME_MIN, SESSION_NAME_MAX = 2, 64
+TAG_KEY_MAX, TAG_VALUE_MAX, TAG_COUNT_MAX = 128, 256, 50
+# The largest IAM policy AWS stores (aggregate inline role policy size); specific callers pass lower
+# limits (2048 trust policy, 6144 managed policy, 2048 session policy) where they know the kind.
+POLICY_SIZE_MAX = 10240
+POLICY_VERSIONS = ("2012-10-17", "2008-10-17")
+_TAG_PUNCTUATION = frozenset("_.:/=+-@")
+
+_SHOW_MAX = 48
+
+
+def show(value: t.Any) -> str:
+    """A one-line, length-bounded repr of a bad value for a message.
+
+    repr() escapes newlines and control characters, so a hostile value cannot forge extra
+    output lines; long values are cut so a pasted policy cannot flood the terminal.
+    """
+    if isinstance(value, str) and len(value) > _SHOW_MAX:
+        return f"{value[:_SHOW_MAX - 8]!r}... ({len(value)} characters)"
+    text = repr(value)
+    if len(text) > _SHOW_MAX:
+        text = text[:_SHOW_MAX - 8] + "..."
+    if value is None or type(value) in (str, int, float):
+        return text
+    return f"{text} ({type(value).__name__})"
+
+
+def _string(value: t.Any, option: str, expected: str) -> str:
+    if not isinstance(value, str):
+        raise ValidationFailure(option, f"must be {expected}, got {show(value)}")
+    return value
+
+
+def _bounded_pattern(value: t.Any, option: str, what: str, pattern: re.Pattern[str], low: int, high: int, chars: str) -> str:
+    text = _string(value, option, what)
+    if not low <= len(text) <= high:
+        raise ValidationFailure(option, f"must be {what} of {low} to {high} characters, got {show(value)} ({len(text)} characters)")
+    if pattern.fullmatch(text) is None:
+        raise ValidationFailure(option, f"must be {what} made of {chars}, got {show(value)}")
+    return text
+
+
+def _items(values: t.Any, option: str) -> list[t.Any]:
+    # None means "not given" for optional list options; a bare string is refused rather than
+    # split, because "111111111111,222222222222" vs a single id is exactly the ambiguity to avoid.
+    if values is None:
+        return []
+    if isinstance(values, (list, tuple)):
+        return list(values)
+    raise ValidationFailure(option, f"must be a list, got {show(values)}")
+
+
+def _dedupe(values: t.Iterable[str]) -> list[str]:
+    return list(dict.fromkeys(values))
+
+
+def account_id(value: t.Any, option: str) -> str:
+    """Exactly 12 ASCII digits; an int is accepted when it has 12 digits."""
+    if isinstance(value, int) and not isinstance(value, bool):
+        if 0 <= value < 10 ** 11:
+            # YAML turns an unquoted 012345678901 into an int and the leading zero is gone for good.
+            raise ValidationFailure(
+                option, f"must be a 12-digit AWS account id, got the number {value}; quote account ids in YAML so leading zeros survive"
+            )
+        value = str(value)
+    text = _string(value, option, "a 12-digit AWS account id")
+    if _ACCOUNT_RE.fullmatch(text) is None:
+        raise ValidationFailure(option, f"must be a 12-digit AWS account id, got {show(value)}")
+    return text
+
+
+def account_ids(values: t.Any, option: str) -> list[str]:
+    """A list of account ids, duplicates removed, first-seen order kept."""
+    return _dedupe(account_id(item, f"{option}[{index}]") for index, item in enumerate(_items(values, option)))
+
+
+def arn(
+    value: t.Any,
+    option: str,
+    service: str | t.Iterable[str] | None = None,
+    resource_types: t.Iterable[str] | None = None,
+    partition: str | None = None,
+) -> Arn:
+    """Any well-formed ARN, optionally restricted to a service, resource types and a partition."""
+    expected = "an ARN (arn:PARTITION:SERVICE:REGION:ACCOUNT:RESOURCE)"
+    text = _string(value, option, expected)
+    parsed = parse_arn(text)
+    if parsed is None:
+        fields = text.split(":")
+        hint = ""
+        if fields[0] == "arn" and len(fields) > 1 and fields[1] not in PARTITIONS:
+            hint = f"; the partition must be one of {', '.join(PARTITIONS)}"
+        raise ValidationFailure(option, f"must be {expected}, got {show(value)}{hint}")
+    if service is not None:
+        services = (service,) if isinstance(service, str) else tuple(service)
+        if parsed.service not in services:
+            raise ValidationFailure(option, f"must be an ARN of service {' or '.join(services)}, got {show(value)}")
+    if resource_types is not None:
+        types = tuple(resource_types)
+        if parsed.resource_type not in types:
+            raise ValidationFailure(option, f"must be an ARN of a {' or '.join(types)}, got {show(value)}")
+    if partition is not None and parsed.partition != partition:
+        raise ValidationFailure(option, f"must be an ARN in partition {partition}, got {show(value)}")
+    return parsed
+
+
+def _iam_arn(value: t.Any, option: str, what: str, types: tuple[str, ...], allow_aws_account: bool = False) -> Arn:
+    """An IAM ARN of one of ``types`` whose account, path and name are themselves valid."""
+    parsed = arn(value, option, service="iam", resource_types=types)
+    if parsed.region:
+        raise ValidationFailure(option, f"must be {what} (IAM ARNs have no region), got {show(value)}")
+    if not parsed.account or (parsed.account == "aws" and not allow_aws_account):
+        raise ValidationFailure(option, f"must be {what} with a 12-digit account id, got {show(value)}")
+    return parsed
+
+
+def _check_path_and_name(parsed: Arn, value: t.Any, option: str, what: str, kind: str) -> None:
+    name = parsed.resource_name
+    path = parsed.path
+    limit = IAM_NAME_MAX[kind]
+    # "role/NAME" only: "role", "role:NAME" and "role/" parse as ARNs but name no role.
+    well_formed = parsed.resource.startswith(parsed.resource_type + "/") and not parsed.resource.endswith("/")
+    if not well_formed or not 1 <= len(name) <= limit or _IAM_NAME_RE.fullmatch(name) is None:
+        raise ValidationFailure(option, f"must be {what} whose name has 1 to {limit} characters of [A-Za-z0-9_+=,.@-], got {show(value)}")
+    if path != "/" and _path_problem(path) is not None:
+        raise ValidationFailure(option, f"must be {what} with a valid path ({_path_problem(path)}), got {show(value)}")
+
+
+def role_arn(value: t.Any, option: str) -> str:
+    """An IAM role ARN in any partition: ``arn:aws:iam::123456789012:role/PATH/NAME``."""
+    what = "an IAM role ARN (arn:aws:iam::123456789012:role/NAME)"
+    parsed = _iam_arn(value, option, what, ("role",))
+    _check_path_and_name(parsed, value, option, what, "role")
+    return str(parsed)
+
+
+def principal_arn(value: t.Any, option: str) -> str:
+    """An ARN that can stand in a trust policy's AWS principal: user, role, account root,
+    assumed-role session or federated user. Account ids are converted by the caller."""
+    what = "an IAM user, role or root ARN, or an STS assumed-role ARN"
+    text = _string(value, option, what)
+    parsed = parse_arn(text)
+    if parsed is None:
+        extra = "; pass account ids through the account id option" if _ACCOUNT_RE.fullmatch(text) else ""
+        raise ValidationFailure(option, f"must be {what}, got {show(value)}{extra}")
+    if parsed.service == "sts" and parsed.resource_type in ("assumed-role", "federated-user") and not parsed.region:
+        parts = parsed.resource.split("/")
+        expected_parts = 3 if parsed.resource_type == "assumed-role" else 2
+        if (
+            _ACCOUNT_RE.fullmatch(parsed.account)
+            and len(parts) == expected_parts
+            and all(_IAM_NAME_RE.fullmatch(part) and len(part) <= 64 for part in parts[1:])
+        ):
+            return str(parsed)
+        raise ValidationFailure(option, f"must be {what}; malformed STS ARN {show(value)}")
+    if parsed.service == "iam" and parsed.resource_type == "group":
+        raise ValidationFailure(option, f"must be {what}; IAM groups cannot be principals, got {show(value)}")
+    if parsed.service != "iam" or parsed.resource_type not in ("user", "role", "root"):
+        raise ValidationFailure(option, f"must be {what}, got {show(value)}")
+    parsed = _iam_arn(value, option, what, ("user", "role", "root"))
+    if parsed.resource_type == "root":
+        if parsed.resource != "root":
+            raise ValidationFailure(option, f"must be {what}; a root ARN ends in ':root', got {show(value)}")
+        return str(parsed)
+    _check_path_and_name(parsed, value, option, what, parsed.resource_type)
+    return str(parsed)
+
+
+def policy_arn(value: t.Any, option: str) -> str:
+    """A managed policy ARN: customer (12-digit account) or AWS managed (account ``aws``)."""
+    what = "an IAM managed policy ARN (arn:aws:iam::123456789012:policy/NAME)"
+    parsed = _iam_arn(value, option, what, ("policy",), allow_aws_account=True)
+    _check_path_and_name(parsed, value, option, what, "policy")
+    return str(parsed)
+
+
+def iam_name(value: t.Any, option: str, kind: str = "role") -> str:
+    """A role, user, group or policy name: [A-Za-z0-9_+=,.@-], 1-64 (role, user) or 1-128 characters."""
+    limit = IAM_NAME_MAX[kind]
+    return _bounded_pattern(value, option, f"an IAM {kind.replace('_', ' ')} name", _IAM_NAME_RE, 1, limit, "[A-Za-z0-9_+=,.@-]")
+
+
+def _path_problem(text: str) -> str | None:
+    if text == "/":
+        return None
+    if len(text) > IAM_PATH_MAX:
+        return f"at most {IAM_PATH_MAX} characters"
+    if not (text.startswith("/") and text.endswith("/")):
+        return "it must begin and end with '/', e.g. '/team/'"
+    if any(not 0x21 <= ord(char) <= 0x7E for char in text):
+        return "only printable ASCII characters without spaces"
+    # AWS would store "/a//b/" or "/../" literally, but they are always typos (or a path-traversal
+    # habit carried over from file systems) and make ARN comparison surprising.
+    if any(segment in ("", ".", "..") for segment in text[1:-1].split("/")):
+        return "no empty, '.' or '..' segments"
+    return None
+
+
+def iam_path(value: t.Any, option: str) -> str:
+    """"/" or "/a/b/": at most 512 printable ASCII characters, beginning and ending with "/"."""
+    text = _string(value, option, "an IAM path such as '/' or '/team/'")
+    problem = _path_problem(text)
+    if problem is not None:
+        raise ValidationFailure(option, f"must be an IAM path such as '/' or '/team/' ({problem}), got {show(value)}")
+    return text
+
+
+def external_id(value: t.Any, option: str) -> str:
+    return _bounded_pattern(value, option, "an external id", _EXTERNAL_ID_RE, EXTERNAL_ID_MIN, EXTERNAL_ID_MAX, "[A-Za-z0-9_+=,.@:/-]")
+
+
+def session_name(value: t.Any, option: str) -> str:
+    return _bounded_pattern(value, option, "a role session name", _IAM_NAME_RE, SESSION_NAME_MIN, SESSION_NAME_MAX, "[A-Za-z0-9_+=,.@-]")
+
+
+def source_identity(value: t.Any, option: str) -> str:
+    return _bounded_pattern(value, option, "a source identity", _IAM_NAME_RE, SESSION_NAME_MIN, SESSION_NAME_MAX, "[A-Za-z0-9_+=,.@-]")
+
+
+def duration(value: t.Any, option: str, minimum: int = 900, maximum: int = 43200) -> int:
+    """Whole seconds between ``minimum`` and ``maximum``; ints, integral floats and digit strings."""
+    expected = f"a whole number of seconds from {minimum} to {maximum}"
+    number: int | None = None
+    if isinstance(value, bool):
+        number = None
+    elif isinstance(value, int):
+        number = value
+    elif isinstance(value, float):
+        number = int(value) if value.is_integer() else None
+    elif isinstance(value, str) and _DIGITS_RE.fullmatch(value.strip()) and len(value.strip()) <= 12:
+        number = int(value.strip())
+    if number is None:
+        raise ValidationFailure(option, f"must be {expected}, got {show(value)}")
+    if not minimum <= number <= maximum:
+        raise ValidationFailure(option, f"must be {expected}, got {show(value)}")
+    return number
+
+
+def max_session_duration(value: t.Any, option: str) -> int:
+    return duration(value, option, minimum=3600, maximum=43200)
+
+
+def mfa_serial(value: t.Any, option: str) -> str:
+    """A virtual MFA device ARN (``arn:aws:iam::ACCT:mfa/NAME``) or a hardware device serial number."""
+    what = "an MFA device ARN (arn:aws:iam::123456789012:mfa/NAME) or serial number"
+    text = _string(value, option, what)
+    if text.startswith("arn:"):
+        parsed = parse_arn(text)
+        if parsed is None or parsed.service != "iam" or parsed.resource_type != "mfa" or parsed.region or not _ACCOUNT_RE.fullmatch(parsed.account):
+            raise ValidationFailure(option, f"must be {what}, got {show(value)}")
+        name = parsed.resource_name
+        # STS limits SerialNumber to 256 characters whether it is an ARN or a device serial.
+        well_formed = parsed.resource.startswith("mfa/") and not parsed.resource.endswith("/") and len(text) <= 256
+        if not well_formed or _IAM_NAME_RE.fullmatch(name) is None or (parsed.path != "/" and _path_problem(parsed.path)):
+            raise ValidationFailure(option, f"must be {what}, got {show(value)}")
+        return text
+    return _bounded_pattern(value, option, what, _MFA_SERIAL_RE, 9, 256, "[A-Za-z0-9_+=/:,.@-]")
+
+
+def mfa_token(value: t.Any, option: str) -> str:
+    """The 6-digit MFA code. Never echoed: it is a (short-lived) secret."""
+    if isinstance(value, int) and not isinstance(value, bool) and 100000 <= value <= 999999:
+        return str(value)
+    if isinstance(value, str) and _DIGITS_RE.fullmatch(value) and len(value) == 6:
+        return value
+    hint = "; quote the code in YAML so leading zeros survive" if isinstance(value, int) and not isinstance(value, bool) else ""
+    raise ValidationFailure(option, f"must be the 6-digit code shown by the MFA device; the value given is not{hint}")
+
+
+def _tag_text(value: t.Any, option: str, what: str, low: int, high: int) -> str:
+    if isinstance(value, bool):
+        raise ValidationFailure(option, f"{what} must be a string, got {show(value)}; quote 'yes'/'true' in YAML to keep them as text")
+    if isinstance(value, (int, float)):
+        value = str(value)
+    if not isinstance(value, str):
+        raise ValidationFailure(option, f"{what} must be a string, got {show(value)}")
+    if not low <= len(value) <= high:
+        raise ValidationFailure(option, f"{what} must have {low} to {high} characters, got {show(value)} ({len(value)} characters)")
+    for char in value:
+        # AWS allows Unicode letters, numbers and separators plus _.:/=+-@: exactly categories L*, N*, Z*.
+        if char not in _TAG_PUNCTUATION and unicodedata.category(char)[0] not in "LNZ":
+            raise ValidationFailure(option, f"{what} may contain only letters, digits, spaces and _.:/=+-@, got {show(value)}")
+    return value
+
+
+def _tag_pairs(pairs: t.Iterable[tuple[t.Any, t.Any]], option: str, max_count: int) -> dict[str, str]:
+    result: dict[str, str] = {}
+    seen: dict[str, str] = {}
+    for raw_key, raw_value in pairs:
+        key = _tag_text(raw_key, option, "tag key", 1, TAG_KEY_MAX)
+        if key.lower().startswith("aws:"):
+            raise ValidationFailure(option, f"tag key {show(key)} uses the reserved 'aws:' prefix")
+        # IAM and STS treat tag keys case-insensitively: "Team" and "team" are the same tag.
+        if key.lower() in seen:
+            if seen[key.lower()] == key:
+                raise ValidationFailure(option, f"tag key {show(key)} is given twice")
+            raise ValidationFailure(option, f"tag keys {show(seen[key.lower()])} and {show(key)} differ only in case; AWS treats them as one key")
+        seen[key.lower()] = key
+        result[key] = _tag_text("" if raw_value is None else raw_value, f"{option}.{key}", "tag value", 0, TAG_VALUE_MAX)
+    if len(result) > max_count:
+        raise ValidationFailure(option, f"at most {max_count} tags are allowed, got {len(result)}")
+    return result
+
+
+def tags(value: t.Any, option: str, max_count: int = TAG_COUNT_MAX) -> dict[str, str]:
+    """A dict of tag key -> value; a None value means the empty string."""
+    if value is None:
+        return {}
+    if not isinstance(value, t.Mapping):
+        raise ValidationFailure(option, f"must be a dict of tag keys to values, got {show(value)}")
+    return _tag_pairs(value.items(), option, max_count)
+
+
+def session_tags(value: t.Any, option: str) -> list[dict[str, str]]:
+    """Session tags as STS wants them (``[{"Key": k, "Value": v}]``) from a dict or such a list."""
+    if value is None:
+        return []
+    if isinstance(value, t.Mapping):
+        pairs = list(value.items())
+    elif isinstance(value, (list, tuple)):
+        pairs = []
+        for index, item in enumerate(value):
+            if not isinstance(item, t.Mapping):
+                raise ValidationFailure(f"{option}[{index}]", f"must be a dict with Key and Value, got {show(item)}")
+            key = item.get("Key", item.get("key"))
+            if key is None or set(item) - {"Key", "Value", "key", "value"}:
+                raise ValidationFailure(f"{option}[{index}]", f"must be a dict with Key and Value, got {show(item)}")
+            pairs.append((key, item.get("Value", item.get("value"))))
+    else:
+        raise ValidationFailure(option, f"must be a dict of tag keys to values or a list of Key/Value dicts, got {show(value)}")
+    cleaned = _tag_pairs(pairs, option, TAG_COUNT_MAX)
+    return [{"Key": key, "Value": val} for key, val in cleaned.items()]
+
+
+def transitive_tag_keys(values: t.Any, option: str, session_tag_keys: t.Iterable[str]) -> list[str]:
+    """Keys that must each be one of the session tags being passed (matched case-insensitively, as STS does)."""
+    known = {key.lower() for key in session_tag_keys}
+    result = []
+    for index, item in enumerate(_items(values, option)):
+        key = _tag_text(item, f"{option}[{index}]", "tag key", 1, TAG_KEY_MAX)
+        if key.lower() not in known:
+            raise ValidationFailure(f"{option}[{index}]", f"{show(key)} is not one of the session tags; only session tag keys can be transitive")
+        result.append(key)
+    return _dedupe(result)
+
+
+def _reject_constant(name: str) -> t.NoReturn:
+    # Python's json accepts NaN and Infinity; JSON (and IAM) do not.
+    raise ValueError(f"{name} is not a JSON value")
+
+
+def _json_error(option: str, text: str, exc: json.JSONDecodeError) -> ValidationFailure:
+    return ValidationFailure(option, f"is not valid JSON: {exc.msg} at line {exc.lineno} column {exc.colno} (character {exc.pos} of {len(text)})")
+
+
+def policy_document(value: t.Any, option: str, max_size: int = POLICY_SIZE_MAX) -> dict[str, t.Any]:
+    """An IAM policy document, as a dict or JSON text, returned as a dict.
+
+    Size is counted the way IAM counts it: the compact JSON without whitespace.
+    """
+    if isinstance(value, (str, bytes)):
+        text = value.decode("utf-8", "replace") if isinstance(value, bytes) else value
+        if not text.strip():
+            raise ValidationFailure(option, "must be a policy document (a JSON object with a Statement), got an empty string")
+        if len(text) > 8 * max_size:
+            # Even with generous indentation this cannot shrink under the limit; do not parse megabytes.
+            raise ValidationFailure(option, f"is {len(text)} characters long; IAM accepts at most {max_size} without whitespace")
+        try:
+            document = json.loads(text, parse_constant=_reject_constant)
+        except json.JSONDecodeError as exc:
+            raise _json_error(option, text, exc) from None
+        except ValueError as exc:
+            raise ValidationFailure(option, f"is not valid JSON: {exc}") from None
+        except RecursionError:
+            raise ValidationFailure(option, "is nested too deeply to be a policy document") from None
+    else:
+        document = value
+    if not isinstance(document, dict):
+        raise ValidationFailure(option, f"must be a policy document (a JSON object with a Statement), got {show(document)}")
+    try:
+        compact = json.dumps(document, separators=(",", ":"), ensure_ascii=False)
+    except (TypeError, ValueError, RecursionError) as exc:
+        raise ValidationFailure(option, f"cannot be written as JSON: {exc}") from None
+    if len(compact) > max_size:
+        raise ValidationFailure(option, f"is {len(compact)} characters without whitespace; IAM accepts at most {max_size}")
+    version = document.get("Version")
+    if version is not None and version not in POLICY_VERSIONS:
+        raise ValidationFailure(option, f"Version must be one of {', '.join(POLICY_VERSIONS)}, got {show(version)}")
+    if "Statement" not in document:
+        raise ValidationFailure(option, "must have a Statement")
+    statements = document["Statement"]
+    if isinstance(statements, dict):
+        statements = [statements]
+    if not isinstance(statements, list) or not statements:
+        raise ValidationFailure(option, f"Statement must be a statement object or a non-empty list of them, got {show(statements)}")
+    for index, statement in enumerate(statements):
+        where = f"Statement[{index}]"
+        if not isinstance(statement, dict):
+            raise ValidationFailure(option, f"{where} must be an object, got {show(statement)}")
+        if statement.get("Effect") not in ("Allow", "Deny"):
+            raise ValidationFailure(option, f"{where}.Effect must be 'Allow' or 'Deny', got {show(statement.get('Effect'))}")
+        if "Action" not in statement and "NotAction" not in statement:
+            raise ValidationFailure(option, f"{where} must have an Action or NotAction")
+    return document
+
+
+def choice(value: t.Any, option: str, choices: t.Iterable[t.Any]) -> t.Any:
+    allowed = tuple(choices)
+    # Compare types too: True == 1 and 1.0 == 1 would otherwise slip a bool or float past an int choice.
+    if not any(type(item) is type(value) and item == value for item in allowed):
+        raise ValidationFailure(option, f"must be one of {', '.join(map(str, allowed))}, got {show(value)}")
+    return value

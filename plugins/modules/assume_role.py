@@ -1,0 +1,210 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright: contributors to crossaccount.aws
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import annotations
+
+DOCUMENTATION = r"""
+module: assume_role
+short_description: Assume an IAM role and return its temporary credentials
+version_added: 0.1.0
+description:
+  - Calls C(sts:AssumeRole) with the source principal given by the connection options and returns temporary credentials
+    of the role, for later tasks (step 4 of cross-account access).
+  - Supports external ids, MFA, session policies, session tags, transitive tag keys and source identity.
+  - AWS rejects a freshly created role or trust policy for a few seconds; O(wait_timeout) keeps retrying C(AccessDenied)
+    with a bounded backoff, and the final message says whether the call was denied at once or still denied after waiting.
+  - Never reports a change, and runs normally in check mode because it changes nothing.
+  - All options are validated before the first AWS call.
+  - To use the credentials in many tasks without a task of its own, see the lookup
+    P(crossaccount.aws.assumed_credentials#lookup), which also caches them.
+author:
+  - crossaccount.aws contributors (@crossaccount)
+options:
+  role_arn:
+    description:
+      - ARN of the role to assume, such as C(arn:aws:iam::123456789012:role/Deploy).
+    type: str
+    required: true
+  role_session_name:
+    description:
+      - Name of the role session, visible in the target account's CloudTrail.
+      - 2 to 64 letters, digits and C(+=,.@_-).
+      - Defaults to C(ansible-<local user name>-<unix time>).
+    type: str
+  external_id:
+    description:
+      - External id the role's trust policy requires (C(sts:ExternalId)).
+    type: str
+  duration_seconds:
+    description:
+      - Lifetime of the credentials, 900 to 43200 seconds, and at most the role's C(MaxSessionDuration).
+      - AWS caps role chaining (the source is itself an assumed-role session) at 3600 seconds; a longer duration then fails
+        before the call.
+      - When unset, AWS issues one-hour credentials.
+    type: int
+  mfa_serial_number:
+    description:
+      - ARN (or hardware serial) of the source principal's MFA device, for roles that require MFA.
+      - Requires O(mfa_token).
+    type: str
+  mfa_token:
+    description:
+      - Current six-digit code of the MFA device O(mfa_serial_number).
+    type: str
+  policy:
+    description:
+      - Session policy (a JSON object or JSON text, at most 2048 characters) that further limits the session's permissions.
+    type: json
+  policy_arns:
+    description:
+      - ARNs of up to 10 managed policies used as session policies.
+    type: list
+    elements: str
+  session_tags:
+    description:
+      - Session tags (key to value). The trust policy must allow C(sts:TagSession).
+    type: dict
+  transitive_tag_keys:
+    description:
+      - Keys of O(session_tags) that persist through role chaining.
+    type: list
+    elements: str
+  source_identity:
+    description:
+      - Source identity of the session (2 to 64 letters, digits and C(+=,.@_-)); it cannot be changed for the session's life.
+        The trust policy must allow C(sts:SetSourceIdentity).
+    type: str
+  wait_timeout:
+    description:
+      - Seconds to keep retrying C(AccessDenied), with a backoff from 1 up to 8 seconds, while a role or trust policy written
+        moments ago propagates through IAM. V(0) fails at the first denial.
+    type: int
+    default: 60
+extends_documentation_fragment:
+  - crossaccount.aws.connection
+  - crossaccount.aws.attributes
+  - crossaccount.aws.attributes.read_only
+notes:
+  - The result holds the secret access key and session token. So that they are usable by later tasks (through C(register))
+    but never printed, the task result is marked C(no_log) when it contains credentials; the default callback then shows it
+    as censored at every verbosity. Do not print the registered variable.
+  - Ansible's debug mode (E(ANSIBLE_DEBUG)) prints raw module output, secrets included; do not use it with real credentials.
+seealso:
+  - plugin: crossaccount.aws.assumed_credentials
+    plugin_type: lookup
+  - module: crossaccount.aws.verify_access
+"""
+
+EXAMPLES = r"""
+- name: Assume the deploy role of the target account
+  crossaccount.aws.assume_role:
+    profile: source-admin
+    role_arn: arn:aws:iam::222222222222:role/Deploy
+    role_session_name: release-42
+    external_id: partner-42
+    duration_seconds: 900
+  register: deploy
+
+- name: Use the credentials
+  crossaccount.aws.verify_access:
+    access_key: "{{ deploy.credentials.access_key }}"
+    secret_key: "{{ deploy.credentials.secret_key }}"
+    session_token: "{{ deploy.credentials.session_token }}"
+    expected_account_id: "222222222222"
+
+- name: Role that requires MFA and session tags, right after it was created
+  crossaccount.aws.assume_role:
+    role_arn: "{{ target_role.role.arn }}"
+    mfa_serial_number: arn:aws:iam::111111111111:mfa/alice
+    mfa_token: "{{ mfa_code }}"
+    session_tags:
+      project: atlas
+    transitive_tag_keys: [project]
+    source_identity: alice
+    wait_timeout: 120
+  register: tagged
+"""
+
+RETURN = r"""
+credentials:
+  description: Temporary credentials of the role session.
+  returned: success
+  type: dict
+  contains:
+    access_key:
+      description: Access key id.
+      type: str
+      sample: ASIAIOSFODNN7EXAMPLE
+    secret_key:
+      description: Secret access key.
+      type: str
+    session_token:
+      description: Session token.
+      type: str
+    expiration:
+      description: When the credentials expire (ISO 8601, UTC).
+      type: str
+      sample: "2026-01-01T12:00:00Z"
+assumed_role:
+  description: The role session.
+  returned: success
+  type: dict
+  contains:
+    arn:
+      description: ARN of the assumed-role session.
+      type: str
+      sample: arn:aws:sts::222222222222:assumed-role/Deploy/release-42
+    assumed_role_id:
+      description: Unique id of the role, a colon, and the session name.
+      type: str
+      sample: "AROA3XFRBF535PLBIFPI4:release-42"
+account_id:
+  description: Account the role belongs to.
+  returned: success
+  type: str
+  sample: "222222222222"
+"""
+
+import typing as t
+
+from ansible_collections.crossaccount.aws.plugins.module_utils._module import CrossAccountModule, module_argspec, run_module
+from ansible_collections.crossaccount.aws.plugins.module_utils._sts import (
+    CHAINING_MAX_DURATION,
+    assume_role,
+    assume_role_argspec,
+    check_chaining,
+    iso8601,
+    request_from_options,
+)
+
+
+def handle(module: CrossAccountModule) -> dict[str, t.Any]:
+    request = request_from_options(module.options)
+    connection = module.connection()
+    if request.duration_seconds is not None and request.duration_seconds > CHAINING_MAX_DURATION:
+        # One GetCallerIdentity only when the duration could hit the chaining cap.
+        check_chaining(request, connection.identity()["arn"])
+    creds = assume_role(connection, request, wait_timeout=module.params["wait_timeout"])
+    return {
+        "changed": False,
+        "credentials": {
+            "access_key": creds.access_key,
+            "secret_key": creds.secret_key,
+            "session_token": creds.session_token,
+            "expiration": iso8601(creds.expiration),
+        },
+        "assumed_role": {"arn": creds.assumed_role_arn, "assumed_role_id": creds.assumed_role_id},
+        "account_id": creds.account_id,
+    }
+
+
+def main() -> None:
+    spec = module_argspec(assume_role_argspec())
+    spec["role_arn"]["required"] = True
+    run_module(CrossAccountModule(spec), handle)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,111 @@
+# -*- coding: utf-8 -*-
+# Copyright: contributors to crossaccount.aws
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""``python -m emulator``: start the two-account AWS emulator on 127.0.0.1."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import os
+import signal
+import sys
+import threading
+import time
+import typing as t
+
+
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog="python -m emulator", description="Local two-account AWS emulator (moto + IAM trust enforcement).")
+    parser.add_argument("--state-dir", required=True, help="directory for emulator.json, config, credentials")
+    parser.add_argument("--port", type=int, default=0, help="TCP port on 127.0.0.1 (0 = any free port)")
+    parser.add_argument("--propagation-delay", type=float, default=0.0, help="seconds AssumeRole is denied after a trust policy changes")
+    parser.add_argument("--time-scale", type=float, default=1.0, help="temporary credentials live DurationSeconds / X real seconds")
+    parser.add_argument("--throttle-rate", type=float, default=0.0, help="share of AWS calls refused with Throttling before they run")
+    parser.add_argument("--fail-after-write-rate", type=float, default=0.0, help="share of writes answered with a 500 after being applied")
+    parser.add_argument("--seed", type=int, default=0, help="seed of the fault-injection random generator")
+    parser.add_argument("--exit-with-parent", action="store_true", help="stop when the process that started the emulator is gone")
+    return parser.parse_args(argv)
+
+
+def _write_atomic(path: str, text: str) -> None:
+    tmp = f"{path}.tmp{os.getpid()}"
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w", encoding="utf-8") as handle:
+        handle.write(text)
+    os.replace(tmp, path)
+
+
+def _watch_parent(parent: int, stop: t.Callable[[], None]) -> None:
+    # A killed pytest worker must not leave an emulator behind: orphans get a new parent.
+    while os.getppid() == parent:
+        time.sleep(0.5)
+    stop()
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
+    # moto reads these when its backends are created, so they must be set before it is imported.
+    os.environ["MOTO_IAM_LOAD_MANAGED_POLICIES"] = "true"
+    os.environ.pop("MOTO_ACCOUNT_ID", None)
+    for name in [n for n in os.environ if n.startswith("AWS_")]:
+        del os.environ[name]
+    logging.basicConfig(stream=sys.stderr, level=logging.INFO, format="%(asctime)s emulator %(message)s")
+    logging.getLogger("werkzeug").setLevel(logging.WARNING)
+
+    from werkzeug.serving import make_server
+    from moto.moto_server.werkzeug_app import MotoRequestHandler
+
+    from emulator.server import ACCOUNTS, Config, Emulator, profiles, shared_files
+
+    state_dir = os.path.abspath(args.state_dir)
+    os.makedirs(state_dir, mode=0o700, exist_ok=True)
+    config = Config()
+    config.update({"propagation_delay": args.propagation_delay, "time_scale": args.time_scale, "throttle_rate": args.throttle_rate,
+                   "fail_after_write_rate": args.fail_after_write_rate, "seed": args.seed})
+    app = Emulator(config)
+    server = make_server("127.0.0.1", args.port, app, threaded=True, request_handler=MotoRequestHandler)
+    port = server.server_address[1]
+    endpoint_url = f"http://127.0.0.1:{port}"
+    app.endpoint_url = endpoint_url
+    config_text, credentials_text = shared_files(endpoint_url)
+    config_file = os.path.join(state_dir, "config")
+    credentials_file = os.path.join(state_dir, "credentials")
+    _write_atomic(config_file, config_text)
+    _write_atomic(credentials_file, credentials_text)
+
+    def stop(*_: t.Any) -> None:
+        threading.Thread(target=server.shutdown, daemon=True).start()
+
+    signal.signal(signal.SIGTERM, stop)
+    signal.signal(signal.SIGINT, stop)
+    if args.exit_with_parent:
+        threading.Thread(target=_watch_parent, args=(os.getppid(), stop), daemon=True).start()
+
+    info = {
+        "endpoint_url": endpoint_url,
+        "port": port,
+        "pid": os.getpid(),
+        "accounts": ACCOUNTS,
+        "profiles": profiles(),
+        "config_file": config_file,
+        "credentials_file": credentials_file,
+        "region": "us-east-1",
+    }
+    # emulator.json last: its presence means "ready".
+    _write_atomic(os.path.join(state_dir, "emulator.json"), json.dumps(info, indent=2) + "\n")
+    logging.getLogger("emulator").info("listening on %s (state dir %s)", endpoint_url, state_dir)
+    try:
+        server.serve_forever()
+    finally:
+        server.server_close()
+        try:
+            os.unlink(os.path.join(state_dir, "emulator.json"))
+        except OSError:
+            pass
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,48 @@
+# -*- coding: utf-8 -*-
+# Copyright: contributors to crossaccount.aws
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Fixtures of the integration tests: one emulator process per pytest worker.
+
+- ``emulator`` (session): the running emulator (endpoint_url, state_dir, config_file,
+  credentials_file, client, env, session(profile)).
+- ``emu`` (function): the same object, reset to the bootstrap state before the test.
+- ``run_module`` / ``run_playbook`` live in ``ansible_runner.py`` (importable as ``ansible_runner``,
+  ``integration.ansible_runner`` or relatively).
+"""
+
+from __future__ import annotations
+
+import sys
+import typing as t
+from pathlib import Path
+
+import pytest
+
+_HERE = Path(__file__).resolve().parent
+# tests/ (for the emulator package) and tests/integration/ (for ``import ansible_runner``).
+for _path in (str(_HERE.parent), str(_HERE)):
+    if _path not in sys.path:
+        sys.path.insert(0, _path)
+
+from emulator.testing import RunningEmulator, start_emulator  # noqa: E402  pylint: disable=wrong-import-position
+from ansible_runner import COLLECTIONS_PATH, ensure_collection_link  # noqa: E402  pylint: disable=wrong-import-position
+
+ensure_collection_link()
+if str(COLLECTIONS_PATH) not in sys.path:
+    # Tests may import module_utils (e.g. to build expected documents) like the modules do.
+    sys.path.insert(0, str(COLLECTIONS_PATH))
+
+
+@pytest.fixture(scope="session")
+def emulator(tmp_path_factory: pytest.TempPathFactory) -> t.Iterator[RunningEmulator]:
+    running = start_emulator(tmp_path_factory.mktemp("emulator"))
+    try:
+        yield running
+    finally:
+        running.stop()
+
+
+@pytest.fixture
+def emu(emulator: RunningEmulator) -> RunningEmulator:
+    emulator.reset()
+    return emulator

@@ -1,0 +1,179 @@
+# -*- coding: utf-8 -*-
+# Copyright: contributors to crossaccount.aws
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Module aws_profile: the profile it writes works for boto3 and the AWS CLI against the emulator."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import stat
+import subprocess
+import typing as t
+
+import boto3
+import botocore.session
+
+from ansible_runner import run_module
+
+TARGET = "222222222222"
+SOURCE = "111111111111"
+ROLE = "cli-role"
+ROLE_ARN = f"arn:aws:iam::{TARGET}:role/{ROLE}"
+
+
+def create_target_role(emu: t.Any) -> None:
+    trust = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Principal": {"AWS": SOURCE}, "Action": "sts:AssumeRole"}]}
+    emu.aws("iam", "target-admin").create_role(RoleName=ROLE, AssumeRolePolicyDocument=json.dumps(trust))
+
+
+def session(config_file: str, credentials_file: str, profile: str) -> boto3.Session:
+    core = botocore.session.Session()
+    core.set_config_variable("config_file", config_file)
+    core.set_config_variable("credentials_file", credentials_file)
+    core.set_config_variable("profile", profile)
+    return boto3.Session(botocore_session=core)
+
+
+def mode(path: str) -> int:
+    return stat.S_IMODE(os.stat(path).st_mode)
+
+
+def test_role_profile_works_for_boto3_and_cli_and_preserves_the_file(emu: t.Any, tmp_path: t.Any) -> None:
+    create_target_role(emu)
+    config = str(tmp_path / "config")
+    shutil.copyfile(emu.config_file, config)
+    with open(config, "a", encoding="utf-8") as handle:
+        handle.write("# a comment the module must keep\n\n")
+    os.chmod(config, 0o644)
+    with open(config, "rb") as handle:
+        original = handle.read()
+    args = {
+        "name": "assumed-role",
+        "config_file": config,
+        "role_arn": ROLE_ARN,
+        "source_profile": "source-admin",
+        "role_session_name": "cli-check",
+        "region": "us-east-1",
+        "endpoint_url": emu.endpoint_url,
+    }
+
+    # check mode: predicts the change, writes nothing
+    result = run_module(emu, "aws_profile", args, check=True, diff=True)
+    assert not result["failed"], result
+    assert result["changed"] and result["profile"]["mode_tightened"]
+    with open(config, "rb") as handle:
+        assert handle.read() == original
+    assert mode(config) == 0o644
+
+    result = run_module(emu, "aws_profile", args, diff=True)
+    assert not result["failed"], result
+    assert result["changed"]
+    assert result["profile"]["config_file"] == config
+    assert result["profile"]["section"] == "profile assumed-role"
+    assert result["profile"]["settings"]["role_arn"] == ROLE_ARN
+    assert result["profile"]["mode_tightened"] is True
+    assert result["diff"]["before"] == ""
+    assert f"role_arn = {ROLE_ARN}\n" in result["diff"]["after"]
+    assert mode(config) == 0o600
+    with open(config, "rb") as handle:
+        written = handle.read()
+    # every byte of the original file is still there, in place; only the new section follows
+    assert written.startswith(original)
+    added = written[len(original):].decode()
+    assert added.startswith("[profile assumed-role]\n")
+    assert added == result["diff"]["after"]
+
+    # boto3 assumes the role through the profile alone
+    identity = session(config, emu.credentials_file, "assumed-role").client("sts").get_caller_identity()
+    assert identity["Account"] == TARGET
+    assert identity["Arn"] == f"arn:aws:sts::{TARGET}:assumed-role/{ROLE}/cli-check"
+    # ... and so does the AWS CLI when it is installed
+    aws = shutil.which("aws", path=emu.env.get("PATH"))
+    if aws:
+        env = dict(emu.env, AWS_CONFIG_FILE=config, AWS_SHARED_CREDENTIALS_FILE=emu.credentials_file)
+        proc = subprocess.run([aws, "sts", "get-caller-identity", "--profile", "assumed-role", "--output", "json"], env=env,
+                              capture_output=True, text=True, timeout=120, check=False)
+        assert proc.returncode == 0, proc.stderr
+        assert json.loads(proc.stdout)["Arn"] == f"arn:aws:sts::{TARGET}:assumed-role/{ROLE}/cli-check"
+
+    # idempotent
+    again = run_module(emu, "aws_profile", args, diff=True)
+    assert not again["failed"] and not again["changed"]
+    with open(config, "rb") as handle:
+        assert handle.read() == written
+
+    # a changed setting is edited in place; check mode does not write it
+    changed_args = dict(args, external_id="ext-0042")
+    predicted = run_module(emu, "aws_profile", changed_args, check=True, diff=True)
+    assert predicted["changed"] and "external_id = ext-0042" in predicted["diff"]["after"]
+    with open(config, "rb") as handle:
+        assert handle.read() == written
+    result = run_module(emu, "aws_profile", changed_args)
+    assert result["changed"] and "diff" not in result
+    with open(config, "rb") as handle:
+        edited = handle.read()
+    assert edited.startswith(original) and b"external_id = ext-0042\n" in edited[len(original):]
+
+    # absent removes exactly the section
+    removed = run_module(emu, "aws_profile", {"name": "assumed-role", "state": "absent", "config_file": config})
+    assert removed["changed"] and removed["profile"]["section"] is None
+    with open(config, "rb") as handle:
+        assert handle.read() == original
+    assert not run_module(emu, "aws_profile", {"name": "assumed-role", "state": "absent", "config_file": config})["changed"]
+
+
+def test_credentials_profile_masks_secrets_and_works(emu: t.Any, tmp_path: t.Any) -> None:
+    create_target_role(emu)
+    creds = emu.aws("sts", "source-admin").assume_role(RoleArn=ROLE_ARN, RoleSessionName="stored")["Credentials"]
+    credentials = str(tmp_path / "aws" / "credentials")
+    config = str(tmp_path / "aws" / "config")
+    args = {
+        "name": "stored",
+        "kind": "credentials",
+        "credentials_file": credentials,
+        "access_key": creds["AccessKeyId"],
+        "secret_key": creds["SecretAccessKey"],
+        "session_token": creds["SessionToken"],
+        "region": "us-east-1",
+        "endpoint_url": emu.endpoint_url,
+    }
+    result = run_module(emu, "aws_profile", args, diff=True)
+    assert not result["failed"], result
+    assert result["changed"]
+    dumped = json.dumps(result)
+    assert creds["SecretAccessKey"] not in dumped and creds["SessionToken"] not in dumped
+    assert "aws_secret_access_key = ********\n" in result["diff"]["after"]
+    assert "aws_session_token = ********\n" in result["diff"]["after"]
+    assert result["profile"]["settings"] == {"aws_access_key_id": creds["AccessKeyId"], "region": "us-east-1", "endpoint_url": emu.endpoint_url}
+    assert mode(credentials) == 0o600 and mode(os.path.dirname(credentials)) == 0o700
+    assert not os.path.exists(config)  # kind=credentials writes only the credentials file
+    identity = session(config, credentials, "stored").client("sts").get_caller_identity()
+    assert identity["Arn"] == f"arn:aws:sts::{TARGET}:assumed-role/{ROLE}/stored"
+    assert not run_module(emu, "aws_profile", args)["changed"]
+
+
+def test_bad_input_names_the_option_and_touches_nothing(emu: t.Any, tmp_path: t.Any) -> None:
+    config = str(tmp_path / "config")
+    cases = [
+        ({"name": "bad name", "role_arn": ROLE_ARN, "source_profile": "source-admin"}, "name"),
+        ({"name": "p", "role_arn": "arn:aws:iam::2222:role/x", "source_profile": "source-admin"}, "role_arn"),
+        ({"name": "p", "role_arn": ROLE_ARN, "source_profile": "source-admin", "duration_seconds": 60}, "duration_seconds"),
+        ({"name": "p", "role_arn": ROLE_ARN}, "source_profile"),
+        ({"name": "p", "role_arn": ROLE_ARN, "source_profile": "a", "credential_source": "Environment"}, "source_profile"),
+        ({"name": "p", "role_arn": ROLE_ARN, "source_profile": "a", "secret_key": "hunter22"}, "secret_key"),
+        ({"name": "p", "role_arn": ROLE_ARN, "source_profile": "a", "role_session_name": "x"}, "role_session_name"),
+        ({"name": "p", "role_arn": ROLE_ARN, "source_profile": "a", "external_id": "has space"}, "external_id"),
+    ]
+    for args, option in cases:
+        result = run_module(emu, "aws_profile", dict(args, config_file=config))
+        assert result["failed"], (args, result)
+        assert result["msg"].startswith(f"{option}: "), (option, result["msg"])
+        assert "hunter22" not in json.dumps(result)
+    assert not os.path.exists(config)
+    # connection options are not options of this module
+    result = run_module(emu, "aws_profile", {"name": "p", "role_arn": ROLE_ARN, "source_profile": "a", "config_file": config},
+                        profile="source-admin")
+    assert result["failed"] and "profile" in result["msg"]
+    assert emu.client.calls() == []

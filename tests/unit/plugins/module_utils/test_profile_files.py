@@ -1,0 +1,335 @@
+# -*- coding: utf-8 -*-
+# Copyright: contributors to crossaccount.aws
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Unit tests for _profile_files: validation, the byte-preserving splice, atomic 0600 writes."""
+
+from __future__ import annotations
+
+import configparser
+import io
+import os
+import stat
+
+import pytest
+
+from ansible_collections.crossaccount.aws.plugins.module_utils._errors import CrossAccountError, ValidationFailure
+from ansible_collections.crossaccount.aws.plugins.module_utils import _profile_files as pf
+
+ROLE_ARN = "arn:aws:iam::222222222222:role/CrossAccountDeploy"
+
+CONFIG = (
+    "# managed by hand, do not reorder\n"
+    "[default]\n"
+    "region = eu-central-1\n"
+    "output=json\n"
+    "\n"
+    "; the CI profile\n"
+    "[profile ci]\n"
+    "role_arn=arn:aws:iam::333333333333:role/Ci\n"
+    "source_profile = default\n"
+    "s3 =\n"
+    "    addressing_style = path\n"
+    "\n"
+    "# prod is special\n"
+    "[profile prod]\n"
+    "region = us-west-2\n"
+)
+
+
+def role_request(name: str = "assumed-role", path: str = "/tmp/config", **extra: object) -> pf.ProfileRequest:
+    opts: dict[str, object] = {"name": name, "kind": "role", "role_arn": ROLE_ARN, "source_profile": "default", "config_file": path}
+    opts.update(extra)
+    return pf.build_request(opts, environ={})
+
+
+def parsed(text: str) -> configparser.RawConfigParser:
+    parser = configparser.RawConfigParser()
+    parser.read_file(io.StringIO(text))
+    return parser
+
+
+# --- validation ---
+
+
+@pytest.mark.parametrize(
+    "opts, option",
+    [
+        ({"name": "bad name"}, "name"),
+        ({"name": "bad]name"}, "name"),
+        ({"name": "bad\nname"}, "name"),
+        ({"name": ""}, "name"),
+        ({"name": "x", "role_arn": "arn:aws:iam::2222:role/X"}, "role_arn"),
+        ({"name": "x", "role_arn": "arn:aws:iam::222222222222:user/X"}, "role_arn"),
+        ({"name": "x", "source_profile": None}, "source_profile"),
+        ({"name": "x", "credential_source": "Environment"}, "source_profile"),
+        ({"name": "x", "source_profile": "has space"}, "source_profile"),
+        ({"name": "x", "duration_seconds": 899}, "duration_seconds"),
+        ({"name": "x", "duration_seconds": 43201}, "duration_seconds"),
+        ({"name": "x", "role_session_name": "a"}, "role_session_name"),
+        ({"name": "x", "role_session_name": "bad name!"}, "role_session_name"),
+        ({"name": "x", "external_id": "a b"}, "external_id"),
+        ({"name": "x", "mfa_serial": "short"}, "mfa_serial"),
+        ({"name": "x", "region": "Mars"}, "region"),
+        ({"name": "x", "endpoint_url": "127.0.0.1:5000"}, "endpoint_url"),
+        ({"name": "x", "secret_key": "abc"}, "secret_key"),
+        ({"name": "x", "session_token": "abc"}, "session_token"),
+        ({"name": "x", "access_key": "AKIAEXAMPLEEXAMPLE"}, "access_key"),
+        ({"name": "x", "kind": "other"}, "kind"),
+    ],
+)
+def test_role_validation_names_the_option(opts: dict, option: str) -> None:
+    base = {"kind": "role", "role_arn": ROLE_ARN, "source_profile": "default", "config_file": "/tmp/c"}
+    base.update(opts)
+    with pytest.raises(ValidationFailure) as err:
+        pf.build_request(base, environ={})
+    assert err.value.msg.startswith(f"{option}: ")
+
+
+@pytest.mark.parametrize(
+    "opts, option",
+    [
+        ({"access_key": None}, "access_key"),
+        ({"secret_key": None}, "secret_key"),
+        ({"access_key": "not-a-key"}, "access_key"),
+        ({"secret_key": "two\nlines"}, "secret_key"),
+        ({"session_token": " padded"}, "session_token"),
+        ({"role_arn": ROLE_ARN}, "role_arn"),
+        ({"external_id": "abcdef"}, "external_id"),
+        ({"duration_seconds": 3600}, "duration_seconds"),
+    ],
+)
+def test_credentials_validation_names_the_option(opts: dict, option: str) -> None:
+    base = {"name": "x", "kind": "credentials", "access_key": "AKIAEXAMPLEEXAMPLE", "secret_key": "s3cr3t/value", "credentials_file": "/tmp/c"}
+    base.update(opts)
+    with pytest.raises(ValidationFailure) as err:
+        pf.build_request(base, environ={})
+    assert err.value.msg.startswith(f"{option}: ")
+    assert "s3cr3t" not in err.value.msg
+
+
+def test_absent_ignores_settings_but_still_validates_name() -> None:
+    request = pf.build_request({"name": "gone", "state": "absent", "config_file": "/tmp/c"}, environ={})
+    assert request.settings == {}
+    with pytest.raises(ValidationFailure):
+        pf.build_request({"name": "a b", "state": "absent"}, environ={})
+
+
+def test_settings_in_canonical_order_and_secrets_not_public() -> None:
+    request = pf.build_request(
+        {"name": "x", "kind": "credentials", "access_key": "AKIAEXAMPLEEXAMPLE", "secret_key": "sek", "session_token": "tok",
+         "region": "us-east-1", "credentials_file": "/tmp/c"},
+        environ={},
+    )
+    assert list(request.settings) == ["aws_access_key_id", "aws_secret_access_key", "aws_session_token", "region"]
+    assert request.public_settings() == {"aws_access_key_id": "AKIAEXAMPLEEXAMPLE", "region": "us-east-1"}
+    assert request.header == "x"
+
+
+def test_default_files_follow_the_cli_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    assert pf.default_file("role", {"AWS_CONFIG_FILE": "/e/config"}) == ("config_file", "/e/config")
+    assert pf.default_file("credentials", {"AWS_SHARED_CREDENTIALS_FILE": "/e/creds"}) == ("credentials_file", "/e/creds")
+    monkeypatch.setenv("HOME", "/home/someone")
+    request = pf.build_request({"name": "x", "role_arn": ROLE_ARN, "source_profile": "default"}, environ={})
+    assert request.path == "/home/someone/.aws/config"
+    request = pf.build_request({"name": "x", "kind": "credentials", "access_key": "AKIAEXAMPLEEXAMPLE", "secret_key": "k"}, environ={})
+    assert request.path == "/home/someone/.aws/credentials"
+
+
+def test_headers_and_matching() -> None:
+    assert role_request("default").header == "default"
+    assert role_request("default").matches("profile default")
+    assert role_request("ci").header == "profile ci"
+    # botocore splits the header with shlex, so extra blanks still name the same profile
+    assert role_request("ci").matches("profile   ci")
+    assert not role_request("ci").matches("ci")
+    assert not role_request("ci").matches("profile cid")
+    creds = pf.build_request({"name": "ci", "kind": "credentials", "access_key": "AKIAEXAMPLEEXAMPLE", "secret_key": "k"}, environ={})
+    assert creds.matches("ci") and not creds.matches("profile ci")
+
+
+# --- the splice ---
+
+
+def test_new_section_is_appended_and_everything_else_is_byte_identical() -> None:
+    request = role_request(external_id="ext-123", region="us-east-1")
+    after = pf.render_present(CONFIG, request)
+    assert after.startswith(CONFIG + "\n[profile assumed-role]\n")
+    assert after[len(CONFIG):] == (
+        "\n[profile assumed-role]\n"
+        f"role_arn = {ROLE_ARN}\n"
+        "source_profile = default\n"
+        "external_id = ext-123\n"
+        "region = us-east-1\n"
+    )
+    assert dict(parsed(after)["profile assumed-role"]) == request.settings
+
+
+def test_file_without_final_newline_and_empty_file() -> None:
+    request = role_request()
+    assert pf.render_present("[default]\nregion = x", request) == (
+        f"[default]\nregion = x\n\n[profile assumed-role]\nrole_arn = {ROLE_ARN}\nsource_profile = default\n"
+    )
+    assert pf.render_present("", request) == f"[profile assumed-role]\nrole_arn = {ROLE_ARN}\nsource_profile = default\n"
+
+
+def test_existing_section_is_edited_in_place() -> None:
+    request = role_request("ci", role_session_name="ci-run", region="eu-west-1")
+    after = pf.render_present(CONFIG, request)
+    start = CONFIG.index("[profile ci]")
+    end = CONFIG.index("\n# prod is special")
+    assert after[:start] == CONFIG[:start]
+    assert after.endswith(CONFIG[end:])
+    assert after[start:after.index("\n# prod is special")] == (
+        "[profile ci]\n"
+        f"role_arn = {ROLE_ARN}\n"
+        "source_profile = default\n"
+        "s3 =\n"
+        "    addressing_style = path\n"
+        "role_session_name = ci-run\n"
+        "region = eu-west-1\n"
+    )
+
+
+def test_unchanged_values_keep_their_original_bytes_and_unset_keys_are_removed() -> None:
+    text = "[profile ci]\nrole_arn=arn:aws:iam::222222222222:role/CrossAccountDeploy\n# keep me\nexternal_id = old\nsource_profile   =   default\n"
+    after = pf.render_present(text, role_request("ci"))
+    assert after == "[profile ci]\nrole_arn=arn:aws:iam::222222222222:role/CrossAccountDeploy\n# keep me\nsource_profile   =   default\n"
+
+
+def test_rendering_is_idempotent() -> None:
+    request = role_request("ci", external_id="ext-123", duration_seconds=1800)
+    once = pf.render_present(CONFIG, request)
+    assert pf.render_present(once, request) == once
+    fresh = role_request()
+    once = pf.render_present(CONFIG, fresh)
+    assert pf.render_present(once, fresh) == once
+
+
+def test_default_profile_goes_to_the_existing_default_section() -> None:
+    after = pf.render_present(CONFIG, role_request("default"))
+    assert after.count("[default]") == 1 and "[profile default]" not in after
+    section = parsed(after)["default"]
+    assert section["role_arn"] == ROLE_ARN and section["output"] == "json"
+    # region is a managed key of kind=role and was not given, so the stale one is dropped
+    assert "region" not in section
+
+
+def test_crlf_files_stay_crlf() -> None:
+    text = CONFIG.replace("\n", "\r\n")
+    after = pf.render_present(text, role_request())
+    assert after.startswith(text)
+    assert "\n" not in after.replace("\r\n", "")
+
+
+def test_indented_header_inside_a_value_is_not_a_section() -> None:
+    # configparser reads an indented line after a key as a continuation, even if it looks like a header
+    text = "[profile a]\nnote = first\n  [profile assumed-role]\n"
+    after = pf.render_present(text, role_request())
+    assert after.startswith(text)
+    assert after.count("[profile assumed-role]") == 2
+    assert parsed(after)["profile assumed-role"]["role_arn"] == ROLE_ARN
+
+
+def test_absent_removes_only_the_section_and_keeps_the_next_sections_comment() -> None:
+    after = pf.render_absent(CONFIG, role_request("ci"))
+    assert after == CONFIG.replace(
+        "[profile ci]\nrole_arn=arn:aws:iam::333333333333:role/Ci\nsource_profile = default\ns3 =\n    addressing_style = path\n\n", ""
+    )
+    assert "# prod is special\n[profile prod]" in after
+    assert pf.render_absent(CONFIG, role_request("nothere")) == CONFIG
+
+
+def test_absent_then_present_round_trips_a_trailing_section() -> None:
+    request = role_request()
+    with_profile = pf.render_present(CONFIG, request)
+    assert pf.render_absent(with_profile, request) == CONFIG + "\n"
+    assert pf.render_present(pf.render_absent(with_profile, request), request) == with_profile
+
+
+def test_unparseable_file_is_refused() -> None:
+    with pytest.raises(CrossAccountError) as err:
+        pf.render_present("[profile a]\nx = 1\n[profile a]\ny = 2\n", role_request())
+    assert err.value.msg.startswith("config_file: /tmp/config cannot be parsed")
+    with pytest.raises(CrossAccountError):
+        pf.render_present("key = before any section\n", role_request())
+
+
+def test_section_text_masks_secrets() -> None:
+    request = pf.build_request(
+        {"name": "ci", "kind": "credentials", "access_key": "AKIAEXAMPLEEXAMPLE", "secret_key": "topsecret", "session_token": "tokenvalue",
+         "credentials_file": "/tmp/c"},
+        environ={},
+    )
+    text = pf.render_present("[other]\naws_secret_access_key = othersecret\n", request)
+    shown = pf.section_text(text, request)
+    assert shown == "[ci]\naws_access_key_id = AKIAEXAMPLEEXAMPLE\naws_secret_access_key = ********\naws_session_token = ********\n"
+    assert "othersecret" not in shown
+    assert "topsecret" in pf.section_text(text, request, mask=False)
+
+
+# --- files ---
+
+
+def test_ensure_creates_private_dir_and_file_and_is_idempotent(tmp_path) -> None:
+    path = tmp_path / "newdir" / "config"
+    request = role_request(path=str(path))
+    result = pf.ensure_profile(request, check_mode=True)
+    assert result["changed"] and not path.exists() and not path.parent.exists()
+    result = pf.ensure_profile(request)
+    assert result["changed"]
+    assert stat.S_IMODE(os.stat(path.parent).st_mode) == 0o700
+    assert stat.S_IMODE(os.stat(path).st_mode) == 0o600
+    assert result["profile"]["settings"] == {"role_arn": ROLE_ARN, "source_profile": "default"}
+    assert result["profile"]["section"] == "profile assumed-role"
+    mtime = os.stat(path).st_mtime_ns
+    again = pf.ensure_profile(request)
+    assert not again["changed"] and os.stat(path).st_mtime_ns == mtime
+    assert again["diff"]["before"] == again["diff"]["after"]
+    assert [p.name for p in path.parent.iterdir()] == ["config"]  # no temporary file left behind
+
+
+def test_ensure_tightens_wide_mode_and_reports_it(tmp_path) -> None:
+    path = tmp_path / "config"
+    request = role_request(path=str(path))
+    path.write_text(pf.render_present(CONFIG, request))
+    os.chmod(path, 0o644)
+    result = pf.ensure_profile(request, check_mode=True)
+    assert result["changed"] and result["profile"]["mode_tightened"]
+    assert stat.S_IMODE(os.stat(path).st_mode) == 0o644
+    result = pf.ensure_profile(request)
+    assert result["changed"] and result["profile"]["mode_tightened"] and result["profile"]["file_mode"] == "0600"
+    assert stat.S_IMODE(os.stat(path).st_mode) == 0o600
+    assert not pf.ensure_profile(request)["changed"]
+
+
+def test_ensure_absent_and_missing_file(tmp_path) -> None:
+    path = tmp_path / "config"
+    request = pf.build_request({"name": "ci", "state": "absent", "config_file": str(path)}, environ={})
+    result = pf.ensure_profile(request)
+    assert not result["changed"] and not path.exists() and result["profile"]["file_mode"] is None
+    path.write_text(CONFIG)
+    os.chmod(path, 0o600)
+    result = pf.ensure_profile(request)
+    assert result["changed"] and "[profile ci]" not in path.read_text()
+    assert result["diff"]["after"] == "" and result["diff"]["before"].startswith("[profile ci]\n")
+    assert not pf.ensure_profile(request)["changed"]
+
+
+def test_ensure_follows_a_symlink(tmp_path) -> None:
+    real = tmp_path / "dotfiles" / "aws-config"
+    real.parent.mkdir()
+    real.write_text(CONFIG)
+    link = tmp_path / "config"
+    link.symlink_to(real)
+    pf.ensure_profile(role_request(path=str(link)))
+    assert link.is_symlink()
+    assert "[profile assumed-role]" in real.read_text()
+
+
+def test_ensure_refuses_non_utf8(tmp_path) -> None:
+    path = tmp_path / "config"
+    path.write_bytes(b"[default]\nregion = \xff\n")
+    with pytest.raises(CrossAccountError) as err:
+        pf.ensure_profile(role_request(path=str(path)))
+    assert err.value.msg.startswith("config_file: ")
+    assert path.read_bytes() == b"[default]\nregion = \xff\n"

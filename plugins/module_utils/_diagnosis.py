@@ -295,7 +295,7 @@ def read_role(role_arn: str, caller_account: str, source: AwsConnection, target:
         reader_account = reader.account_id
     except CrossAccountError as exc:
         report.check("target_identity", False, exc.msg)
-        return RoleFacts(unreadable=f"the role could not be read: {exc.msg}")
+        return RoleFacts(unreadable=f"target_aws does not work, so the role was not read: {exc.msg}")
     if reader_account != account:
         return RoleFacts(unreadable=f"target_aws is account {reader_account}, but role {name} is in account {account}, so the role was not read")
     try:

@@ -11,6 +11,8 @@ itself is a line-level splice of the original text so every other byte survives.
 from __future__ import annotations
 
 import configparser
+import contextlib
+import fcntl
 import io
 import os
 import re
@@ -343,6 +345,7 @@ def render_present(text: str, request: ProfileRequest) -> str:
     session token would break the profile); other keys, comments and blank lines in the
     section stay. An entry whose value is unchanged keeps its original bytes.
     """
+    # configparser.write() would drop every comment and reformat every section, hence a line splice.
     lines = split_lines(text)
     nl = _newline(lines)
     parser = parse(text, request.path, request.option)
@@ -434,12 +437,33 @@ def read_file(path: str, option: str) -> tuple[str | None, os.stat_result | None
         raise CrossAccountError(f"{option}: {path} is not UTF-8 text, so it is left untouched") from None
 
 
-def write_atomic(path: str, text: str, previous: os.stat_result | None) -> None:
-    """Replace ``path`` in one rename: readers see the old file or the new one, never half of it."""
-    directory = os.path.dirname(path)
+def make_private_dir(directory: str) -> None:
     if not os.path.isdir(directory):
         os.makedirs(directory, mode=DIR_MODE, exist_ok=True)
         os.chmod(directory, DIR_MODE)  # makedirs' mode is filtered by the umask
+
+
+@contextlib.contextmanager
+def directory_lock(directory: str, option: str) -> t.Iterator[None]:
+    """Serialise read-modify-write of files in ``directory`` (parallel tasks writing two profiles must keep both).
+
+    The lock is taken on the directory itself, so no lock file appears next to the user's files.
+    """
+    try:
+        fd = os.open(directory, os.O_RDONLY)
+    except OSError as exc:
+        raise CrossAccountError(f"{option}: cannot open {directory}: {exc.strerror or exc}") from None
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        yield
+    finally:
+        os.close(fd)  # closing the descriptor releases the lock
+
+
+def write_atomic(path: str, text: str, previous: os.stat_result | None) -> None:
+    """Replace ``path`` in one rename: readers see the old file or the new one, never half of it."""
+    directory = os.path.dirname(path)
+    make_private_dir(directory)
     fd, tmp = tempfile.mkstemp(prefix=f".{os.path.basename(path)}.", suffix=".tmp", dir=directory)
     try:
         os.fchmod(fd, FILE_MODE)
@@ -469,6 +493,18 @@ def ensure_profile(request: ProfileRequest, check_mode: bool = False) -> dict[st
     """Apply the request to its file; returns the module result (changed, profile, diff)."""
     # A symlinked ~/.aws/config (dotfiles) is edited where it points, not replaced by a plain file.
     path = os.path.realpath(request.path)
+    directory = os.path.dirname(path)
+    if check_mode or (request.state == "absent" and not os.path.isdir(directory)):
+        return _apply(request, path, check_mode)
+    try:
+        make_private_dir(directory)
+    except OSError as exc:
+        raise CrossAccountError(f"{request.option}: cannot create {directory}: {exc.strerror or exc}") from None
+    with directory_lock(directory, request.option):
+        return _apply(request, path, check_mode)
+
+
+def _apply(request: ProfileRequest, path: str, check_mode: bool) -> dict[str, t.Any]:
     before, info = read_file(path, request.option)
     if request.state == "present":
         after = render_present(before or "", request)

@@ -152,16 +152,24 @@ def validate_params(params: t.Mapping[str, t.Any]) -> SourcePolicyRequest:
                 "purge_attachments", "applies only to type=managed; remove an inline policy with state=absent and the users, groups or roles to remove it from"
             )
         if not has_principals:
-            raise ValidationFailure("users", f"type=inline needs at least one of users, groups or roles to {'put the policy on' if request.present else 'remove the policy from'}")
+            purpose = "put the policy on" if request.present else "remove the policy from"
+            raise ValidationFailure("users", f"type=inline needs at least one of users, groups or roles to {purpose}")
     if request.present:
         if not request.target_role_arns:
             raise ValidationFailure("target_role_arns", "is required with state=present: the list of role ARNs the principals may assume")
         document = _policy.build_source_policy(request.target_role_arns, request.allow_session_tags, request.allow_source_identity)
         if request.managed:
-            limit = MANAGED_POLICY_SIZE_MAX
+            limit, where = MANAGED_POLICY_SIZE_MAX, "a managed policy version"
         else:
-            limit = min(INLINE_POLICY_SIZE_MAX[kind] for kind in KINDS if request.principals[kind])
-        request.document = v.policy_document(document, "target_role_arns", max_size=limit)
+            smallest = min((kind for kind in KINDS if request.principals[kind]), key=INLINE_POLICY_SIZE_MAX.__getitem__)
+            limit, where = INLINE_POLICY_SIZE_MAX[smallest], f"the inline policies of one {PRINCIPAL_APIS[smallest].singular}"
+        # IAM counts the JSON without whitespace, which is how _iam sends it.
+        size = len(json.dumps(document, separators=(",", ":")))
+        if size > limit:
+            raise ValidationFailure(
+                "target_role_arns", f"{len(request.target_role_arns)} role ARNs make a policy of {size} characters; {where} holds at most {limit}"
+            )
+        request.document = document
     return request
 
 

@@ -272,7 +272,7 @@ def _diff_view(role: dict[str, t.Any] | None) -> dict[str, t.Any]:
 # --- writing ---
 
 
-def _create(module: CrossAccountModule, iam: t.Any, p: RoleParams, want: dict[str, t.Any]) -> dict[str, t.Any] | None:
+def _create(iam: t.Any, p: RoleParams, want: dict[str, t.Any]) -> dict[str, t.Any] | None:
     """CreateRole with everything it accepts; returns the re-read role when it already existed."""
 
     def call() -> t.Any:
@@ -377,6 +377,17 @@ def _delete(iam: t.Any, name: str) -> None:
 # --- module ---
 
 
+def _check_path(p: RoleParams, role: t.Mapping[str, t.Any]) -> None:
+    # Failing (rather than warning) is deliberate: a different path means a different ARN, and
+    # every trust and source policy naming the role would silently point at the wrong one.
+    if role["path"] != p.path:
+        raise ValidationFailure(
+            "path",
+            f"role {p.name} exists with path {role['path']!r}, not {p.path!r}; IAM cannot move a role to another path: "
+            "delete it (state=absent) and create it again, or use its current path",
+        )
+
+
 def handle(module: CrossAccountModule) -> dict[str, t.Any]:
     p = validate_params(module.params)
     conn = module.connection()
@@ -394,12 +405,8 @@ def handle(module: CrossAccountModule) -> dict[str, t.Any]:
             result["diff"] = {"before": _diff_view(current), "after": {}}
         return result
 
-    if current is not None and current["path"] != p.path:
-        raise ValidationFailure(
-            "path",
-            f"role {p.name} exists with path {current['path']!r}, not {p.path!r}; IAM cannot move a role to another path: "
-            "delete it (state=absent) and create it again, or use its current path",
-        )
+    if current is not None:
+        _check_path(p, current)
     if current is None and not p.has_trust:
         raise ValidationFailure(
             "trusted_account_ids",
@@ -424,12 +431,16 @@ def handle(module: CrossAccountModule) -> dict[str, t.Any]:
     if changed and not module.check_mode:
         have = current
         if current is None:
-            have = _create(module, iam, p, want)
+            have = _create(iam, p, want)
             if have is None:
                 # The role now has trust, description, duration, boundary and tags from CreateRole.
                 have = copy.deepcopy(want)
                 have["managed_policies"] = []
                 have["inline_policies"] = {}
+            else:
+                # It already existed: what the user left unset must keep the stored value, as on any update.
+                _check_path(p, have)
+                want = _desired(p, have, trust, managed_arns, account, partition)
         _update(iam, p, have, want, partition)
         role = read_role(iam, p.name) or want
 

@@ -10,7 +10,7 @@ module: source_policy
 short_description: Allow principals of the source account to assume cross-account roles
 version_added: 0.1.0
 description:
-  - Manages the source account's half of cross-account access (step 3 of the workflow): an IAM identity
+  - Manages the source account's half of cross-account access (step 3 of the workflow), an IAM identity
     policy that allows C(sts:AssumeRole) on exactly the roles in O(target_role_arns), and nothing else.
   - The policy is a customer managed policy attached to O(users), O(groups) and O(roles) (O(type=managed)),
     or an inline policy put on each of them (O(type=inline)).
@@ -18,7 +18,7 @@ description:
     rewritten; a managed policy gets a new version only when the wanted document differs from the default one.
   - Every option, and the existence of every named user, group and role, is checked before the first write.
 author:
-  - crossaccount.aws contributors
+  - crossaccount.aws contributors (@crossaccount)
 options:
   name:
     description:

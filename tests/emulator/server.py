@@ -149,7 +149,7 @@ class Request:
 
 def _s3_action(method: str, path: str, query: list[tuple[str, str]]) -> str:
     parts = [p for p in path.split("/", 2)[1:] if p] if path != "/" else []
-    keys = [k for k, _ in query]
+    keys = [pair[0] for pair in query]
     verb = {"GET": "Get", "PUT": "Put", "DELETE": "Delete", "HEAD": "Head", "POST": "Post"}.get(method, method.title())
     if not parts:
         return "ListBuckets" if method == "GET" else verb + "Service"
@@ -193,7 +193,7 @@ def _patch_moto() -> None:
 
     def init(self: t.Any, *args: t.Any, **kwargs: t.Any) -> None:
         original(self, *args, **kwargs)
-        self.id = "AIDA" + "".join(secrets.choice(_UNIQUE_ID_ALPHABET) for _ in range(17))
+        self.id = "AIDA" + "".join(secrets.choice(_UNIQUE_ID_ALPHABET) for _index in range(17))
 
     iam_models.User.__init__ = init
     iam_models.User._emulator_patched = True  # pylint: disable=protected-access
@@ -396,7 +396,7 @@ class Emulator:
         access_key = service = None
         region = REGION
         if match:
-            access_key, _, region, service = match.groups()
+            access_key, _date, region, service = match.groups()
         token = environ.get("HTTP_X_AMZ_SECURITY_TOKEN") or params.get("X-Amz-Security-Token")
         if service == "s3":
             action = _s3_action(method, path, query)

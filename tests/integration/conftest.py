@@ -33,6 +33,10 @@ if str(COLLECTIONS_PATH) not in sys.path:
     sys.path.insert(0, str(COLLECTIONS_PATH))
 
 
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line("markers", "smoke: the few integration tests that also run on the newest ansible-core")
+
+
 @pytest.fixture(scope="session")
 def emulator(tmp_path_factory: pytest.TempPathFactory) -> t.Iterator[RunningEmulator]:
     running = start_emulator(tmp_path_factory.mktemp("emulator"))

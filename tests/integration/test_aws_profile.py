@@ -92,7 +92,14 @@ def test_role_profile_works_for_boto3_and_cli_and_preserves_the_file(emu: t.Any,
     # ... and so does the AWS CLI when it is installed
     aws = shutil.which("aws", path=emu.env.get("PATH"))
     if aws:
-        env = dict(emu.env, AWS_CONFIG_FILE=config, AWS_SHARED_CREDENTIALS_FILE=emu.credentials_file)
+        # A private HOME: the CLI caches assumed-role credentials in ~/.aws/cli/cache, and an entry from an earlier
+        # emulator run would be a stale (unknown) key. pyenv shims still need the real pyenv root.
+        home = str(tmp_path / "home")
+        os.mkdir(home)
+        env = dict(emu.env, AWS_CONFIG_FILE=config, AWS_SHARED_CREDENTIALS_FILE=emu.credentials_file, HOME=home)
+        pyenv_root = os.environ.get("PYENV_ROOT") or os.path.expanduser("~/.pyenv")
+        if os.path.isdir(pyenv_root):
+            env["PYENV_ROOT"] = pyenv_root
         proc = subprocess.run([aws, "sts", "get-caller-identity", "--profile", "assumed-role", "--output", "json"], env=env,
                               capture_output=True, text=True, timeout=120, check=False)
         assert proc.returncode == 0, proc.stderr

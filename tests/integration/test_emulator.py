@@ -59,6 +59,7 @@ def assume(sts: t.Any, role_arn: str, **kwargs: t.Any) -> dict[str, t.Any]:
 
 # ---------------------------------------------------------------- trust evaluation
 
+@pytest.mark.smoke
 def test_untrusted_account_is_denied(emu: t.Any) -> None:
     code, message = error_of(emu.aws("sts", "third-admin").assume_role, RoleArn=TARGET_ADMIN_ROLE, RoleSessionName="probe")
     assert code == "AccessDenied"
@@ -72,6 +73,7 @@ def test_trusted_account_user_without_identity_policy_is_denied(emu: t.Any) -> N
     assert "user/emulator-user is not authorized to perform: sts:AssumeRole" in message
 
 
+@pytest.mark.smoke
 def test_trusted_account_user_with_identity_policy_succeeds(emu: t.Any) -> None:
     other_role = make_role(emu, "Other", trust(allow(SOURCE)))
     creds = make_user(emu, "alice", policy=assume_policy(TARGET_ADMIN_ROLE))
@@ -243,7 +245,7 @@ def test_unknown_principal_arn_is_refused_and_nothing_is_stored(emu: t.Any) -> N
     assert error_of(iam.get_role, RoleName="Bad")[0] == "NoSuchEntity"
 
     make_role(emu, "Good", trust(allow(SOURCE)))
-    code, _ = error_of(iam.update_assume_role_policy, RoleName="Good", PolicyDocument=trust(allow(f"arn:aws:iam::{SOURCE}:role/Ghost")))
+    code = error_of(iam.update_assume_role_policy, RoleName="Good", PolicyDocument=trust(allow(f"arn:aws:iam::{SOURCE}:role/Ghost")))[0]
     assert code == "MalformedPolicyDocument"
     assert iam.get_role(RoleName="Good")["Role"]["AssumeRolePolicyDocument"]["Statement"][0]["Principal"]["AWS"] == f"arn:aws:iam::{SOURCE}:root"
     # An existing user is accepted as it is.
@@ -313,7 +315,7 @@ def test_injected_faults_appear_in_the_call_log_and_the_write_was_applied(emu: t
     emu.client.configure(throttle_rate=1.0)
     assert error_of(iam.create_user, UserName="throttled")[0] == "Throttling"
     emu.client.configure(throttle_rate=0.0, fail_after_write_rate=1.0)
-    code, _ = error_of(iam.create_user, UserName="half-failed")
+    code = error_of(iam.create_user, UserName="half-failed")[0]
     assert code == "InternalFailure"
     emu.client.configure(fail_after_write_rate=0.0)
     assert iam.get_user(UserName="half-failed")["User"]["UserName"] == "half-failed"
@@ -335,7 +337,7 @@ def test_faults_are_seeded(emu: t.Any) -> None:
 
     def pattern() -> list[bool]:
         outcome = []
-        for _ in range(8):
+        for _attempt in range(8):
             try:
                 iam.list_users()
                 outcome.append(False)
@@ -365,6 +367,7 @@ def test_call_log_never_holds_secrets(emu: t.Any) -> None:
     assert answer["Credentials"]["AccessKeyId"] in log
 
 
+@pytest.mark.smoke
 def test_reset_keeps_keys_and_wipes_state(emu: t.Any) -> None:
     with open(emu.credentials_file, encoding="utf-8") as handle:
         before = handle.read()
@@ -401,6 +404,7 @@ def test_admin_api_rejects_bad_config(emu: t.Any) -> None:
 
 # ---------------------------------------------------------------- helpers for the other suites
 
+@pytest.mark.smoke
 def test_run_playbook_sees_only_the_emulator_profiles(emu: t.Any, monkeypatch: pytest.MonkeyPatch) -> None:
     from ansible_runner import run_playbook
 

@@ -444,7 +444,8 @@ def test_inline_on_user_group_and_role(emu: t.Any) -> None:
     assert emu.client.write_calls() == []
 
     emu.client.clear_calls()
-    updated = source_policy(emu, **dict(args, target_role_arns=[target(2)], allow_source_identity=True))
+    updated_args = {**args, "target_role_arns": [target(2)], "allow_source_identity": True}
+    updated = source_policy(emu, **updated_args)
     assert updated["changed"] is True
     assert sorted(c["action"] for c in emu.client.write_calls()) == ["PutGroupPolicy", "PutRolePolicy", "PutUserPolicy"]
     for kind in INLINE_GETTERS:

@@ -34,6 +34,8 @@ CASES: list[tuple[str, dict[str, t.Any], str]] = [
     ("targets-mixed-partitions", {"name": "p", "target_role_arns": [TARGET_ROLE, "arn:aws-cn:iam::222222222222:role/Deploy"]}, "target_role_arns"),
     ("targets-other-partition-than-caller", {"name": "p", "target_role_arns": ["arn:aws-us-gov:iam::222222222222:role/Deploy"]}, "target_role_arns"),
     ("targets-too-large", {"name": "p", "target_role_arns": TOO_MANY_ARNS}, "target_role_arns"),
+    ("inline-targets-too-large-for-a-user", {"name": "p", "type": "inline", "users": ["emulator-user"], "target_role_arns": TOO_MANY_ARNS[:25]},
+     "target_role_arns"),
     ("type-unknown", {"name": "p", "type": "attached", "target_role_arns": [TARGET_ROLE]}, "type"),
     ("state-unknown", {"name": "p", "state": "gone", "target_role_arns": [TARGET_ROLE]}, "state"),
     ("inline-without-principals", {"name": "p", "type": "inline", "target_role_arns": [TARGET_ROLE]}, "users"),

@@ -160,8 +160,9 @@ UPDATES = [
 
 
 @pytest.mark.parametrize("change, expected_writes, attribute", UPDATES)
-def test_each_attribute_update_touches_only_that_attribute(emu: t.Any, change: dict[str, t.Any], expected_writes: list[str],
-                                                          attribute: str) -> None:
+def test_each_attribute_update_touches_only_that_attribute(
+    emu: t.Any, change: dict[str, t.Any], expected_writes: list[str], attribute: str
+) -> None:
     before = create(emu)["role"]
     args = dict(BASE)
     args.update(change)

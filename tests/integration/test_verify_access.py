@@ -201,3 +201,15 @@ def test_bad_input_names_the_option_without_aws_calls(emu: t.Any, args: dict, op
         assert result["msg"].startswith(f"{option}: "), result["msg"]
     assert "12345" not in json.dumps(result) or option != "mfa_token"
     assert emu.client.calls() == []
+
+
+def test_unusable_target_aws_is_reported_and_its_secret_never_shown(emu: t.Any) -> None:
+    secret = "tOpSeCrEt-target-value-0123456789abcdefghij"
+    target = {"aws_access_key_id": "AKIAEXAMPLEEXAMPLE01", "aws_secret_access_key": secret, "endpoint_url": emu.endpoint_url}
+    result = verify(emu, {"role_arn": f"arn:aws:iam::{TARGET}:role/nope", "target_aws": target, "wait_timeout": 0})
+    assert result["failed"] and result["verified"] is False
+    assert secret not in json.dumps(result)
+    assert result["diagnosis"][0].startswith(f"sts:AssumeRole on arn:aws:iam::{TARGET}:role/nope was denied and the caller's side does not explain it")
+    assert any(sentence.startswith("target_aws does not work, so the role was not read: sts:GetCallerIdentity failed: InvalidClientTokenId")
+               for sentence in result["diagnosis"])
+    assert {c["name"]: c["ok"] for c in result["checks"]}["target_identity"] is False

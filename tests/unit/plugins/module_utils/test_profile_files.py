@@ -9,6 +9,8 @@ import configparser
 import io
 import os
 import stat
+import threading
+import time
 
 import pytest
 
@@ -333,3 +335,26 @@ def test_ensure_refuses_non_utf8(tmp_path) -> None:
         pf.ensure_profile(role_request(path=str(path)))
     assert err.value.msg.startswith("config_file: ")
     assert path.read_bytes() == b"[default]\nregion = \xff\n"
+
+
+def test_parallel_writers_keep_every_profile(tmp_path, monkeypatch: pytest.MonkeyPatch) -> None:
+    path = tmp_path / "config"
+    path.write_text(CONFIG)
+    real_read = pf.read_file
+
+    def slow_read(*args: object) -> object:
+        # Widen the read-modify-write window: without the lock every writer would start from the same text.
+        result = real_read(*args)
+        time.sleep(0.05)
+        return result
+
+    monkeypatch.setattr(pf, "read_file", slow_read)
+    names = [f"p{index}" for index in range(6)]
+    threads = [threading.Thread(target=pf.ensure_profile, args=(role_request(name, path=str(path)),)) for name in names]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    text = path.read_text()
+    assert text.startswith(CONFIG)
+    assert sorted(section for section in parsed(text).sections() if section[len("profile "):] in names) == [f"profile {n}" for n in names]

@@ -1,0 +1,179 @@
+# -*- coding: utf-8 -*-
+# Copyright: contributors to crossaccount.aws
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""`make demo`: cross-account access between two simulated AWS accounts, end to end, on this machine.
+
+1. starts the local two-account emulator (source 111111111111, target 222222222222) and puts a bucket
+   with a few objects into the target account;
+2. runs playbooks/demo.yml (the main playbook with playbooks/vars/demo.yml): role in the target account,
+   policy in the source account, a real AssumeRole probe as the source user, an S3 check, a CLI profile;
+3. runs it again: nothing changes and no write call is made;
+4. lists the bucket through the new CLI profile, as `aws s3 ls s3://BUCKET --profile crossaccount-demo` would;
+5. runs playbooks/teardown.yml and checks that nothing is left;
+6. stops the emulator and prints a summary (never a secret).
+
+Usage: .venv/bin/python scripts/demo.py [--verbose]
+"""
+
+from __future__ import annotations
+
+import argparse
+import collections
+import json
+import os
+import re
+import subprocess
+import sys
+import tempfile
+import time
+import typing as t
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "tests"))
+
+from emulator.testing import RunningEmulator, start_emulator  # noqa: E402  pylint: disable=wrong-import-position
+
+BUCKET = "crossaccount-demo-bucket"
+OBJECTS = ("README.txt", "reports/2026-10.csv", "reports/2026-11.csv")
+PROFILE = "crossaccount-demo"
+ROLE = "crossaccount-demo-reader"
+POLICY = "assume-crossaccount-demo-reader"
+USER = "emulator-user"
+RECAP_RE = re.compile(r"^localhost\s*:\s*ok=(\d+)\s+changed=(\d+)\s+unreachable=(\d+)\s+failed=(\d+)", re.M)
+
+
+def collection_path() -> Path:
+    """build/collections/ansible_collections/crossaccount/aws -> the repository (made here on a fresh clone)."""
+    base = ROOT / "build" / "collections"
+    link = base / "ansible_collections" / "crossaccount" / "aws"
+    if not link.exists():
+        link.parent.mkdir(parents=True, exist_ok=True)
+        os.symlink(os.path.join("..", "..", "..", ".."), link)
+    return base
+
+
+def playbook(emu: RunningEmulator, name: str, verbose: bool, *extra: str) -> tuple[int, int, float]:
+    """Run one playbook of playbooks/ with the demo's vars; returns (changed, failed, seconds)."""
+    ansible_playbook = Path(sys.executable).parent / "ansible-playbook"
+    cmd = [str(ansible_playbook), str(ROOT / "playbooks" / name), "-e", f"@{ROOT / 'playbooks' / 'vars' / 'demo.yml'}", *extra]
+    env = dict(emu.env)
+    env.update(
+        ANSIBLE_COLLECTIONS_PATH=str(collection_path()),
+        CROSSACCOUNT_EMULATOR_URL=emu.endpoint_url,
+        # A cache of its own: cached credentials of an earlier emulator would be worthless here.
+        CROSSACCOUNT_AWS_CACHE_DIR=os.path.join(emu.state_dir, "credential-cache"),
+        ANSIBLE_LOCAL_TEMP=os.path.join(emu.state_dir, "ansible-tmp"),
+        ANSIBLE_LOCALHOST_WARNING="0",
+        ANSIBLE_INVENTORY_UNPARSED_WARNING="0",
+        ANSIBLE_RETRY_FILES_ENABLED="0",
+    )
+    started = time.monotonic()
+    proc = subprocess.run(cmd, env=env, cwd=str(ROOT), capture_output=True, text=True, check=False)
+    seconds = time.monotonic() - started
+    if verbose or proc.returncode != 0:
+        print(proc.stdout[-20000:], proc.stderr[-5000:], sep="\n")
+    if proc.returncode != 0:
+        raise SystemExit(f"ansible-playbook {name} failed (rc={proc.returncode})")
+    recap = RECAP_RE.search(proc.stdout)
+    if recap is None:
+        raise SystemExit(f"ansible-playbook {name}: no play recap in the output")
+    return int(recap.group(2)), int(recap.group(4)), seconds
+
+
+def call_counts(emu: RunningEmulator) -> tuple[int, int, dict[str, int]]:
+    calls = emu.client.calls()
+    per_action = collections.Counter(f"{c['service']}:{c['action']}" for c in calls)
+    return len(calls), sum(1 for c in calls if c["write"]), dict(sorted(per_action.items()))
+
+
+def seed_bucket(emu: RunningEmulator) -> None:
+    s3 = emu.session("target-admin").client("s3")
+    s3.create_bucket(Bucket=BUCKET)
+    for key in OBJECTS:
+        s3.put_object(Bucket=BUCKET, Key=key, Body=f"demo object {key}\n".encode())
+
+
+def list_with_profile(emu: RunningEmulator) -> list[str]:
+    """What `aws s3 ls s3://BUCKET --recursive --profile crossaccount-demo` shows, through botocore's own AssumeRole."""
+    s3 = emu.session(PROFILE).client("s3")
+    listing = s3.list_objects_v2(Bucket=BUCKET)
+    return [f"{obj['LastModified']:%Y-%m-%d %H:%M:%S} {obj['Size']:>6} {obj['Key']}" for obj in listing.get("Contents", [])]
+
+
+def leftovers(emu: RunningEmulator) -> list[str]:
+    found = []
+    target_iam = emu.session("target-admin").client("iam")
+    if any(r["RoleName"] == ROLE for r in target_iam.list_roles()["Roles"]):
+        found.append(f"role {ROLE}")
+    source_iam = emu.session("source-admin").client("iam")
+    if any(p["PolicyName"] == POLICY for p in source_iam.list_policies(Scope="Local")["Policies"]):
+        found.append(f"policy {POLICY}")
+    if source_iam.list_attached_user_policies(UserName=USER)["AttachedPolicies"]:
+        found.append(f"attachments of {USER}")
+    if f"[profile {PROFILE}]" in Path(emu.config_file).read_text(encoding="utf-8"):
+        found.append(f"profile {PROFILE}")
+    return found
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n", 1)[0])
+    parser.add_argument("--verbose", action="store_true", help="show the ansible-playbook output")
+    args = parser.parse_args()
+    started = time.monotonic()
+    with tempfile.TemporaryDirectory(prefix="crossaccount-demo-") as tmp:
+        print("Starting the two-account emulator ...", flush=True)
+        emu = start_emulator(os.path.join(tmp, "emulator"))
+        try:
+            seed_bucket(emu)
+            emu.client.clear_calls()
+            summary_file = os.path.join(tmp, "summary.json")
+
+            print("Running the main playbook (playbooks/demo.yml -e @playbooks/vars/demo.yml) ...", flush=True)
+            changed1, _failed, seconds1 = playbook(emu, "demo.yml", args.verbose, "-e", f"demo_summary_file={summary_file}")
+            total1, writes1, _per1 = call_counts(emu)
+            summary = json.loads(Path(summary_file).read_text(encoding="utf-8"))
+
+            print("Running it again (nothing may change) ...", flush=True)
+            emu.client.clear_calls()
+            changed2, _failed, seconds2 = playbook(emu, "cross_account_access.yml", args.verbose)
+            total2, writes2, per2 = call_counts(emu)
+
+            emu.client.clear_calls()
+            listing = list_with_profile(emu)
+
+            print("Tearing it down (playbooks/teardown.yml) ...", flush=True)
+            changed3, _failed, seconds3 = playbook(emu, "teardown.yml", args.verbose)
+            left = leftovers(emu)
+        finally:
+            emu.stop()
+
+    s3_checks = [c["detail"] for c in summary["checks"] if c["name"].startswith("s3")]
+    lines = [
+        "",
+        "crossaccount.aws demo: cross-account access through sts:AssumeRole",
+        f"  source account        {summary['source_account']}  (automation: profile source-admin; principal: user {USER})",
+        f"  target account        {summary['target_account']}  (automation: role EmulatorTargetAdmin, via the assumed_credentials lookup)",
+        f"  role (target)         {summary['role_arn']}",
+        f"  policy (source)       {summary['policy_arn']}  (sts:AssumeRole on that role only, attached to {USER})",
+        f"  verified identity     {summary['identity']['arn']}",
+        f"                        account {summary['identity']['account']}, verified={summary['verified']}",
+        f"  S3 check (probe)      {'; '.join(s3_checks) or 'none'}",
+        f"  CLI profile           [profile {PROFILE}]  ->  aws s3 ls s3://{BUCKET} --recursive --profile {PROFILE}",
+        *[f"                        {line}" for line in listing],
+        "",
+        f"  run 1 (set up)        changed={changed1}  API calls={total1} (writes {writes1})  {seconds1:.1f}s",
+        f"  run 2 (no-op)         changed={changed2}  API calls={total2} (writes {writes2})  {seconds2:.1f}s",
+        "                        " + ", ".join(f"{action} {count}" for action, count in per2.items()),
+        f"  teardown              changed={changed3}  left behind: {', '.join(left) or 'nothing'}  {seconds3:.1f}s",
+        f"  wall time             {time.monotonic() - started:.1f}s (emulator started and stopped)",
+    ]
+    print("\n".join(lines))
+    ok = summary["verified"] and changed2 == 0 and writes2 == 0 and not left and bool(listing)
+    if not ok:
+        print("demo: FAILED (see above)")
+    return 0 if ok else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -113,7 +113,7 @@ def bench_noop_run(running: t.Any) -> dict[str, t.Any]:
     extra = ["-e", f"@{ROOT / 'playbooks' / 'vars' / 'demo.yml'}"]
     timings = []
     calls = []
-    for _ in range(2):
+    for _run in range(2):
         running.client.clear_calls()
         started = time.perf_counter()
         run = run_playbook(running, playbook, extra_args=extra)

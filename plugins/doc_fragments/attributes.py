@@ -13,6 +13,12 @@ attributes:
     description: Can run in check_mode and return changed status prediction without modifying target.
   diff_mode:
     description: Will return details on what has changed (or possibly needs changing in check_mode), when in diff mode.
+"""
+
+    # Every module that talks to AWS is in the action group (aws_profile, which does not, is not).
+    ACTION_GROUP = r"""
+options: {}
+attributes:
   action_group:
     description: Use C(group/crossaccount.aws.aws) in C(module_defaults) to set defaults for this module.
     support: full

@@ -7,7 +7,7 @@ from __future__ import annotations
 DOCUMENTATION = r"""
 name: assumed_credentials
 author:
-  - crossaccount.aws contributors
+  - crossaccount.aws contributors (@crossaccount)
 short_description: Temporary credentials of an assumed IAM role, cached between tasks
 version_added: 0.1.0
 description:

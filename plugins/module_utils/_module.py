@@ -9,9 +9,11 @@ handler raises CrossAccountError for every failure and returns the result dict o
 
 from __future__ import annotations
 
+import copy
 import typing as t
 
-from ansible.module_utils.basic import AnsibleModule, missing_required_lib
+from ansible.module_utils.basic import AnsibleModule, _load_params, missing_required_lib
+from ansible.module_utils.common.validation import check_type_dict
 
 from ansible_collections.crossaccount.aws.plugins.module_utils._connection import (
     BOTO3_IMPORT_ERROR,
@@ -30,11 +32,44 @@ def module_argspec(own: dict[str, dict[str, t.Any]], connection: bool = True) ->
     return spec
 
 
+def _non_dict_suboptions(argument_spec: dict[str, t.Any], params: t.Mapping[str, t.Any]) -> tuple[str, str, t.Any] | None:
+    """(spec name, name used, value) of a ``type: dict`` option with sub-options given something that is no dict.
+
+    ansible-core validates such sub-options before the option's own type: a number or boolean there
+    crashes it with a TypeError traceback, and a list or plain word fails with a message that does not
+    name the option (ansible-core 2.19).
+    """
+    for name, spec in argument_spec.items():
+        if spec.get("type") != "dict" or not spec.get("options"):
+            continue
+        for used in (name, *(spec.get("aliases") or ())):
+            value = params.get(used)
+            if value is None or isinstance(value, dict):
+                continue
+            if isinstance(value, str):
+                try:
+                    check_type_dict(value)
+                    continue
+                except (TypeError, ValueError):
+                    pass
+            return name, used, value
+    return None
+
+
 class CrossAccountModule:
     """AnsibleModule plus the collection's option adapter and connection factory."""
 
     def __init__(self, argument_spec: dict[str, t.Any], connection: bool = True, **kwargs: t.Any) -> None:
         kwargs.setdefault("supports_check_mode", True)
+        bad = _non_dict_suboptions(argument_spec, _load_params())
+        if bad is not None:
+            # Validate everything else as usual, with the bad option taken as it is, then name it.
+            name, used, value = bad
+            spec = copy.deepcopy(argument_spec)
+            spec[name] = {key: spec[name][key] for key in ("aliases", "no_log") if key in spec[name]}
+            spec[name]["type"] = "raw"
+            AnsibleModule(argument_spec=spec, **kwargs).fail_json(
+                msg=f"{used}: must be a dictionary of options, got {type(value).__name__}")
         self.module = AnsibleModule(argument_spec=argument_spec, **kwargs)
         self.options = OptionAdapter.from_module(self.module)
         self.uses_connection = connection

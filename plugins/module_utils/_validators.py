@@ -59,6 +59,11 @@ def show(value: t.Any) -> str:
     return f"{text} ({type(value).__name__})"
 
 
+def show_sized(value: str) -> str:
+    """show() plus the length, which show() already adds for values it cuts."""
+    return show(value) if len(value) > _SHOW_MAX else f"{show(value)} ({len(value)} characters)"
+
+
 def _string(value: t.Any, option: str, expected: str) -> str:
     if not isinstance(value, str):
         raise ValidationFailure(option, f"must be {expected}, got {show(value)}")
@@ -68,7 +73,7 @@ def _string(value: t.Any, option: str, expected: str) -> str:
 def _bounded_pattern(value: t.Any, option: str, what: str, pattern: re.Pattern[str], low: int, high: int, chars: str) -> str:
     text = _string(value, option, what)
     if not low <= len(text) <= high:
-        raise ValidationFailure(option, f"must be {what} of {low} to {high} characters, got {show(value)} ({len(text)} characters)")
+        raise ValidationFailure(option, f"must be {what} of {low} to {high} characters, got {show_sized(text)}")
     if pattern.fullmatch(text) is None:
         raise ValidationFailure(option, f"must be {what} made of {chars}, got {show(value)}")
     return text
@@ -309,7 +314,7 @@ def _tag_text(value: t.Any, option: str, what: str, low: int, high: int) -> str:
     if not isinstance(value, str):
         raise ValidationFailure(option, f"{what} must be a string, got {show(value)}")
     if not low <= len(value) <= high:
-        raise ValidationFailure(option, f"{what} must have {low} to {high} characters, got {show(value)} ({len(value)} characters)")
+        raise ValidationFailure(option, f"{what} must have {low} to {high} characters, got {show_sized(value)}")
     for char in value:
         # AWS allows Unicode letters, numbers and separators plus _.:/=+-@: exactly categories L*, N*, Z*.
         if char not in _TAG_PUNCTUATION and unicodedata.category(char)[0] not in "LNZ":

@@ -85,6 +85,7 @@ options:
 extends_documentation_fragment:
   - crossaccount.aws.connection
   - crossaccount.aws.attributes
+  - crossaccount.aws.attributes.action_group
   - crossaccount.aws.attributes.read_only
 notes:
   - The result holds the secret access key and session token. So that they are usable by later tasks (through C(register))

@@ -107,6 +107,7 @@ notes:
 extends_documentation_fragment:
   - crossaccount.aws.connection
   - crossaccount.aws.attributes
+  - crossaccount.aws.attributes.action_group
   - crossaccount.aws.attributes.managed
 seealso:
   - module: crossaccount.aws.target_role

@@ -125,6 +125,7 @@ options:
 extends_documentation_fragment:
   - crossaccount.aws.connection
   - crossaccount.aws.attributes
+  - crossaccount.aws.attributes.action_group
   - crossaccount.aws.attributes.managed
 notes:
   - The partition (C(aws), C(aws-cn), C(aws-us-gov)) comes from the caller identity; ARNs given in options must use it.

@@ -82,6 +82,7 @@ options:
 extends_documentation_fragment:
   - crossaccount.aws.connection
   - crossaccount.aws.attributes
+  - crossaccount.aws.attributes.action_group
   - crossaccount.aws.attributes.managed
 notes:
   - The role must exist; create it with M(crossaccount.aws.target_role).

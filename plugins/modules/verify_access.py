@@ -145,6 +145,7 @@ options:
 extends_documentation_fragment:
   - crossaccount.aws.connection
   - crossaccount.aws.attributes
+  - crossaccount.aws.attributes.action_group
   - crossaccount.aws.attributes.read_only
 notes:
   - The diagnosis evaluates the trust policy and identity policies with the collection's own policy engine. It cannot see

@@ -180,4 +180,3 @@ def test_missing_role_arn(emu):
     result = run_module(emu, "assume_role", {}, profile="source-admin")
     assert result["failed"] is True and "role_arn" in result["msg"]
     assert emu.client.calls() == []
-

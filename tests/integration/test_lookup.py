@@ -117,7 +117,7 @@ def test_fifty_tasks_make_one_assume_role_call(emu, cache_dir, tmp_path):
         that: lookup('{LOOKUP}', role{_kwargs(options)}).access_key is match('ASIA')
         quiet: true
 """
-        for _ in range(50)
+        for _task in range(50)
     )
     check(run_playbook(emu, play(tasks), extra_vars={"role": arn, "opts": options}))
     assert len(assume_calls(emu)) == 1

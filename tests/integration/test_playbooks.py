@@ -6,6 +6,7 @@
 from __future__ import annotations
 
 import collections
+import json
 import os
 import re
 import typing as t
@@ -38,14 +39,18 @@ def _env(emu: t.Any, tmp_path: Path) -> dict[str, str]:
 def play(emu: t.Any, tmp_path: Path, playbook: Path, check: bool = False, **extra_vars: t.Any) -> tuple[int, str]:
     """Run a playbook with the demo vars (plus overrides); returns (changed, output). Fails the test on failure."""
     extra_vars.setdefault("cross_account_access_verify_s3_buckets", [bucket_name(tmp_path)])
-    result = run_playbook(emu, playbook, extra_vars=extra_vars, check=check, env=_env(emu, tmp_path),
-                          extra_args=["-e", f"@{DEMO_VARS}"])
+    result = run_playbook(emu, playbook, check=check, env=_env(emu, tmp_path), extra_args=demo_vars(extra_vars))
     output = result.stdout + result.stderr
     assert result.rc == 0, output[-6000:]
     recap = RECAP_RE.search(result.stdout)
     assert recap is not None, output[-3000:]
     assert recap.group(4) == "0", output[-3000:]
     return int(recap.group(2)), output
+
+
+def demo_vars(overrides: t.Mapping[str, t.Any]) -> list[str]:
+    # The overrides come after the vars file: of two -e options the later one wins.
+    return ["-e", f"@{DEMO_VARS}", "-e", json.dumps(dict(overrides))]
 
 
 def bucket_name(tmp_path: Path) -> str:
@@ -162,9 +167,9 @@ def test_source_account_found_and_inline_policy_with_a_plain_profile(emu: t.Any,
 def test_probe_says_why_access_is_denied(emu: t.Any, tmp_path: Path) -> None:
     # The source policy goes to nobody, so the probing user has no sts:AssumeRole permission.
     result = run_playbook(
-        emu, MAIN, env=_env(emu, tmp_path), extra_args=["-e", f"@{DEMO_VARS}"],
-        extra_vars={"cross_account_access_users": [], "cross_account_access_verify_timeout": 0,
-                    "cross_account_access_verify_s3_buckets": [], "cross_account_access_profile_name": ""},
+        emu, MAIN, env=_env(emu, tmp_path),
+        extra_args=demo_vars({"cross_account_access_users": [], "cross_account_access_verify_timeout": 0,
+                              "cross_account_access_verify_s3_buckets": [], "cross_account_access_profile_name": ""}),
     )
     output = result.stdout + result.stderr
     assert result.rc != 0

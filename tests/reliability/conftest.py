@@ -22,6 +22,7 @@ On top of them:
 from __future__ import annotations
 
 import fcntl
+import itertools
 import json
 import os
 import re
@@ -50,6 +51,7 @@ DEMO_BUCKET = "crossaccount-demo-bucket"
 DEMO_ROLE = "crossaccount-demo-reader"
 DEMO_POLICY = "assume-crossaccount-demo-reader"
 
+_BUCKETS = itertools.count(1)
 RECAP_RE = re.compile(r"^localhost\s*:\s*ok=(\d+)\s+changed=(\d+)\s+unreachable=(\d+)\s+failed=(\d+)", re.M)
 
 
@@ -97,7 +99,10 @@ def run_flow(emu: t.Any, workdir: Path, playbook: Path = MAIN_PLAYBOOK, crash_af
         "CROSSACCOUNT_CRASH_AFTER": str(crash_after or ""),
     }
     # The CLI profile goes to a file of the test, not into the emulator's shared config file.
-    extra = {"cross_account_access_profile_config_file": str(profile_config_file(workdir))}
+    extra: dict[str, t.Any] = {"cross_account_access_profile_config_file": str(profile_config_file(workdir))}
+    bucket = getattr(emu, "reliability_bucket", None)
+    if bucket:
+        extra["cross_account_access_verify_s3_buckets"] = [bucket]
     started = time.monotonic()
     result = run_playbook(emu, playbook, env=env, extra_args=["-e", f"@{DEMO_VARS}", "-e", json.dumps(extra)])
     seconds = time.monotonic() - started
@@ -113,11 +118,19 @@ def run_flow(emu: t.Any, workdir: Path, playbook: Path = MAIN_PLAYBOOK, crash_af
     return FlowRun(result, boundaries, killed_after, seconds)
 
 
-def prepare(emu: t.Any) -> None:
-    """Bootstrap state (reset: faults off, empty call log) plus the S3 bucket the demo's probe lists."""
+def prepare(emu: t.Any) -> str:
+    """Bootstrap state (reset: faults off, empty call log) plus an S3 bucket for the probe to list; returns its name.
+
+    The bucket gets a new name after every reset: the emulator's reset drops moto's S3 backends but not
+    moto's global bucket-name registry (``s3_backends.bucket_accounts``), so re-creating the demo's bucket
+    name after a reset fails with a 500 (reported to the emulator's owner).
+    """
     emu.reset()
-    emu.aws("s3", "target-admin").create_bucket(Bucket=DEMO_BUCKET)
+    bucket = f"{DEMO_BUCKET}-{next(_BUCKETS)}"
+    emu.aws("s3", "target-admin").create_bucket(Bucket=bucket)
     emu.client.clear_calls()
+    emu.reliability_bucket = bucket
+    return bucket
 
 
 def flow_snapshot(emu: t.Any, workdir: Path) -> dict[str, t.Any]:

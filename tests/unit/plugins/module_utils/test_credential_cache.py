@@ -86,7 +86,7 @@ def test_fetches_once_then_serves_from_cache(cache_dir):
     cache = cc.CredentialCache(cache_dir, clock=clock)
     first, fetched = cache.get_or_fetch(KEY, fetch)
     assert fetched
-    for _ in range(49):
+    for _attempt in range(49):
         again, fetched = cache.get_or_fetch(KEY, fetch)
         assert not fetched
         assert again.secret_key == first.secret_key
@@ -132,7 +132,7 @@ def test_entry_inside_refresh_window_is_refreshed(cache_dir):
     cache.get_or_fetch(KEY, fetch)
     # 900-second session: the window is min(300, 900/3) = 300 s, so 599 s later it is still served...
     clock.now += 599
-    _, fetched = cache.get_or_fetch(KEY, fetch)
+    fetched = cache.get_or_fetch(KEY, fetch)[1]
     assert not fetched
     # ...and at 600 s (300 s left) it is refreshed.
     clock.now += 1
@@ -222,7 +222,7 @@ def test_group_readable_file_is_not_trusted(cache_dir):
     cache.get_or_fetch(KEY, fetch)
     path = os.path.join(cache_dir, f"{KEY}.json")
     os.chmod(path, 0o644)
-    _, fetched = cache.get_or_fetch(KEY, fetch)
+    fetched = cache.get_or_fetch(KEY, fetch)[1]
     assert fetched and fetch.calls == 2
     assert stat.S_IMODE(os.stat(path).st_mode) == 0o600
 
@@ -326,7 +326,7 @@ def test_concurrent_processes_fetch_once(cache_dir, tmp_path):
     counter = str(tmp_path / "count")
     ctx = multiprocessing.get_context("fork")
     barrier = ctx.Barrier(8)
-    procs = [ctx.Process(target=_worker, args=(cache_dir, counter, barrier)) for _ in range(8)]
+    procs = [ctx.Process(target=_worker, args=(cache_dir, counter, barrier)) for _proc in range(8)]
     for proc in procs:
         proc.start()
     for proc in procs:

@@ -261,6 +261,11 @@ class Emulator:
                 for backend in list(BackendDict._instances):  # pylint: disable=protected-access
                     backend.clear()
                 BackendDict._instances.clear()  # pylint: disable=protected-access
+            # moto keeps a global bucket -> account index outside the backends; a stale entry makes
+            # CreateBucket of a bucket that existed before the reset recurse forever (HTTP 500).
+            from moto.s3.models import s3_backends
+
+            s3_backends.bucket_accounts.clear()
             reset_model_data()
             self.calls.clear()
             self.seq = 0

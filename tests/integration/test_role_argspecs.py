@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import typing as t
+from pathlib import Path
 
 import pytest
 
@@ -77,13 +78,16 @@ def test_bad_variables_fail_before_any_aws_call(emu: t.Any, role: str, extra_var
     assert emu.client.calls() == [], "an AWS call was made before the variables were checked"
 
 
-def test_a_failed_check_shows_no_secret_at_high_verbosity(emu: t.Any) -> None:
+def test_a_failed_check_shows_no_secret_at_high_verbosity(emu: t.Any, tmp_path: Path) -> None:
     extra_vars = {
         "cross_account_access_role_name": "bad name",
         "cross_account_access_source_aws": {"access_key": "AKIAEMUSOURCEADMIN01", "secret_key": SECRET},
         "cross_account_access_target_aws": {"access_key": "AKIAEMUSOURCEADMIN01", "secret_key": SECRET, "session_token": SECRET + "TOKEN"},
     }
-    result = run_playbook(emu, PLAY.format(role="cross_account_access"), extra_vars=extra_vars, verbosity=4)
+    # A vars file, as in real use: at -vvvv ansible-playbook echoes its own command line, -e values included.
+    vars_file = tmp_path / "vars.json"
+    vars_file.write_text(json.dumps(extra_vars), encoding="utf-8")
+    result = run_playbook(emu, PLAY.format(role="cross_account_access"), extra_args=["-e", f"@{vars_file}"], verbosity=4)
     output = result.stdout + result.stderr
     assert result.rc != 0
     assert "cross_account_access_role_name: must be 1 to 64 characters" in output

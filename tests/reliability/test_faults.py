@@ -24,8 +24,12 @@ from reliability.state_snapshot import differences
 
 THROTTLE_RATE = 0.2
 FAIL_AFTER_WRITE_RATE = 0.05
-# Fixed, so a failure reproduces: POST /_emulator/config {"throttle_rate": 0.2, "fail_after_write_rate": 0.05, "seed": N}.
-SEEDS = (3, 17, 101, 2024, 31337)
+# Fixed, so a failure reproduces: POST /_emulator/config {"throttle_rate": 0.2, "fail_after_write_rate": 0.05, "seed": N}
+# on a reset emulator. The flow makes only about 20 calls, 4 of them writes, so at 5 % most seeds would never
+# answer a write with a 500: these were picked (by replaying the clean run's call sequence against the
+# emulator's random stream) so that between them each write of the flow - CreateRole, AttachRolePolicy,
+# CreatePolicy, AttachUserPolicy - meets a 500-after-write, besides the throttles.
+SEEDS = (7, 16, 42, 44, 78)
 
 
 @pytest.mark.parametrize("seed", SEEDS)

@@ -33,56 +33,13 @@ options:
       - Defaults to C(ansible-<local user name>-<unix time>). A derived name does not take part in the cache key, so
         cached credentials are re-used across runs; set the name explicitly when the trust policy checks C(sts:RoleSessionName).
     type: str
-  external_id:
-    description:
-      - External id the role's trust policy requires (C(sts:ExternalId)).
-    type: str
-  duration_seconds:
-    description:
-      - Lifetime of the credentials, 900 to 43200 seconds, and at most the role's C(MaxSessionDuration).
-      - AWS caps role chaining (the source is itself an assumed-role session) at 3600 seconds; a longer duration then fails
-        before the call.
-      - When unset, AWS issues one-hour credentials.
-    type: int
-  mfa_serial_number:
-    description:
-      - ARN (or hardware serial) of the source principal's MFA device, for roles that require MFA.
-      - Requires O(mfa_token).
-    type: str
   mfa_token:
     description:
       - Current six-digit code of the MFA device O(mfa_serial_number). It is not part of the cache key, so cached credentials
         are returned without a new code until they come close to expiring.
     type: str
   policy:
-    description:
-      - Session policy (a JSON object or JSON text, at most 2048 characters) that further limits the session's permissions.
     type: raw
-  policy_arns:
-    description:
-      - ARNs of up to 10 managed policies used as session policies.
-    type: list
-    elements: str
-  session_tags:
-    description:
-      - Session tags (key to value). The trust policy must allow C(sts:TagSession).
-    type: dict
-  transitive_tag_keys:
-    description:
-      - Keys of O(session_tags) that persist through role chaining.
-    type: list
-    elements: str
-  source_identity:
-    description:
-      - Source identity of the session (2 to 64 letters, digits and C(+=,.@_-)); it cannot be changed for the session's life.
-        The trust policy must allow C(sts:SetSourceIdentity).
-    type: str
-  wait_timeout:
-    description:
-      - Seconds to keep retrying C(AccessDenied), with a backoff from 1 up to 8 seconds, while a role or trust policy written
-        moments ago propagates through IAM. V(0) fails at the first denial.
-    type: int
-    default: 60
   format:
     description:
       - Shape of each result.
@@ -120,6 +77,7 @@ options:
     type: int
 extends_documentation_fragment:
   - crossaccount.aws.connection
+  - crossaccount.aws.assume_role
 notes:
   - The cache key is a SHA-256 digest of the source side (the public connection options and the C(AWS_PROFILE),
     C(AWS_ACCESS_KEY_ID), C(AWS_CONFIG_FILE), C(AWS_SHARED_CREDENTIALS_FILE) and C(AWS_ENDPOINT_URL) environment variables;

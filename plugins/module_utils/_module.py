@@ -61,7 +61,8 @@ class CrossAccountModule:
 
     def __init__(self, argument_spec: dict[str, t.Any], connection: bool = True, **kwargs: t.Any) -> None:
         kwargs.setdefault("supports_check_mode", True)
-        bad = _non_dict_suboptions(argument_spec, _load_params())
+        # _load_params() is None under ansible-test's argument-spec introspection.
+        bad = _non_dict_suboptions(argument_spec, _load_params() or {})
         if bad is not None:
             # Validate everything else as usual, with the bad option taken as it is, then name it.
             name, used, value = bad

@@ -412,7 +412,11 @@ def build_trust_policy(
     statement = _trust_statement(
         TRUST_SID, principals, trust_actions(allow_session_tags, allow_source_identity), trust_condition(external_id, require_mfa)
     )
-    return {"Version": DEFAULT_VERSION, "Statement": [statement]}
+    document = {"Version": DEFAULT_VERSION, "Statement": [statement]}
+    if has_unconditioned_wildcard(document):
+        # Anyone in any AWS account could assume the role: never built, whatever the caller validated.
+        raise ValueError("a trust policy must not trust principal '*' without a condition")
+    return document
 
 
 def build_source_policy(
@@ -424,6 +428,10 @@ def build_source_policy(
     resources = _sorted_unique(str(arn).strip() for arn in target_role_arns or ())
     if not resources:
         raise ValueError("a source policy needs at least one target role ARN")
+    wildcards = [arn for arn in resources if any(char in arn for char in "*?$")]
+    if wildcards:
+        # In Resource these are wildcards or policy variables: more than exactly these roles.
+        raise ValueError(f"a source policy grants exact role ARNs only, got {', '.join(wildcards)}")
     statement = {
         "Sid": SOURCE_SID,
         "Effect": "Allow",

@@ -119,6 +119,11 @@ def _target_role_arns(value: t.Any) -> list[str]:
     if not isinstance(value, (list, tuple)):
         raise ValidationFailure(option, f"must be a list of IAM role ARNs, got {v.show(value)}")
     arns = list(dict.fromkeys(v.role_arn(item, f"{option}[{index}]") for index, item in enumerate(value)))
+    for index, arn in enumerate(arns):
+        if any(char in arn for char in "*?$"):
+            # IAM paths may hold these characters, but in a policy's Resource they are wildcards or policy
+            # variables: the policy would grant sts:AssumeRole on more roles than this one.
+            raise ValidationFailure(f"{option}[{index}]", f"must not contain '*', '?' or '$' (IAM reads them as wildcards or variables), got {v.show(arn)}")
     partitions = sorted({t.cast(t.Any, parse_arn(arn)).partition for arn in arns})
     if len(partitions) > 1:
         # One identity policy lives in one partition; an ARN from another partition could never match.

@@ -30,50 +30,11 @@ options:
     description:
       - ARN of the role to assume and verify. When unset, the connection's own credentials are verified.
     type: str
-  role_session_name:
-    description:
-      - Name of the role session. 2 to 64 letters, digits and C(+=,.@_-).
-      - Defaults to C(ansible-<local user name>-<unix time>).
-    type: str
-  external_id:
-    description:
-      - External id sent with C(sts:AssumeRole) (C(sts:ExternalId)).
-    type: str
   duration_seconds:
     description:
       - Requested session duration, 900 to 43200 seconds. Checking it here tells whether the role's C(MaxSessionDuration)
         (or the one-hour cap of role chaining) allows the duration a later task or profile will ask for.
     type: int
-  mfa_serial_number:
-    description:
-      - ARN (or hardware serial) of the source principal's MFA device. Requires O(mfa_token).
-    type: str
-  mfa_token:
-    description:
-      - Current six-digit code of the MFA device.
-    type: str
-  policy:
-    description:
-      - Session policy (JSON object or text, at most 2048 characters) sent with C(sts:AssumeRole).
-    type: json
-  policy_arns:
-    description:
-      - ARNs of up to 10 managed policies used as session policies.
-    type: list
-    elements: str
-  session_tags:
-    description:
-      - Session tags (key to value); the trust policy and the caller's policies must allow C(sts:TagSession).
-    type: dict
-  transitive_tag_keys:
-    description:
-      - Keys of O(session_tags) that persist through role chaining.
-    type: list
-    elements: str
-  source_identity:
-    description:
-      - Source identity of the session; the trust policy and the caller's policies must allow C(sts:SetSourceIdentity).
-    type: str
   wait_timeout:
     description:
       - Seconds to keep retrying C(AccessDenied) while a role or trust policy written moments ago propagates through IAM.
@@ -144,6 +105,7 @@ options:
         type: path
 extends_documentation_fragment:
   - crossaccount.aws.connection
+  - crossaccount.aws.assume_role
   - crossaccount.aws.attributes
   - crossaccount.aws.attributes.action_group
   - crossaccount.aws.attributes.read_only

@@ -251,21 +251,23 @@ WRITER = textwrap.dedent("""
     sys.path.insert(0, sys.argv[1])
     from ansible_collections.crossaccount.aws.plugins.module_utils._credential_cache import CredentialCache
     from ansible_collections.crossaccount.aws.plugins.module_utils._sts import AssumedCredentials
-    cache_dir, key, role, who, rounds = sys.argv[2], sys.argv[3], sys.argv[4], int(sys.argv[5]), int(sys.argv[6])
+    cache_dir, key, role, who, arg = sys.argv[2], sys.argv[3], sys.argv[4], int(sys.argv[5]), sys.argv[6]
     cache = CredentialCache(cache_dir)
     expires = datetime.datetime.now(datetime.timezone.utc) + datetime.timedelta(hours=1)
     # A large token makes a non-atomic write visibly torn: the file would be read mid-write.
     padding = str(who) * 60000
     if role == "writer":
-        for i in range(rounds):
+        for i in range(int(arg)):
             cache.put(key, AssumedCredentials(access_key=f"ASIAWRITER{who:02d}{i:08d}", secret_key=f"secret-{who}-{i}",
                                               session_token=f"token-{who}-{i}-{padding}", expiration=expires,
-                                              assumed_role_arn="arn:aws:sts::222222222222:assumed-role/R/s"))
+                                              assumed_role_arn="arn:aws:sts::222222222222:assumed-role/R/s",
+                                              assumed_role_id="AROAEXAMPLE:s", account_id="222222222222"))
     else:
         path = cache.path(key)
         seen = bad = missing = 0
-        deadline = time.monotonic() + 60
-        while seen < rounds and time.monotonic() < deadline:
+        # Read until the test says every writer has finished (arg: the stop file).
+        deadline = time.monotonic() + 120
+        while not os.path.exists(arg) and time.monotonic() < deadline:
             try:
                 with open(path, "rb") as handle:
                     raw = handle.read()
@@ -294,13 +296,16 @@ def _spawn(script: Path, *args: t.Any) -> subprocess.Popen[str]:
 
 
 def test_concurrent_writers_never_leave_a_torn_file(cache_dir: Path, tmp_path: Path) -> None:
-    writers, rounds, readers, reads = 6, 25, 2, 150
+    writers, rounds, readers = 6, 25, 2
     script = tmp_path / "worker.py"
     script.write_text(WRITER)
+    stop = tmp_path / "writers-done"
     CredentialCache(str(cache_dir)).ensure_directory()
-    procs = [_spawn(script, cache_dir, KEY, "reader", who, reads) for who in range(readers)]
+    procs = [_spawn(script, cache_dir, KEY, "reader", who, stop) for who in range(readers)]
     procs += [_spawn(script, cache_dir, KEY, "writer", who, rounds) for who in range(writers)]
-    outputs = [proc.communicate(timeout=120) for proc in procs]
+    writer_outputs = [proc.communicate(timeout=120) for proc in procs[readers:]]
+    stop.touch()
+    outputs = [proc.communicate(timeout=120) for proc in procs[:readers]] + writer_outputs
     for proc, (stdout, stderr) in zip(procs, outputs):
         assert proc.returncode == 0, stderr[-3000:]
     stats = [json.loads(stdout) for stdout, _ in outputs[:readers]]
@@ -309,7 +314,7 @@ def test_concurrent_writers_never_leave_a_torn_file(cache_dir: Path, tmp_path: P
     # The last write won whole; no temporary file was left behind.
     final = CredentialCache(str(cache_dir)).get(KEY)
     assert final is not None and final.session_token.startswith(f"token-{final.secret_key.split('-')[1]}-")
-    assert [name for name in os.listdir(cache_dir) if not name.startswith(KEY)] == []
+    assert sorted(os.listdir(cache_dir)) in ([f"{KEY}.json"], [f"{KEY}.json", f"{KEY}.lock"]), os.listdir(cache_dir)
     assert stat.S_IMODE(os.stat(CredentialCache(str(cache_dir)).path(KEY)).st_mode) == 0o600
     record_summary("inputs", "cache:concurrent-writers", {"writers": writers, "writes": writers * rounds,
                                                            "reads": sum(s["seen"] for s in stats), "torn": 0})
@@ -327,7 +332,8 @@ FETCHER = textwrap.dedent("""
         time.sleep(0.5)  # an AssumeRole round trip, long enough for every other fork to queue on the lock
         return AssumedCredentials(access_key="ASIAFETCHED000000000", secret_key="secret-" + who, session_token="token-" + who,
                                   expiration=datetime.datetime.now(datetime.timezone.utc) + datetime.timedelta(hours=1),
-                                  assumed_role_arn="arn:aws:sts::222222222222:assumed-role/R/s")
+                                  assumed_role_arn="arn:aws:sts::222222222222:assumed-role/R/s",
+                                  assumed_role_id="AROAEXAMPLE:s", account_id="222222222222")
     creds, fetched = CredentialCache(cache_dir).get_or_fetch(key, fetch)
     print(json.dumps({"secret": creds.secret_key, "fetched": fetched}))
 """)

@@ -1,0 +1,68 @@
+# -*- coding: utf-8 -*-
+# Copyright: contributors to crossaccount.aws
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import annotations
+
+
+class ModuleDocFragment:
+    # The sts:AssumeRole options shared by assume_role, verify_access and the assumed_credentials lookup
+    # (one argument spec: _sts.ASSUME_ROLE_ARGSPEC). role_arn is documented by each, as its role differs.
+    DOCUMENTATION = r"""
+options:
+  role_session_name:
+    description:
+      - Name of the role session, visible in the target account's CloudTrail.
+      - 2 to 64 letters, digits and C(+=,.@_-).
+      - Defaults to C(ansible-<local user name>-<unix time>).
+    type: str
+  external_id:
+    description:
+      - External id the role's trust policy requires (C(sts:ExternalId)).
+    type: str
+  duration_seconds:
+    description:
+      - Lifetime of the credentials, 900 to 43200 seconds, and at most the role's C(MaxSessionDuration).
+      - AWS caps role chaining (the source is itself an assumed-role session) at 3600 seconds; a longer duration then fails
+        before the call.
+      - When unset, AWS issues one-hour credentials.
+    type: int
+  mfa_serial_number:
+    description:
+      - ARN (or hardware serial) of the source principal's MFA device, for roles that require MFA.
+      - Requires O(mfa_token).
+    type: str
+  mfa_token:
+    description:
+      - Current six-digit code of the MFA device O(mfa_serial_number).
+    type: str
+  policy:
+    description:
+      - Session policy (a JSON object or JSON text, at most 2048 characters) that further limits the session's permissions.
+    type: json
+  policy_arns:
+    description:
+      - ARNs of up to 10 managed policies used as session policies.
+    type: list
+    elements: str
+  session_tags:
+    description:
+      - Session tags (key to value). The trust policy must allow C(sts:TagSession).
+    type: dict
+  transitive_tag_keys:
+    description:
+      - Keys of O(session_tags) that persist through role chaining.
+    type: list
+    elements: str
+  source_identity:
+    description:
+      - Source identity of the session (2 to 64 letters, digits and C(+=,.@_-)); it cannot be changed for the session's life.
+        The trust policy must allow C(sts:SetSourceIdentity).
+    type: str
+  wait_timeout:
+    description:
+      - Seconds to keep retrying C(AccessDenied), with a backoff from 1 up to 8 seconds, while a role or trust policy written
+        moments ago propagates through IAM. V(0) fails at the first denial.
+    type: int
+    default: 60
+"""

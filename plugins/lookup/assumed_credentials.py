@@ -99,17 +99,16 @@ seealso:
 """
 
 EXAMPLES = r"""
-- name: Manage resources in the target account with credentials of a role there
-  hosts: localhost
-  gather_facts: false
+- name: Manage resources in the target account with credentials of a role there (one AssumeRole for the whole block)
   module_defaults:
     group/crossaccount.aws.aws: "{{ lookup('crossaccount.aws.assumed_credentials', target_role_arn, profile='source-admin') }}"
     group/amazon.aws.aws: "{{ lookup('crossaccount.aws.assumed_credentials', target_role_arn, profile='source-admin') }}"
-  tasks:
-    - name: Read the role as the assumed role
+  block:
+    - name: Read the caller identity as the assumed role
       crossaccount.aws.verify_access:
         expected_account_id: "123456789012"
 
+# Ansible prints a task's environment at -vvv and above, so prefer module_defaults for real credentials.
 - name: Run the AWS CLI with the assumed role
   ansible.builtin.command: aws s3 ls
   environment: "{{ lookup('crossaccount.aws.assumed_credentials', 'arn:aws:iam::123456789012:role/Reader', format='env', external_id='partner-42') }}"

@@ -479,29 +479,58 @@ def _check_s3(conn: AwsConnection, buckets: list[str], report: Report) -> None:
             report.reasons.append(f"the credentials cannot list bucket {bucket}: {hint} ({exc.msg})")
 
 
+class SourceCaller:
+    """The source connection's identity, read (sts:GetCallerIdentity) only when something needs it.
+
+    A successful AssumeRole needs no caller ARN: only the chaining check (a duration above one hour)
+    and the diagnosis of a failed AssumeRole do, so the usual passing run saves the call.
+    """
+
+    def __init__(self, source: AwsConnection, report: Report) -> None:
+        self._source = source
+        self._report = report
+        self._identity: dict[str, str] | None = None
+
+    @property
+    def known(self) -> bool:
+        return self._identity is not None
+
+    def get(self) -> dict[str, str]:
+        """The identity; fails the run (check ``source_identity``) when the source credentials do not work."""
+        if self._identity is None:
+            try:
+                identity = self._source.identity()
+            except CrossAccountError as exc:
+                self._report.check("source_identity", False, exc.msg)
+                self._report.reasons.append(f"the given credentials do not work: {exc.msg}")
+                raise self._report.fail(exc.msg, exc) from None
+            self._report.check("source_identity", True, f"caller {identity['arn']}")
+            self._identity = identity
+        return self._identity
+
+
 def verify(source: AwsConnection, request: VerifyRequest, target: AwsConnection | None = None) -> dict[str, t.Any]:
     """Run every check; returns the module result or raises CrossAccountError carrying checks and diagnosis."""
     report = Report()
-    try:
-        caller = source.identity()
-    except CrossAccountError as exc:
-        report.check("source_identity", False, exc.msg)
-        report.reasons.append(f"the given credentials do not work: {exc.msg}")
-        raise report.fail(exc.msg, exc) from None
-    report.check("source_identity", True, f"caller {caller['arn']}")
+    caller = SourceCaller(source, report)
     conn = source
     if request.assume is None:
-        report.identity = _public_identity(caller)
+        report.identity = _public_identity(caller.get())
     else:
         assume = request.assume
-        try:
-            sts.check_chaining(assume, caller["arn"])
-        except ValidationFailure as exc:
-            report.check("assume_role", False, exc.msg)
-            report.reasons.append(f"duration_seconds {assume.duration_seconds} is above the 1-hour cap for role chaining: the caller "
-                                  f"{caller['arn']} is itself an assumed-role session")
-            raise report.fail(exc.msg, exc) from None
+        if sts.chaining_cap_applies(assume):
+            caller_arn = caller.get()["arn"]
+            try:
+                sts.check_chaining(assume, caller_arn)
+            except ValidationFailure as exc:
+                report.check("assume_role", False, exc.msg)
+                report.reasons.append(f"duration_seconds {assume.duration_seconds} is above the 1-hour cap for role chaining: the caller "
+                                      f"{caller_arn} is itself an assumed-role session")
+                raise report.fail(exc.msg, exc) from None
         creds = _assume(source, target, assume, request.wait_timeout, caller, report)
+        if not caller.known:
+            # AssumeRole accepted the source credentials, which is what this check proves; their ARN was not needed.
+            report.check("source_identity", True, "the source credentials were accepted by sts:AssumeRole")
         report.check("assume_role", True, f"assumed {assume.role_arn} as {creds.assumed_role_arn}")
         conn = assumed_connection(source, creds)
         try:
@@ -519,12 +548,15 @@ def verify(source: AwsConnection, request: VerifyRequest, target: AwsConnection 
 
 
 def _assume(source: AwsConnection, target: AwsConnection | None, request: sts.AssumeRoleRequest, wait_timeout: int,
-            caller: t.Mapping[str, str], report: Report) -> sts.AssumedCredentials:
+            source_caller: SourceCaller, report: Report) -> sts.AssumedCredentials:
     """AssumeRole; on a denial, diagnose at once and wait for propagation only when nothing else explains it."""
     try:
         return sts.assume_role(source, request, wait_timeout=0)
     except CrossAccountError as exc:
         first = exc
+    # Every diagnosis needs the caller; source credentials that do not work at all fail here, with the
+    # same source_identity check and message as when the identity was read before the AssumeRole.
+    caller = source_caller.get()
     if first.code == "AccessDenied":
         probe = Report()
         definite = diagnose_denied(source, target, request, caller, probe)

@@ -8,8 +8,9 @@ The source account's half of cross-account access: an identity policy that allow
 target role ARNs, either as a customer managed policy attached to principals or as an inline
 policy put on them.
 
-Every option is checked in ``validate_params`` and every named principal is read before the first
-write, so a typo never leaves a half-applied change. Managed policies keep at most five versions
+Every option is checked in ``validate_params`` and every named principal is known to exist before
+the first write (attached to the policy already, or read with GetUser/GetGroup/GetRole), so a typo
+never leaves a half-applied change. Managed policies keep at most five versions
 (the IAM quota) by pruning before the limit, and re-read state after writes so that a request
 botocore retried after AWS had already applied it converges instead of failing.
 """
@@ -220,15 +221,24 @@ class SourcePolicy:
             raise ValidationFailure(
                 "target_role_arns", f"role ARNs are in partition {wanted} but the caller's account {self.account} is in partition {self.partition}"
             )
-        if self.request.present:
-            self._resolve_principals()
+        if self.request.present and not self.request.managed:
+            # A managed policy resolves its principals after reading its attachments (managed_present).
+            self._resolve_principals(_empty_attachments())
 
-    def _resolve_principals(self) -> None:
-        """Every named user, group and role must exist before anything is written."""
+    def _resolve_principals(self, attached: t.Mapping[str, list[str]]) -> None:
+        """Every named user, group and role must exist before anything is written.
+
+        A principal that ListEntitiesForPolicy reports as attached exists (its spelling there is IAM's),
+        so only the others are read.
+        """
         for kind in KINDS:
             api = PRINCIPAL_APIS[kind]
+            known = {name.lower(): name for name in attached.get(kind, [])}
             resolved = []
             for name in self.request.principals[kind]:
+                if name.lower() in known:
+                    resolved.append(known[name.lower()])
+                    continue
                 found = api.get(self.iam, name)
                 if found is None:
                     raise ValidationFailure(kind, f"IAM {api.singular} {name!r} does not exist in account {self.account}")
@@ -352,6 +362,12 @@ class SourcePolicy:
         before_attached = _empty_attachments()
         document: t.Any = self.request.document
         default_id = "v1"
+        current: t.Any = None
+        if policy is not None:
+            # Reads only, before any write: the attachments also say which principals need no existence check.
+            current = self._default_document(policy)
+            before_attached = _iam.list_entities_for_policy(self.iam, self.policy_arn)
+        self._resolve_principals(before_attached)
         if policy is None:
             self.changed = True
             if not self.check_mode:
@@ -364,15 +380,18 @@ class SourcePolicy:
                     policy = _iam.get_policy(self.iam, self.policy_arn)
         if policy is not None:
             default_id = policy["DefaultVersionId"]
-            current = self._default_document(policy)
-            if existed:
+            if not existed:
+                # Created meanwhile by someone else (or by a retried request): read it like an existing one.
+                current = self._default_document(policy)
+            else:
                 before_doc = current
             if _policy.equivalent(current, self.request.document):
                 document = current
             else:
                 self.changed = True
                 default_id = self._converge_version(default_id)
-            before_attached = _iam.list_entities_for_policy(self.iam, self.policy_arn)
+            if not existed:
+                before_attached = _iam.list_entities_for_policy(self.iam, self.policy_arn)
         before_attached = {kind: sorted(before_attached[kind]) for kind in KINDS}
         attached = self._attachments(before_attached)
         result = {

@@ -351,9 +351,17 @@ def is_assumed_role_arn(caller_arn: str | None) -> bool:
     return arn is not None and arn.service == "sts" and arn.resource_type == "assumed-role"
 
 
+def chaining_cap_applies(request: AssumeRoleRequest) -> bool:
+    """Whether the duration asked for is above the chaining cap, i.e. whether check_chaining needs the caller's ARN.
+
+    Callers use it to skip sts:GetCallerIdentity when no caller could be refused for chaining.
+    """
+    return request.duration_seconds is not None and request.duration_seconds > CHAINING_MAX_DURATION
+
+
 def check_chaining(request: AssumeRoleRequest, caller_arn: str | None) -> None:
     """Fail before the call when an assumed-role caller asks for more than AWS's chaining cap."""
-    if is_assumed_role_arn(caller_arn) and request.duration_seconds is not None and request.duration_seconds > CHAINING_MAX_DURATION:
+    if chaining_cap_applies(request) and is_assumed_role_arn(caller_arn):
         raise ValidationFailure(
             "duration_seconds",
             f"{request.duration_seconds} is too long: the caller {caller_arn} is itself an assumed-role session, "

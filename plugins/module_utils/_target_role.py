@@ -3,10 +3,12 @@
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 """PRIVATE to the collection: logic of module target_role.
 
-The flow is: validate every option (no AWS call) -> caller identity (partition, account) ->
-read the role -> resolve managed policy names by computed ARN -> compare attribute by attribute
--> write only what differs, one API per attribute. Every step is safe to repeat, so a rerun after
-a partial failure converges, and a rerun with nothing to do makes no write call.
+The flow is: validate every option (no AWS call) -> read the role -> partition and account (from
+the role's ARN, or sts:GetCallerIdentity when there is no role yet) -> resolve managed policy names
+by computed ARN -> compare attribute by attribute -> write only what differs, one API per attribute.
+Every step is safe to repeat, so a rerun after a partial failure converges, and a rerun with nothing
+to do makes no write call and only three reads (GetRole, ListAttachedRolePolicies, ListRolePolicies,
+plus GetRolePolicy per inline policy).
 """
 
 from __future__ import annotations
@@ -198,12 +200,30 @@ def read_role(iam: t.Any, name: str) -> dict[str, t.Any] | None:
         document = _iam.get_role_policy(iam, name, policy_name)
         if document is not None:  # deleted between list and get: not there any more
             inline[policy_name] = _policy.load(document)
-    tags = _iam.list_role_tags(iam, name)
+    # GetRole answers with every tag of the role (a role holds at most 50, and GetRole does not page
+    # them), and leaves the key out when there are none: iam:ListRoleTags would only repeat them.
+    tags = {tag["Key"]: tag["Value"] for tag in role.get("Tags") or []}
     return _role_dict(role, managed, inline, tags)
 
 
-def resolve_managed(iam: t.Any, refs: list[str], account: str, partition: str) -> list[str]:
-    """Names -> ARNs by computed ARN (AWS managed first, then the account's own), never by listing."""
+def _partition_and_account(role: t.Mapping[str, t.Any]) -> tuple[str, str] | None:
+    """(partition, account) from the ARN of a role that was read; None when the ARN cannot tell."""
+    parsed = parse_arn(role.get("arn") or "")
+    if parsed is None or not parsed.partition or not parsed.account:
+        return None
+    return parsed.partition, parsed.account
+
+
+def resolve_managed(iam: t.Any, refs: list[str], account: str, partition: str, attached: t.Iterable[str] = ()) -> list[str]:
+    """Names -> ARNs by computed ARN (AWS managed first, then the account's own), never by listing.
+
+    ``attached`` are the ARNs already attached to the role. Such a policy exists (IAM refuses to delete
+    a customer managed policy while it is attached, and AWS managed policies are never deleted), so it
+    needs no iam:GetPolicy. The candidates are still tried in order: when a bare name is attached as the
+    account's own policy, GetPolicy on the AWS managed ARN of that name is still made, because an AWS
+    managed policy of the same name takes precedence and would replace the attached one.
+    """
+    known = set(attached)
     arns = []
     for index, ref in enumerate(refs):
         option = f"managed_policies[{index}]"
@@ -212,7 +232,8 @@ def resolve_managed(iam: t.Any, refs: list[str], account: str, partition: str) -
         else:
             path, _sep, bare = ref.rpartition("/")
             candidates = [aws_managed_policy_arn(ref, partition), policy_arn(account, bare, f"/{path}/" if path else "/", partition)]
-        found = next((arn for arn in candidates if _iam.get_policy(iam, arn) is not None), None)
+        # Lazy on purpose: stop at the first candidate that exists, and never read a later one.
+        found = next((arn for arn in candidates if arn in known or _iam.get_policy(iam, arn) is not None), None)
         if found is None:
             raise ValidationFailure(option, f"managed policy {ref!r} does not exist (looked for {' and '.join(candidates)})")
         arns.append(found)
@@ -391,11 +412,16 @@ def _check_path(p: RoleParams, role: t.Mapping[str, t.Any]) -> None:
 def handle(module: CrossAccountModule) -> dict[str, t.Any]:
     p = validate_params(module.params)
     conn = module.connection()
-    identity = conn.identity()
-    partition, account = identity["partition"], identity["account"]
-    _check_arn_partitions(p, partition)
     iam = conn.iam
+    # GetRole comes first: the ARN of an existing role names its account and partition (the caller's,
+    # since IAM is per account), so sts:GetCallerIdentity is needed only when there is no role yet.
     current = read_role(iam, p.name)
+    where = _partition_and_account(current) if current is not None else None
+    if where is None:
+        identity = conn.identity()
+        where = identity["partition"], identity["account"]
+    partition, account = where
+    _check_arn_partitions(p, partition)
 
     if p.state == "absent":
         result: dict[str, t.Any] = {"changed": current is not None, "role": {}}
@@ -419,7 +445,8 @@ def handle(module: CrossAccountModule) -> dict[str, t.Any]:
     elif p.intent.has_principals:
         trust = build_from_intent(p.intent, partition)
     # Reads only: an unknown policy name or boundary fails here, before any write.
-    managed_arns = resolve_managed(iam, p.managed, account, partition) if p.managed is not None else None
+    attached = current["managed_policies"] if current is not None else []
+    managed_arns = resolve_managed(iam, p.managed, account, partition, attached) if p.managed is not None else None
     if p.boundary and (current is None or current["permissions_boundary"] != p.boundary) and _iam.get_policy(iam, p.boundary) is None:
         raise ValidationFailure("permissions_boundary", f"managed policy {p.boundary} does not exist")
 

@@ -280,12 +280,16 @@ def desired_document(p: TrustParams, current: dict[str, t.Any], dangling: list[s
 def handle(module: CrossAccountModule) -> dict[str, t.Any]:
     p = validate_params(module.params)
     conn = module.connection()
-    identity = conn.identity()
-    partition = identity["partition"]
-    check_partition(p.intent, partition)
     iam = conn.iam
 
     role = _iam.get_role(iam, p.role_name)
+    # The role's ARN names the caller's account and partition (IAM is per account), which saves an
+    # sts:GetCallerIdentity on every run that finds the role. Without a role (or with an ARN that cannot
+    # tell) the identity is read, and the partition check still comes before the "does not exist" error.
+    parsed = parse_arn(role.get("Arn") or "") if role is not None else None
+    identity = {"partition": parsed.partition, "account": parsed.account} if parsed and parsed.account else conn.identity()
+    partition = identity["partition"]
+    check_partition(p.intent, partition)
     if role is None:
         raise CrossAccountError(
             f"role_name: role {p.role_name} does not exist in account {identity['account']}; create it with crossaccount.aws.target_role"

@@ -25,6 +25,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--throttle-rate", type=float, default=0.0, help="share of AWS calls refused with Throttling before they run")
     parser.add_argument("--fail-after-write-rate", type=float, default=0.0, help="share of writes answered with a 500 after being applied")
     parser.add_argument("--seed", type=int, default=0, help="seed of the fault-injection random generator")
+    parser.add_argument("--no-verify-signatures", action="store_true", help="accept any secret key (only the key id is checked)")
     parser.add_argument("--exit-with-parent", action="store_true", help="stop when the process that started the emulator is gone")
     return parser.parse_args(argv)
 
@@ -63,7 +64,8 @@ def main(argv: list[str] | None = None) -> int:
     os.makedirs(state_dir, mode=0o700, exist_ok=True)
     config = Config()
     config.update({"propagation_delay": args.propagation_delay, "time_scale": args.time_scale, "throttle_rate": args.throttle_rate,
-                   "fail_after_write_rate": args.fail_after_write_rate, "seed": args.seed})
+                   "fail_after_write_rate": args.fail_after_write_rate, "seed": args.seed,
+                   "verify_signatures": not args.no_verify_signatures})
     app = Emulator(config)
     server = make_server("127.0.0.1", args.port, app, threaded=True, request_handler=MotoRequestHandler)
     port = server.server_address[1]

@@ -310,6 +310,35 @@ def test_unknown_access_key_is_refused(emu: t.Any) -> None:
     assert refused[0]["account"] is None
 
 
+def test_wrong_secret_key_is_refused(emu: t.Any) -> None:
+    wrong = {"access_key": "AKIAEMUSOURCEADMIN01", "secret_key": "0" * 40}
+    assert error_of(emu.aws("sts", credentials=wrong).get_caller_identity)[0] == "SignatureDoesNotMatch"
+    assert error_of(emu.aws("iam", credentials=wrong).list_users)[0] == "SignatureDoesNotMatch"
+    assert error_of(emu.aws("s3", credentials=wrong).list_buckets)[0] == "SignatureDoesNotMatch"
+    creds = dict(assume(emu.aws("sts", "source-admin"), TARGET_ADMIN_ROLE)["Credentials"])
+    assert emu.aws("sts", credentials=creds).get_caller_identity()["Account"] == TARGET
+    creds["SecretAccessKey"] = "1" * 40
+    assert error_of(emu.aws("sts", credentials=creds).get_caller_identity)[0] == "SignatureDoesNotMatch"
+    emu.client.configure(verify_signatures=False)
+    assert emu.aws("sts", credentials=wrong).get_caller_identity()["Account"] == SOURCE
+
+
+def test_s3_objects_with_odd_keys_pass_signature_checks(emu: t.Any) -> None:
+    s3 = emu.aws("s3", "target-admin")
+    s3.create_bucket(Bucket="emulator-objects")
+    for key in ("plain.txt", "dir/with space+plus&amp=.txt", "ünïcode/ key~"):
+        s3.put_object(Bucket="emulator-objects", Key=key, Body=b"x" * 2048)
+        assert s3.get_object(Bucket="emulator-objects", Key=key)["Body"].read() == b"x" * 2048
+    listed = s3.list_objects_v2(Bucket="emulator-objects", Prefix="dir/")["Contents"]
+    assert [o["Key"] for o in listed] == ["dir/with space+plus&amp=.txt"]
+    s3.put_bucket_tagging(Bucket="emulator-objects", Tagging={"TagSet": [{"Key": "a", "Value": "b c"}]})
+    s3.delete_objects(Bucket="emulator-objects", Delete={"Objects": [{"Key": "plain.txt"}]})
+    actions = [c["action"] for c in emu.client.calls(service="s3")]
+    assert actions[:3] == ["CreateBucket", "PutObject", "GetObject"]
+    assert "PutBucketTagging" in actions and "DeleteObjects" in actions
+    assert all(c["status"] < 300 for c in emu.client.calls(service="s3"))
+
+
 def test_injected_faults_appear_in_the_call_log_and_the_write_was_applied(emu: t.Any) -> None:
     iam = emu.aws("iam", "source-admin")
     emu.client.configure(throttle_rate=1.0)

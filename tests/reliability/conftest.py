@@ -165,8 +165,19 @@ def clean_reference(emulator: t.Any, tmp_path_factory: pytest.TempPathFactory) -
 
 
 # ------------------------------------------------------------------ summary files and terminal summary
+# The files are shared by the pytest workers of one run (and other people may run other reliability tests in
+# the same tree at the same time): entries carry the id of the run that wrote them, and an entry of another
+# run is dropped, instead of deleting the files at start-up.
+_SESSION_ENV = "CROSSACCOUNT_RELIABILITY_SESSION"
+_STARTED = pytest.StashKey[float]()
+
+
 def summary_file(kind: str) -> Path:
     return OUTPUT_DIR / f"reliability-{kind}.json"
+
+
+def _session_id() -> str:
+    return os.environ.get(_SESSION_ENV, "")
 
 
 def record_summary(kind: str, key: str, value: t.Any) -> None:
@@ -175,38 +186,44 @@ def record_summary(kind: str, key: str, value: t.Any) -> None:
     path = summary_file(kind)
     with open(OUTPUT_DIR / f".reliability-{kind}.lock", "w", encoding="utf-8") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
-        try:
-            data = json.loads(path.read_text(encoding="utf-8")) if path.exists() else {}
-        except ValueError:
-            data = {}
-        data[key] = value
+        data = _load(path)
+        if data.get("session") != _session_id():
+            data = {"session": _session_id(), "entries": {}}
+        data["entries"][key] = value
         tmp = path.with_suffix(".tmp")
         tmp.write_text(json.dumps(data, indent=2, sort_keys=True) + "\n", encoding="utf-8")
         os.replace(tmp, path)
+
+
+def _entries(kind: str) -> dict[str, t.Any]:
+    data = _load(summary_file(kind))
+    return data.get("entries", {}) if data.get("session") == _session_id() else {}
+
+
+def _load(path: Path) -> dict[str, t.Any]:
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    return data if isinstance(data, dict) else {}
 
 
 def _is_controller(config: pytest.Config) -> bool:
     return not hasattr(config, "workerinput")
 
 
-def pytest_sessionstart(session: pytest.Session) -> None:
-    if _is_controller(session.config):
-        session.config.stash[_STARTED] = time.monotonic()
-        for kind in SUMMARY_KINDS:
-            try:
-                summary_file(kind).unlink()
-            except FileNotFoundError:
-                pass
-
-
-_STARTED = pytest.StashKey[float]()
+def pytest_configure(config: pytest.Config) -> None:
+    if _is_controller(config):
+        # pytest-xdist workers are started after this and inherit the environment.
+        os.environ.setdefault(_SESSION_ENV, f"{os.getpid()}-{time.time_ns()}")
+        config.stash[_STARTED] = time.monotonic()
 
 
 def pytest_terminal_summary(terminalreporter: t.Any, config: pytest.Config) -> None:
     if not _is_controller(config):
         return
     lines = []
-    faults = _load(summary_file("faults"))
+    faults = _entries("faults")
     if faults:
         runs = sum(entry["runs"] for entry in faults.values())
         throttles = sum(entry["injected_throttles"] for entry in faults.values())
@@ -218,25 +235,23 @@ def pytest_terminal_summary(terminalreporter: t.Any, config: pytest.Config) -> N
                          f"calls={entry['calls']:<4} writes={entry['writes']:<3} converged={entry['converged']} "
                          f"rerun changed={entry['rerun_changed']} rerun writes={entry['rerun_writes']}  {entry['seconds']:.1f}s"
                          + (f"  500s on {', '.join(entry['injected_500_actions'])}" if entry["injected_500_actions"] else ""))
-    crashes = _load(summary_file("crashes"))
+    crashes = _entries("crashes")
     if crashes:
         boundaries = sorted({b for entry in crashes.values() for b in entry.get("boundaries", [])})
+        converged = sum(1 for entry in crashes.values() if entry.get("converged"))
         runs = sum(entry["runs"] for entry in crashes.values())
         total = max((entry.get("total_boundaries", 0) for entry in crashes.values()), default=0)
         teardowns = sorted(entry["boundary"] for entry in crashes.values() if entry.get("teardown"))
-        lines.append(f"crashes: {len(boundaries)} of {total} task boundaries killed and rerun, {runs} playbook runs, "
-                     f"teardown after a crash at boundaries {teardowns}")
+        lines.append(f"crashes: {len(boundaries)} of {total} task boundaries killed, {converged} reruns converged to the clean state, "
+                     f"{runs} playbook runs; teardown after a crash at boundaries {teardowns}")
+    for path in sorted(OUTPUT_DIR.glob("reliability-*.json")):
+        kind = path.stem[len("reliability-"):]
+        if kind not in SUMMARY_KINDS and _entries(kind):
+            lines.append(f"{kind}: {len(_entries(kind))} entries in {path.name}")
     if lines:
         started = config.stash.get(_STARTED, None)
         if started is not None:
-            lines.append(f"reliability wall time: {time.monotonic() - started:.1f}s")
+            lines.append(f"reliability wall time: {time.monotonic() - started:.1f}s (summaries in {OUTPUT_DIR})")
         terminalreporter.write_sep("-", "reliability summary")
         for line in lines:
             terminalreporter.write_line(line)
-
-
-def _load(path: Path) -> dict[str, t.Any]:
-    try:
-        return json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return {}

@@ -180,6 +180,9 @@ MODULE_CASES: list[ModuleCase] = [
     ModuleCase("sp-target-star", "source_policy", _sp(target_role_arns=["*"]), "target_role_arns"),
     ModuleCase("sp-targets-mixed-partitions", "source_policy", _sp(target_role_arns=[ROLE_ARN, f"arn:aws-us-gov:iam::{TARGET}:role/Deploy"]),
                "target_role_arns"),
+    ModuleCase("sp-target-wildcard-path", "source_policy", _sp(target_role_arns=[f"arn:aws:iam::{TARGET}:role/team*/Deploy"]), "target_role_arns"),
+    ModuleCase("sp-target-policy-variable", "source_policy", _sp(target_role_arns=[f"arn:aws:iam::{TARGET}:role/${{aws:username}}/Deploy"]),
+               "target_role_arns"),
     ModuleCase("sp-user-shell", "source_policy", _sp(users=[INJECT_SHELL]), "users"),
     ModuleCase("sp-tags-word", "source_policy", _sp(allow_session_tags="yes please"), "allow_session_tags"),
     ModuleCase("sp-type-list", "source_policy", _sp(type=["managed"]), "type"),
@@ -309,6 +312,41 @@ OPEN_FINDINGS: list[dict[str, str]] = [
         "where": "roles/*/meta/argument_specs.yml (ansible-core 2.19 sub-option validation)",
         "input": "include_role crossaccount.aws.target_account with target_account_aws: 5 (any number or boolean)",
         "output": "Task failed: argument of type '_AnsibleTaggedInt' is not iterable (the variable is not named)",
+    },
+    {
+        "id": "env-format-at-vvv",
+        "where": "ansible-core (ansible/ansible#24181), documented in the lookup's notes",
+        "input": "environment: \"{{ lookup('crossaccount.aws.assumed_credentials', ROLE, format='env') }}\" at -vvv or more",
+        "output": "ansible-core prints '<localhost> EXEC /bin/sh -c AWS_SECRET_ACCESS_KEY=... AWS_SESSION_TOKEN=...'",
+    },
+]
+
+
+# Defects found with these suites and fixed in the collection (each is covered by a case or test).
+FIXED_FINDINGS: list[dict[str, str]] = [
+    {
+        "id": "dict-suboption-not-a-dict",
+        "where": "plugins/module_utils/_module.py (every module with a dict option with sub-options: verify_access target_aws)",
+        "input": "verify_access target_aws: 5 / 'target-admin'",
+        "output": "before: Python traceback (TypeError in ansible-core) / 'dictionary requested, could not parse JSON or key=value'",
+    },
+    {
+        "id": "source-policy-wildcard-resource",
+        "where": "plugins/module_utils/_source_policy.py, _policy.build_source_policy",
+        "input": "source_policy target_role_arns: ['arn:aws:iam::222222222222:role/team*/Deploy'] (also '?', '${aws:username}')",
+        "output": "before: a managed policy allowing sts:AssumeRole on Resource 'arn:aws:iam::222222222222:role/team*/Deploy' (a wildcard)",
+    },
+    {
+        "id": "build-trust-star",
+        "where": "plugins/module_utils/_policy.build_trust_policy",
+        "input": "build_trust_policy(trusted_principal_arns=['*'])",
+        "output": "before: Principal {'AWS': ['*']} without a condition (the modules' validators refused it earlier)",
+    },
+    {
+        "id": "emulator-s3-after-reset",
+        "where": "tests/emulator/server.py reset()",
+        "input": "CreateBucket of a bucket name that existed before POST /_emulator/reset",
+        "output": "before: HTTP 500 (RecursionError in moto's stale bucket index)",
     },
 ]
 

@@ -10,7 +10,9 @@ memberships, tags), every customer managed policy (path, description, default ve
 document, tags, the entities it is attached to) and every instance profile. Ids, dates and other values
 AWS makes up (RoleId, CreateDate, access key ids ...) are left out, so two runs that reached the same state
 compare equal. Version ids stay in: a retried CreatePolicyVersion that made a surplus version is a real
-difference.
+difference. A policy's AttachmentCount is left out: the entities it is attached to are compared instead, and
+moto counts a repeated AttachUserPolicy/AttachRolePolicy of an already attached policy twice (real IAM does
+not), so after a retried attach the count says 2 while one user holds the policy.
 
 Documents are canonicalised (key order, order of statements and of string lists) because IAM attaches no
 meaning to that order and a module that rebuilt a document in a different order did not change anything.
@@ -137,7 +139,6 @@ def _policies(iam: t.Any) -> dict[str, t.Any]:
             "path": policy.get("Path"),
             "description": policy.get("Description", ""),
             "default_version_id": policy.get("DefaultVersionId"),
-            "attachment_count": policy.get("AttachmentCount"),
             "versions": versions,
             "attached_to": entities,
             "tags": _tags(_pages(iam, "list_policy_tags", "Tags", PolicyArn=arn)),

@@ -256,7 +256,18 @@ WRITER = textwrap.dedent("""
     expires = datetime.datetime.now(datetime.timezone.utc) + datetime.timedelta(hours=1)
     # A large token makes a non-atomic write visibly torn: the file would be read mid-write.
     padding = str(who) * 60000
-    if role == "writer":
+    if role == "naive-writer":
+        # The control: a plain open/write in two halves, as a cache without atomic renames would do.
+        path = cache.path(key)
+        for i in range(int(arg)):
+            data = json.dumps({"format": "x", "key": key, "credentials": {"access_key": f"ASIAWRITER{who:02d}{i:08d}",
+                              "secret_key": f"secret-{who}-{i}", "session_token": f"token-{who}-{i}-{padding}"}}).encode()
+            with open(path, "wb") as handle:
+                handle.write(data[: len(data) // 2])
+                handle.flush()
+                time.sleep(0.02)
+                handle.write(data[len(data) // 2:])
+    elif role == "writer":
         for i in range(int(arg)):
             cache.put(key, AssumedCredentials(access_key=f"ASIAWRITER{who:02d}{i:08d}", secret_key=f"secret-{who}-{i}",
                                               session_token=f"token-{who}-{i}-{padding}", expiration=expires,
@@ -295,20 +306,30 @@ def _spawn(script: Path, *args: t.Any) -> subprocess.Popen[str]:
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
 
 
-def test_concurrent_writers_never_leave_a_torn_file(cache_dir: Path, tmp_path: Path) -> None:
-    writers, rounds, readers = 6, 25, 2
+def _race(tmp_path: Path, cache_dir: Path, writer: str, writers: int, rounds: int, readers: int) -> list[dict[str, int]]:
+    """Writers of ``writer`` kind against readers of the same key; returns the readers' counts."""
     script = tmp_path / "worker.py"
     script.write_text(WRITER)
-    stop = tmp_path / "writers-done"
+    stop = tmp_path / f"{writer}-done"
     CredentialCache(str(cache_dir)).ensure_directory()
     procs = [_spawn(script, cache_dir, KEY, "reader", who, stop) for who in range(readers)]
-    procs += [_spawn(script, cache_dir, KEY, "writer", who, rounds) for who in range(writers)]
+    procs += [_spawn(script, cache_dir, KEY, writer, who, rounds) for who in range(writers)]
     writer_outputs = [proc.communicate(timeout=120) for proc in procs[readers:]]
     stop.touch()
     outputs = [proc.communicate(timeout=120) for proc in procs[:readers]] + writer_outputs
-    for proc, (stdout, stderr) in zip(procs, outputs):
+    for proc, (_stdout, stderr) in zip(procs, outputs):
         assert proc.returncode == 0, stderr[-3000:]
-    stats = [json.loads(stdout) for stdout, _ in outputs[:readers]]
+    return [json.loads(stdout) for stdout, _ in outputs[:readers]]
+
+
+def test_torn_file_detector_sees_a_non_atomic_writer(tmp_path: Path) -> None:
+    stats = _race(tmp_path, tmp_path / "naive", "naive-writer", writers=2, rounds=10, readers=1)
+    assert sum(s["bad"] for s in stats) > 0, stats
+
+
+def test_concurrent_writers_never_leave_a_torn_file(cache_dir: Path, tmp_path: Path) -> None:
+    writers, rounds, readers = 6, 25, 2
+    stats = _race(tmp_path, cache_dir, "writer", writers, rounds, readers)
     assert sum(s["bad"] for s in stats) == 0, stats
     assert sum(s["seen"] for s in stats) > 0, stats
     # The last write won whole; no temporary file was left behind.

@@ -20,7 +20,7 @@ import pytest
 
 from integration.ansible_runner import run_module, run_playbook
 from reliability.conftest import record_summary
-from reliability.hostile_cases import LOOKUP_CASES, MODULE_CASES, ROLE_CASES, LookupCase, ModuleCase, RoleCase
+from reliability.hostile_cases import FIXED_FINDINGS, LOOKUP_CASES, MODULE_CASES, OPEN_FINDINGS, ROLE_CASES, LookupCase, ModuleCase, RoleCase
 
 TRACEBACK = "Traceback (most recent call last)"
 LOOKUP = "crossaccount.aws.assumed_credentials"
@@ -200,3 +200,6 @@ def test_hostile_table_is_large_and_covers_every_entry_point() -> None:
     assert len(ids) >= 50
     record_summary("inputs", "cases", {"module": len(MODULE_CASES), "lookup": len(LOOKUP_CASES), "role": len(ROLE_CASES),
                                        "total": len(ids)})
+    record_summary("inputs", "findings", {"fixed": len(FIXED_FINDINGS), "open": len(OPEN_FINDINGS),
+                                          "fixed_ids": [f["id"] for f in FIXED_FINDINGS], "open_ids": [f["id"] for f in OPEN_FINDINGS],
+                                          "details": FIXED_FINDINGS + OPEN_FINDINGS})

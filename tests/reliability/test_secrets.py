@@ -87,6 +87,8 @@ def test_full_flow_and_teardown_at_vvvv_leak_no_secret(emu: t.Any, tmp_path: Pat
 
     secrets = {**profile_secrets(emu), **cache_secrets(cache_dir)}
     assert any(name.startswith("cached session token") for name in secrets), "the flow cached no credentials"
+    # The prefix check really recognises the tokens this emulator issues.
+    assert all(TOKEN_RE.match(value) for name, value in secrets.items() if "session token" in name)
     # The CLI profile the flow wrote assumes the role itself: it must hold no secret either.
     outputs["written AWS CLI config"] = _text(tmp_path / "aws-config")
     checked = assert_no_secret(secrets, outputs)
@@ -307,3 +309,33 @@ def test_env_format_in_environment_keyword_leaks_no_secret_below_vvv(emu: t.Any,
     assert any(name.startswith("cached session token") for name in secrets)
     checked = assert_no_secret(secrets, {"stdout": result.stdout, "stderr": result.stderr, "ANSIBLE_LOG_PATH": _text(log)})
     record_summary("inputs", "secrets:env-keyword", {"secrets": len(secrets), "checks": checked})
+
+
+def test_leak_detector_sees_a_secret_printed_on_purpose(emu: t.Any, tmp_path: Path) -> None:
+    """The checks above would fail on a leak: print a secret deliberately and watch them catch it."""
+    role, _denied, _admin = _roles(emu)
+    cache_dir = tmp_path / "cache"
+    play = textwrap.dedent(f"""
+        - hosts: localhost
+          gather_facts: false
+          tasks:
+            - name: A careless user prints the credentials
+              ansible.builtin.debug:
+                msg: "{{{{ lookup('{LOOKUP}', role, profile='source-admin', cache_dir=cache_dir).secret_key }}}}"
+    """)
+    result = run_playbook(emu, play, extra_vars={"role": role, "cache_dir": str(cache_dir)})
+    assert result.rc == 0, result.stdout[-3000:]
+    secrets = cache_secrets(cache_dir)
+    assert secrets
+    try:
+        assert_no_secret(secrets, {"stdout": result.stdout})
+    except AssertionError as caught:
+        assert "cached secret key" in str(caught) and "stdout" in str(caught)
+    else:
+        raise AssertionError("a printed secret key went unnoticed")
+    try:
+        assert_no_secret({}, {"text": "token=" + secrets[next(k for k in secrets if "token" in k)]})
+    except AssertionError as caught:
+        assert "session token" in str(caught)
+    else:
+        raise AssertionError("a session token went unnoticed by its prefix")

@@ -11,6 +11,7 @@ from ansible_runner import run_module
 from credentials_support import MFA_SERIAL, TARGET, assume_calls, create_role, identity_with, role_arn, trust
 
 
+@pytest.mark.smoke
 def test_assume_role_returns_working_credentials(emu):
     arn = create_role(emu, "Basic")
     result = run_module(emu, "assume_role", {"role_arn": arn, "role_session_name": "deploy-1"}, profile="source-admin")
@@ -52,6 +53,7 @@ def test_user_without_identity_policy_is_denied_at_once(emu):
     assert "Traceback" not in result["msg"] and "\n" not in result["msg"]
 
 
+@pytest.mark.smoke
 @pytest.mark.parametrize("given, allowed", [("partner-42", True), ("partner-43", False), (None, False)], ids=["right", "wrong", "missing"])
 def test_external_id(emu, given, allowed):
     arn = create_role(emu, "ExtId", trust(condition={"StringEquals": {"sts:ExternalId": "partner-42"}}))

@@ -65,6 +65,7 @@ def check(result) -> None:
     assert result.rc == 0, result.stdout[-4000:] + result.stderr[-4000:]
 
 
+@pytest.mark.smoke
 def test_module_defaults_from_lookup_reach_the_target_account(emu, cache_dir, tmp_path):
     # The assumed role may administer IAM in the target account.
     arn = create_role(emu, "Operator", clear_log=False)
@@ -108,6 +109,7 @@ def test_module_defaults_from_lookup_reach_the_target_account(emu, cache_dir, tm
     assert [c["access_key"] for c in calls].count("AKIAEMUSOURCEADMIN01") == 1
 
 
+@pytest.mark.smoke
 def test_fifty_tasks_make_one_assume_role_call(emu, cache_dir, tmp_path):
     arn = create_role(emu, "Fifty")
     options = base_options(cache_dir)

@@ -26,7 +26,7 @@ POLICY_ARN = f"arn:aws:iam::111111111111:policy/{POLICY}"
 ROLE_ARN = f"arn:aws:iam::222222222222:role/{ROLE}"
 USER = "emulator-user"
 PROFILE = "crossaccount-demo"
-NOOP_CALL_BUDGET = 15
+NOOP_CALL_BUDGET = 10
 RECAP_RE = re.compile(r"^localhost\s*:\s*ok=(\d+)\s+changed=(\d+)\s+unreachable=(\d+)\s+failed=(\d+)", re.M)
 
 

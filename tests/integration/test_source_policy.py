@@ -513,3 +513,49 @@ def test_end_to_end_inline_on_the_users_group(emu: t.Any) -> None:
     assert _assume(emu, role_arn) == "AccessDenied"
     assert_ok(source_policy(emu, name="assume-cross", type="inline", target_role_arns=[role_arn], groups=["assumers"]))
     assert _assume(emu, role_arn) == "ok"
+
+
+# ---------------------------------------------------------------- reads of a run with nothing to do (issue 5)
+
+
+def test_no_op_reads_no_principal_that_is_attached(emu: t.Any) -> None:
+    make_principals(emu, users=["alice"], groups=["ops"], roles=["builder"])
+    args = {"target_role_arns": [target(1)], "users": ["alice"], "groups": ["ops"], "roles": ["builder"]}
+    assert_ok(source_policy(emu, **args))
+    emu.client.clear_calls()
+    again = source_policy(emu, **args)
+    assert_ok(again)
+    assert again["changed"] is False
+    # ListEntitiesForPolicy shows the three attached, so they exist: no GetUser, GetGroup or GetRole.
+    assert actions(emu) == ["GetPolicy", "GetPolicyVersion", "ListEntitiesForPolicy"]
+    # The policy ARN needs the account id, which only GetCallerIdentity gives.
+    assert [call["action"] for call in emu.client.calls(service="sts")] == ["GetCallerIdentity"]
+
+
+def test_only_principals_not_attached_are_looked_up_before_writing(emu: t.Any) -> None:
+    make_principals(emu, users=["alice", "bob"])
+    assert_ok(source_policy(emu, target_role_arns=[target(1)], users=["alice"]))
+    emu.client.clear_calls()
+    missing = source_policy(emu, target_role_arns=[target(1)], users=["alice", "bob", "carol"])
+    assert missing["failed"]
+    assert missing["msg"].startswith(f"users: IAM user 'carol' does not exist in account {SOURCE}"), missing["msg"]
+    assert emu.client.write_calls() == []
+    assert actions(emu) == ["GetPolicy", "GetPolicyVersion", "ListEntitiesForPolicy", "GetUser", "GetUser"]
+
+    emu.client.clear_calls()
+    added = source_policy(emu, target_role_arns=[target(1)], users=["alice", "bob"])
+    assert_ok(added)
+    assert added["policy"]["attached"]["users"] == ["alice", "bob"]
+    assert actions(emu) == ["GetPolicy", "GetPolicyVersion", "ListEntitiesForPolicy", "GetUser", "AttachUserPolicy"]
+
+
+def test_attached_principal_is_reported_in_iams_spelling_without_a_read(emu: t.Any) -> None:
+    make_principals(emu, users=["Alice"])
+    assert_ok(source_policy(emu, target_role_arns=[target(1)], users=["Alice"]))
+    emu.client.clear_calls()
+    again = source_policy(emu, target_role_arns=[target(1)], users=["alice"])  # IAM names ignore case
+    assert_ok(again)
+    assert again["changed"] is False
+    assert again["policy"]["attached"]["users"] == ["Alice"]
+    assert "GetUser" not in actions(emu)
+    assert emu.client.write_calls() == []

@@ -354,3 +354,96 @@ def test_delete_answered_with_500_after_it_was_applied_converges(emu: t.Any) -> 
     assert deletes[0]["injected"] == "500-after-write"
     assert deletes[1]["error_code"] == "NoSuchEntity"
     assert target_role(emu, {"name": ROLE, "state": "absent"})["changed"] is False
+
+
+# --- reads of a run with nothing to do (issue 5: the no-op playbook run has a call budget) ---
+
+
+def read_actions(emu: t.Any) -> list[str]:
+    return [call["action"] for call in emu.client.calls(service="iam")]
+
+
+@pytest.mark.parametrize("managed", [["AmazonS3ReadOnlyAccess"], [S3_READ]], ids=["name", "arn"])
+def test_no_op_reads_only_the_role_and_its_policy_lists(emu: t.Any, managed: list[str]) -> None:
+    args = dict(BASE, managed_policies=managed, inline_policies={})
+    create(emu, **args)
+    result = target_role(emu, args)
+    assert result["changed"] is False, result
+    # The account and partition come from GetRole's ARN, the tags from GetRole itself, and an attached
+    # policy needs no GetPolicy: three reads and nothing else.
+    assert read_actions(emu) == ["GetRole", "ListAttachedRolePolicies", "ListRolePolicies"]
+    assert emu.client.calls(action="GetCallerIdentity") == []
+    assert result["role"]["tags"] == BASE["tags"]
+    assert result["role"]["managed_policies"] == [S3_READ]
+
+
+def test_no_op_with_an_inline_policy_reads_it_once(emu: t.Any) -> None:
+    create(emu)
+    assert target_role(emu, BASE)["changed"] is False
+    assert read_actions(emu) == ["GetRole", "ListAttachedRolePolicies", "ListRolePolicies", "GetRolePolicy"]
+    assert emu.client.calls(service="sts", action="GetCallerIdentity") == []
+
+
+def test_create_still_reads_the_caller_identity(emu: t.Any) -> None:
+    result = target_role(emu, BASE)
+    assert result["changed"] is True
+    # No role yet, so no ARN to take the account from: GetRole answers NoSuchEntity, then the identity is read.
+    assert len(emu.client.calls(action="GetCallerIdentity")) == 1
+    assert emu.client.calls(action="GetRole")[0]["error_code"] == "NoSuchEntity"
+
+
+def test_tags_are_read_from_get_role_and_external_changes_are_seen(emu: t.Any) -> None:
+    create(emu, tags={})
+    iam = emu.session("target-admin").client("iam")
+    iam.tag_role(RoleName=ROLE, Tags=[{"Key": "stray", "Value": "x"}])
+    emu.client.clear_calls()
+    result = target_role(emu, dict(BASE, tags={"team": "platform"}))
+    assert result["changed"] is True
+    assert write_actions(emu) == ["TagRole", "UntagRole"]
+    assert result["role"]["tags"] == {"team": "platform"}
+    emu.client.clear_calls()
+    assert target_role(emu, dict(BASE, tags={}))["role"]["tags"] == {}
+    assert write_actions(emu) == ["UntagRole"]
+    assert emu.client.calls(action="ListRoleTags") == []
+
+
+def test_attached_own_policy_by_name_skips_only_its_own_get_policy(emu: t.Any) -> None:
+    iam = emu.session("target-admin").client("iam")
+    own = iam.create_policy(PolicyName="app-extra", Path="/team/", PolicyDocument=json.dumps(READ_LOGS))["Policy"]["Arn"]
+    args = dict(BASE, managed_policies=["team/app-extra"], inline_policies={})
+    create(emu, **args)
+    result = target_role(emu, args)
+    assert result["changed"] is False and result["role"]["managed_policies"] == [own]
+    # An AWS managed policy of the same name would win, so its ARN is still tried (and is not there);
+    # the attached policy of the account is known to exist and is not read.
+    assert [c["error_code"] for c in emu.client.calls(action="GetPolicy")] == ["NoSuchEntity"]
+
+
+def test_aws_managed_policy_keeps_precedence_over_an_attached_own_policy_of_that_name(emu: t.Any) -> None:
+    iam = emu.session("target-admin").client("iam")
+    own = iam.create_policy(PolicyName="AmazonS3ReadOnlyAccess", PolicyDocument=json.dumps(READ_LOGS))["Policy"]["Arn"]
+    create(emu, managed_policies=[own])
+    result = target_role(emu, BASE)
+    # The name means the AWS managed policy, exactly as for a role that had neither attached.
+    assert result["changed"] is True
+    assert result["role"]["managed_policies"] == [S3_READ]
+    assert write_actions(emu) == ["AttachRolePolicy", "DetachRolePolicy"]
+    assert [c["error_code"] for c in emu.client.calls(action="GetPolicy")] == [None]
+
+
+def test_trust_policy_no_op_reads_only_the_role(emu: t.Any) -> None:
+    # Module trust_policy shares the reading order: the role's ARN gives the account, so no GetCallerIdentity.
+    create(emu)
+    result = run_module(emu, "trust_policy", {"role_name": ROLE, "trusted_account_ids": [SOURCE], "external_id": "ext-1234"},
+                        profile="target-admin")
+    assert result["failed"] is False and result["changed"] is False, result
+    assert result["role_arn"] == f"arn:aws:iam::{TARGET}:role/{ROLE}"
+    assert read_actions(emu) == ["GetRole"]
+    assert emu.client.calls(action="GetCallerIdentity") == []
+
+
+def test_trust_policy_missing_role_names_the_account(emu: t.Any) -> None:
+    result = run_module(emu, "trust_policy", {"role_name": "nope", "trusted_account_ids": [SOURCE], "external_id": "ext-1234"},
+                        profile="target-admin")
+    assert result["failed"] is True
+    assert result["msg"].startswith(f"role_name: role nope does not exist in account {TARGET}")

@@ -213,3 +213,54 @@ def test_unusable_target_aws_is_reported_and_its_secret_never_shown(emu: t.Any) 
     assert any(sentence.startswith("target_aws does not work, so the role was not read: sts:GetCallerIdentity failed: InvalidClientTokenId")
                for sentence in result["diagnosis"])
     assert {c["name"]: c["ok"] for c in result["checks"]}["target_identity"] is False
+
+
+# --- reads of a passing run (issue 5: the no-op playbook run has a call budget) ---
+
+
+def calls_made(emu: t.Any) -> list[tuple[str, str, str]]:
+    return [(call["service"], call["action"], call["account"]) for call in emu.client.calls()]
+
+
+def test_passing_run_reads_the_source_identity_only_when_needed(emu: t.Any) -> None:
+    role_arn = make_role(emu, "reader")
+    emu.aws("iam", "target-admin").attach_role_policy(RoleName="reader", PolicyArn="arn:aws:iam::aws:policy/AmazonS3ReadOnlyAccess")
+    emu.aws("s3", "target-admin").create_bucket(Bucket="target-lazy-bucket")
+    emu.client.clear_calls()
+    result = verify(emu, {"role_arn": role_arn, "expected_account_id": TARGET, "expected_role_name": "reader",
+                          "s3_buckets": ["target-lazy-bucket"], "target_aws": TARGET_AWS})
+    assert result["verified"] is True, result
+    # A successful AssumeRole needs no caller ARN, and target_aws is only for a diagnosis: three calls.
+    assert calls_made(emu) == [("sts", "AssumeRole", SOURCE), ("sts", "GetCallerIdentity", TARGET), ("s3", "ListObjectsV2", TARGET)]
+    assert result["checks"][0] == {"name": "source_identity", "ok": True, "detail": "the source credentials were accepted by sts:AssumeRole"}
+    names = ["source_identity", "assume_role", "caller_identity", "expected_account_id", "expected_role_name", "s3:target-lazy-bucket"]
+    assert [c["name"] for c in result["checks"]] == names
+
+
+def test_duration_above_one_hour_reads_the_source_identity_for_the_chaining_check(emu: t.Any) -> None:
+    role_arn = make_role(emu, "long", max_session_duration=43200)
+    emu.client.clear_calls()
+    result = verify(emu, {"role_arn": role_arn, "duration_seconds": 7200})
+    assert result["verified"] is True, result
+    assert calls_made(emu) == [("sts", "GetCallerIdentity", SOURCE), ("sts", "AssumeRole", SOURCE), ("sts", "GetCallerIdentity", TARGET)]
+    assert result["checks"][0] == {"name": "source_identity", "ok": True, "detail": f"caller {SOURCE_ADMIN}"}
+
+
+def test_denial_reads_the_source_identity_once_for_the_diagnosis(emu: t.Any) -> None:
+    role_arn = make_role(emu, "third-only", trust(THIRD))
+    emu.client.clear_calls()
+    result = verify(emu, {"role_arn": role_arn, "target_aws": TARGET_AWS, "wait_timeout": 0})
+    assert_denied(result, f"the trust policy of role third-only does not name account {SOURCE}")
+    assert result["checks"][0] == {"name": "source_identity", "ok": True, "detail": f"caller {SOURCE_ADMIN}"}
+    assert len(emu.client.calls(action="GetCallerIdentity", account=SOURCE)) == 1
+
+
+def test_source_credentials_that_do_not_work_fail_the_source_identity_check(emu: t.Any) -> None:
+    secret = "sEcReT-source-value-0123456789abcdefghijk"
+    args = {"role_arn": f"arn:aws:iam::{TARGET}:role/reader", "wait_timeout": 0, "access_key": "AKIAEXAMPLEEXAMPLE02",
+            "secret_key": secret, "endpoint_url": emu.endpoint_url, "region": "us-east-1"}
+    result = verify(emu, args, profile=None)
+    assert result["failed"] and result["verified"] is False
+    assert result["msg"].startswith("the given credentials do not work: sts:GetCallerIdentity failed: InvalidClientTokenId"), result["msg"]
+    assert result["checks"] == [{"name": "source_identity", "ok": False, "detail": result["checks"][0]["detail"]}]
+    assert secret not in json.dumps(result)

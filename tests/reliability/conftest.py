@@ -228,11 +228,14 @@ def pytest_terminal_summary(terminalreporter: t.Any, config: pytest.Config) -> N
         runs = sum(entry["runs"] for entry in faults.values())
         throttles = sum(entry["injected_throttles"] for entry in faults.values())
         errors = sum(entry["injected_500s"] for entry in faults.values())
-        lines.append(f"faults: {len(faults)} seeds, {runs} playbook runs, {throttles} injected throttles, "
+        rates = sorted({(entry["throttle_rate"], entry["fail_after_write_rate"]) for entry in faults.values()})
+        per_rate = ", ".join(f"{sum(1 for e in faults.values() if (e['throttle_rate'], e['fail_after_write_rate']) == rate)} at "
+                             f"throttle {rate[0]:g} / 500-after-write {rate[1]:g}" for rate in rates)
+        lines.append(f"faults: {len(faults)} seeds ({per_rate}), {runs} playbook runs, {throttles} injected throttles, "
                      f"{errors} injected 500-after-write")
-        for entry in sorted(faults.values(), key=lambda e: e["seed"]):
-            lines.append(f"  seed {entry['seed']:>5}: throttles={entry['injected_throttles']:<3} 500s={entry['injected_500s']:<2} "
-                         f"calls={entry['calls']:<4} writes={entry['writes']:<3} converged={entry['converged']} "
+        for entry in sorted(faults.values(), key=lambda e: (e["fail_after_write_rate"], e["seed"])):
+            lines.append(f"  seed {entry['seed']:>5} @{entry['fail_after_write_rate']:<4g}: throttles={entry['injected_throttles']:<3} "
+                         f"500s={entry['injected_500s']:<2} calls={entry['calls']:<4} writes={entry['writes']:<3} converged={entry['converged']} "
                          f"rerun changed={entry['rerun_changed']} rerun writes={entry['rerun_writes']}  {entry['seconds']:.1f}s"
                          + (f"  500s on {', '.join(entry['injected_500_actions'])}" if entry["injected_500_actions"] else ""))
     crashes = _entries("crashes")

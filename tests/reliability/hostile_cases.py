@@ -350,6 +350,3 @@ FIXED_FINDINGS: list[dict[str, str]] = [
     },
 ]
 
-
-def all_case_ids() -> list[str]:
-    return [case.id for case in (*MODULE_CASES, *LOOKUP_CASES, *ROLE_CASES)]

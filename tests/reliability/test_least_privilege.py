@@ -17,6 +17,7 @@ import json
 import random
 import string
 import typing as t
+from urllib.parse import unquote
 
 import pytest
 
@@ -192,8 +193,7 @@ def _stored_managed_document(emu: t.Any, arn: str) -> t.Any:
 
 def _as_document(value: t.Any) -> dict[str, t.Any]:
     if isinstance(value, str):
-        from urllib.parse import unquote
-
+        # IAM returns policy documents URL-encoded; boto3 usually decodes them already.
         return json.loads(unquote(value))
     return value
 

@@ -3,11 +3,12 @@
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 """No secret in Ansible's output or log file (issue 6: secrets).
 
-What counts as a secret: every ``aws_secret_access_key`` of the emulator's profiles, every secret key and
-session token the runs were issued (read back from the lookup's cache files and from files the plays
-write with ``no_log``), the MFA code and secrets given as bad input. On top of the exact values, any
-session token the emulator issues at all is recognisable by its fixed prefix, so tokens issued to a
-module internally (a profile's role, verify_access's own AssumeRole) are caught without knowing them.
+What counts as a secret: every ``aws_secret_access_key`` of the emulator's profiles, the secret keys and
+session tokens that the lookups and assume_role returned (read back from the lookup's cache files and from
+files the plays write with ``no_log``), the MFA code and secrets given as bad input. On top of the exact
+values, any session token the emulator issues at all is recognisable by its fixed prefix, so tokens issued
+to a module internally (a profile's role, verify_access's own AssumeRole) are caught without knowing them;
+the secret keys of those internal sessions are not known to the test (the emulator does not expose them).
 """
 
 from __future__ import annotations
@@ -144,7 +145,7 @@ FORMATS_PLAY = """
         role_session_name: leak-free-module
       register: assumed
 
-    - name: verify_access with the registered credentials, reading the role with target_aws from the lookup
+    - name: verify_access checking the registered credentials
       crossaccount.aws.verify_access:
         access_key: "{{ assumed.credentials.access_key }}"
         secret_key: "{{ assumed.credentials.secret_key }}"
@@ -160,7 +161,7 @@ FORMATS_PLAY = """
         mode: "0600"
       no_log: true
 
-    - name: verify_access assuming the role itself, with MFA options and a diagnosis side
+    - name: verify_access assuming the role itself, with target_aws credentials from the lookup
       crossaccount.aws.verify_access:
         profile: source-admin
         role_arn: "{{ role }}"

@@ -17,17 +17,6 @@ no configuration section):
 
 from __future__ import annotations
 
-DOCUMENTATION = r"""
-name: crash_points
-type: aggregate
-short_description: record task results and SIGKILL ansible-playbook after the k-th (reliability tests only)
-description:
-  - Writes one JSON line per task result to E(CROSSACCOUNT_CRASH_RECORD).
-  - With E(CROSSACCOUNT_CRASH_AFTER=k), kills its own process group with SIGKILL right after the k-th result.
-requirements:
-  - enabled in ANSIBLE_CALLBACKS_ENABLED
-"""
-
 import json
 import os
 import signal
@@ -80,4 +69,6 @@ class CallbackModule(CallbackBase):
         self._result(result, "changed" if result._result.get("changed") else "ok")  # pylint: disable=protected-access
 
     def v2_runner_on_failed(self, result: t.Any, ignore_errors: bool = False) -> None:
+        # A failed task is a boundary whether or not the play ignores the error.
+        del ignore_errors
         self._result(result, "failed")

@@ -19,7 +19,7 @@ export ANSIBLE_NOCOLOR := 1
 export PYTHONDONTWRITEBYTECODE := 1
 
 .PHONY: help venv venv312 collection-link collection-copy get-pip sanity sanity-2.19 sanity-2.21 units units-2.19 \
-        units-2.21 integration integration-2.21 molecule lint changelog-lint docs-check test demo bench clean
+        units-2.21 integration integration-2.21 reliability molecule lint changelog-lint docs-check test demo bench clean
 
 help:
 	@echo "make demo   - run the whole cross-account flow against the bundled two-account emulator"
@@ -72,6 +72,10 @@ integration: venv collection-link
 integration-2.21: venv312 collection-link
 	$(VENV312)/bin/pytest tests/integration -n $(PYTEST_WORKERS) -q -p no:cacheprovider -m smoke
 
+# Faults, crashes, hostile input, secrets, cache hardening, least privilege (issue 6).
+reliability: venv collection-link
+	$(VENV)/bin/pytest tests/reliability -n $(PYTEST_WORKERS) -q -p no:cacheprovider
+
 molecule: venv collection-link
 	$(VENV)/bin/python tests/tools/run_molecule.py
 
@@ -86,7 +90,8 @@ docs-check: venv collection-link
 	  $(VENV)/bin/ansible-doc crossaccount.aws.$$m > /dev/null || exit 1; done
 	$(VENV)/bin/ansible-doc -t lookup crossaccount.aws.assumed_credentials > /dev/null
 
-test: sanity units integration integration-2.21 molecule lint changelog-lint docs-check
+# Quick static checks first, so a typo fails in seconds rather than after the emulator suites.
+test: lint changelog-lint docs-check sanity units integration integration-2.21 reliability molecule
 	@echo "make test: all suites passed"
 
 demo: venv collection-link

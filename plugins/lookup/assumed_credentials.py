@@ -166,11 +166,10 @@ from ansible_collections.crossaccount.aws.plugins.module_utils._credential_cache
 )
 from ansible_collections.crossaccount.aws.plugins.module_utils._errors import CrossAccountError, ValidationFailure
 from ansible_collections.crossaccount.aws.plugins.module_utils._sts import (
-    CHAINING_MAX_DURATION,
     AssumedCredentials,
     AssumeRoleRequest,
     assume_role,
-    check_chaining,
+    ensure_chaining_allowed,
     request_from_options,
 )
 
@@ -246,9 +245,7 @@ class LookupModule(LookupBase):
         for request in requests:
 
             def fetch(request: AssumeRoleRequest = request) -> AssumedCredentials:
-                if request.duration_seconds is not None and request.duration_seconds > CHAINING_MAX_DURATION:
-                    # Only long sessions need to know whether we are chaining: one GetCallerIdentity.
-                    check_chaining(request, connection.identity()["arn"])
+                ensure_chaining_allowed(connection, request)
                 return assume_role(connection, request, wait_timeout=wait_timeout)
 
             creds = self._credentials(cache, cache_key(source, request.cache_fields()), fetch)

@@ -369,6 +369,12 @@ def check_chaining(request: AssumeRoleRequest, caller_arn: str | None) -> None:
         )
 
 
+def ensure_chaining_allowed(conn: AwsConnection, request: AssumeRoleRequest) -> None:
+    """check_chaining with the connection's caller, read (one GetCallerIdentity) only when the cap could apply."""
+    if chaining_cap_applies(request):
+        check_chaining(request, conn.identity()["arn"])
+
+
 def _utc(value: t.Any) -> datetime.datetime:
     if isinstance(value, datetime.datetime):
         return value.replace(tzinfo=datetime.timezone.utc) if value.tzinfo is None else value.astimezone(datetime.timezone.utc)

@@ -118,10 +118,9 @@ import typing as t
 
 from ansible_collections.crossaccount.aws.plugins.module_utils._module import CrossAccountModule, module_argspec, run_module
 from ansible_collections.crossaccount.aws.plugins.module_utils._sts import (
-    CHAINING_MAX_DURATION,
     assume_role,
     assume_role_argspec,
-    check_chaining,
+    ensure_chaining_allowed,
     iso8601,
     request_from_options,
 )
@@ -130,9 +129,7 @@ from ansible_collections.crossaccount.aws.plugins.module_utils._sts import (
 def handle(module: CrossAccountModule) -> dict[str, t.Any]:
     request = request_from_options(module.options)
     connection = module.connection()
-    if request.duration_seconds is not None and request.duration_seconds > CHAINING_MAX_DURATION:
-        # One GetCallerIdentity only when the duration could hit the chaining cap.
-        check_chaining(request, connection.identity()["arn"])
+    ensure_chaining_allowed(connection, request)
     creds = assume_role(connection, request, wait_timeout=module.params["wait_timeout"])
     return {
         "changed": False,

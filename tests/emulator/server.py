@@ -224,6 +224,16 @@ def _patch_moto() -> None:
 
     iam_models.IAMBackend._init_aws_policies = init_aws_policies  # pylint: disable=protected-access
 
+    # IAM leaves AttachmentCount alone when a policy is attached again (a retried Attach*Policy);
+    # moto counts it twice.
+    attach_to = iam_models.ManagedPolicy.attach_to
+
+    def attach_once(self: t.Any, obj: t.Any) -> None:
+        if self.arn not in obj.managed_policies:
+            attach_to(self, obj)
+
+    iam_models.ManagedPolicy.attach_to = attach_once
+
 
 class Emulator:
     """The WSGI application: admin API + authentication + enforcement in front of moto."""

@@ -461,3 +461,13 @@ def test_run_module_reports_a_missing_module(emu: t.Any) -> None:
     result = run_module(emu, "no_such_module", {"name": "x"}, profile="target-admin")
     assert result["failed"] is True
     assert "no_such_module" in result["msg"]
+
+
+def test_attaching_a_policy_twice_counts_once(emu: t.Any) -> None:
+    # A retried AttachUserPolicy (500 after apply) must not inflate AttachmentCount, as in IAM.
+    iam = emu.aws("iam", profile="source-admin")
+    arn = iam.create_policy(PolicyName="twice", PolicyDocument=json.dumps(
+        {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "s3:ListBucket", "Resource": "*"}]}))["Policy"]["Arn"]
+    for _attempt in range(2):
+        iam.attach_user_policy(UserName="emulator-user", PolicyArn=arn)
+    assert iam.get_policy(PolicyArn=arn)["Policy"]["AttachmentCount"] == 1

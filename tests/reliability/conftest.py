@@ -121,9 +121,9 @@ def run_flow(emu: t.Any, workdir: Path, playbook: Path = MAIN_PLAYBOOK, crash_af
 def prepare(emu: t.Any) -> str:
     """Bootstrap state (reset: faults off, empty call log) plus an S3 bucket for the probe to list; returns its name.
 
-    The bucket gets a new name after every reset: the emulator's reset drops moto's S3 backends but not
-    moto's global bucket-name registry (``s3_backends.bucket_accounts``), so re-creating the demo's bucket
-    name after a reset fails with a 500 (reported to the emulator's owner).
+    The bucket gets a new name after every reset: S3 bucket names are global, and an emulator reset that
+    forgets a name (moto keeps them in ``s3_backends.bucket_accounts``, outside the backends a reset drops)
+    once made CreateBucket of the same name fail with a 500; a fresh name keeps the suite independent of that.
     """
     emu.reset()
     bucket = f"{DEMO_BUCKET}-{next(_BUCKETS)}"

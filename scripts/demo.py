@@ -26,7 +26,6 @@ import subprocess
 import sys
 import tempfile
 import time
-import typing as t
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -365,8 +365,9 @@ def read_actions(emu: t.Any) -> list[str]:
 
 @pytest.mark.parametrize("managed", [["AmazonS3ReadOnlyAccess"], [S3_READ]], ids=["name", "arn"])
 def test_no_op_reads_only_the_role_and_its_policy_lists(emu: t.Any, managed: list[str]) -> None:
-    args = dict(BASE, managed_policies=managed, inline_policies={})
-    create(emu, **args)
+    overrides = {"managed_policies": managed, "inline_policies": {}}
+    args = {**BASE, **overrides}
+    create(emu, **overrides)
     result = target_role(emu, args)
     assert result["changed"] is False, result
     # The account and partition come from GetRole's ARN, the tags from GetRole itself, and an attached
@@ -410,8 +411,9 @@ def test_tags_are_read_from_get_role_and_external_changes_are_seen(emu: t.Any) -
 def test_attached_own_policy_by_name_skips_only_its_own_get_policy(emu: t.Any) -> None:
     iam = emu.session("target-admin").client("iam")
     own = iam.create_policy(PolicyName="app-extra", Path="/team/", PolicyDocument=json.dumps(READ_LOGS))["Policy"]["Arn"]
-    args = dict(BASE, managed_policies=["team/app-extra"], inline_policies={})
-    create(emu, **args)
+    overrides = {"managed_policies": ["team/app-extra"], "inline_policies": {}}
+    args = {**BASE, **overrides}
+    create(emu, **overrides)
     result = target_role(emu, args)
     assert result["changed"] is False and result["role"]["managed_policies"] == [own]
     # An AWS managed policy of the same name would win, so its ARN is still tried (and is not there);

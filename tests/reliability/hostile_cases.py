@@ -349,4 +349,3 @@ FIXED_FINDINGS: list[dict[str, str]] = [
         "output": "before: HTTP 500 (RecursionError in moto's stale bucket index)",
     },
 ]
-

@@ -319,7 +319,7 @@ def _race(tmp_path: Path, cache_dir: Path, writer: str, writers: int, rounds: in
     outputs = [proc.communicate(timeout=120) for proc in procs[:readers]] + writer_outputs
     for proc, (_stdout, stderr) in zip(procs, outputs):
         assert proc.returncode == 0, stderr[-3000:]
-    return [json.loads(stdout) for stdout, _ in outputs[:readers]]
+    return [json.loads(stdout) for stdout, _stderr in outputs[:readers]]
 
 
 def test_torn_file_detector_sees_a_non_atomic_writer(tmp_path: Path) -> None:
@@ -337,8 +337,8 @@ def test_concurrent_writers_never_leave_a_torn_file(cache_dir: Path, tmp_path: P
     assert final is not None and final.session_token.startswith(f"token-{final.secret_key.split('-')[1]}-")
     assert sorted(os.listdir(cache_dir)) in ([f"{KEY}.json"], [f"{KEY}.json", f"{KEY}.lock"]), os.listdir(cache_dir)
     assert stat.S_IMODE(os.stat(CredentialCache(str(cache_dir)).path(KEY)).st_mode) == 0o600
-    record_summary("inputs", "cache:concurrent-writers", {"writers": writers, "writes": writers * rounds,
-                                                           "reads": sum(s["seen"] for s in stats), "torn": 0})
+    record_summary("inputs", "cache:concurrent-writers",
+                   {"writers": writers, "writes": writers * rounds, "reads": sum(s["seen"] for s in stats), "torn": 0})
 
 
 FETCHER = textwrap.dedent("""
@@ -368,7 +368,7 @@ def test_concurrent_forks_fetch_once(cache_dir: Path, tmp_path: Path) -> None:
     outputs = [proc.communicate(timeout=120) for proc in procs]
     for proc, (_stdout, stderr) in zip(procs, outputs):
         assert proc.returncode == 0, stderr[-3000:]
-    results = [json.loads(stdout) for stdout, _ in outputs]
+    results = [json.loads(stdout) for stdout, _stderr in outputs]
     assert len(calls.read_text().split()) == 1, calls.read_text()
     assert len({r["secret"] for r in results}) == 1
     assert sum(r["fetched"] for r in results) == 1

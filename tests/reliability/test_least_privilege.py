@@ -42,12 +42,12 @@ ITERATIONS = 400
 
 def random_role_arn(rng: random.Random, partition: str | None = None) -> str:
     partition = partition or rng.choice(PARTITIONS)
-    account = "".join(rng.choice(string.digits) for _ in range(12))
-    segments = [("".join(rng.choice(PATH_CHARS) for _ in range(rng.randint(1, 12)))) for _ in range(rng.randint(0, 3))]
+    account = "".join(rng.choice(string.digits) for _index in range(12))
+    segments = [("".join(rng.choice(PATH_CHARS) for _index in range(rng.randint(1, 12)))) for _index in range(rng.randint(0, 3))]
     # The collection refuses "." and ".." path segments (they look like traversal and no one means them).
     segments = [segment for segment in segments if segment not in (".", "..")]
     path = "/" + "".join(f"{segment}/" for segment in segments)
-    name = "".join(rng.choice(NAME_CHARS) for _ in range(rng.randint(1, 64)))
+    name = "".join(rng.choice(NAME_CHARS) for _index in range(rng.randint(1, 64)))
     return f"arn:{partition}:iam::{account}:role{path}{name}"
 
 
@@ -96,9 +96,9 @@ def _actions(tags: bool, source_identity: bool) -> set[str]:
 def test_source_policy_grants_exactly_the_roles_over_random_arns() -> None:
     rng = random.Random(20261128)
     checked = denied = 0
-    for _ in range(ITERATIONS):
+    for _index in range(ITERATIONS):
         partition = rng.choice(PARTITIONS)
-        arns = [random_role_arn(rng, partition) for _ in range(rng.randint(1, 5))]
+        arns = [random_role_arn(rng, partition) for _index in range(rng.randint(1, 5))]
         tags, source_identity = _tags(rng)
         actions = _actions(tags, source_identity)
         document = _policy.build_source_policy(arns, allow_session_tags=tags, allow_source_identity=source_identity)
@@ -151,11 +151,11 @@ def test_wildcard_or_foreign_targets_never_reach_a_source_policy(arn: str) -> No
 def test_built_trust_never_has_an_unconditioned_star_over_random_input() -> None:
     rng = random.Random(1128)
     built = 0
-    for _ in range(ITERATIONS):
+    for _index in range(ITERATIONS):
         partition = rng.choice(PARTITIONS)
-        accounts = ["".join(rng.choice(string.digits) for _ in range(12)) for _ in range(rng.randint(0, 3))]
-        principals = [random_role_arn(rng, partition) for _ in range(rng.randint(0, 2))]
-        external_id = rng.choice([None, "", "ext-" + "".join(rng.choice(string.ascii_letters) for _ in range(8))])
+        accounts = ["".join(rng.choice(string.digits) for _index in range(12)) for _index in range(rng.randint(0, 3))]
+        principals = [random_role_arn(rng, partition) for _index in range(rng.randint(0, 2))]
+        external_id = rng.choice([None, "", "ext-" + "".join(rng.choice(string.ascii_letters) for _index in range(8))])
         mfa = rng.random() < 0.3
         tags, source_identity = _tags(rng)
         if not accounts and not principals:

@@ -72,8 +72,8 @@ def test_full_flow_and_teardown_at_vvvv_leak_no_secret(emu: t.Any, tmp_path: Pat
     cache_dir = tmp_path / "cache"
     log = tmp_path / "ansible.log"
     env = {"CROSSACCOUNT_EMULATOR_URL": emu.endpoint_url, "CROSSACCOUNT_AWS_CACHE_DIR": str(cache_dir), "ANSIBLE_LOG_PATH": str(log)}
-    extra = ["-e", f"@{DEMO_VARS}", "-e", json.dumps({"cross_account_access_profile_config_file": str(tmp_path / "aws-config"),
-                                                       "cross_account_access_verify_s3_buckets": [bucket]})]
+    overrides = {"cross_account_access_profile_config_file": str(tmp_path / "aws-config"), "cross_account_access_verify_s3_buckets": [bucket]}
+    extra = ["-e", f"@{DEMO_VARS}", "-e", json.dumps(overrides)]
     outputs: dict[str, str] = {}
     for name, playbook in (("main", MAIN_PLAYBOOK), ("teardown", TEARDOWN_PLAYBOOK)):
         result = run_playbook(emu, playbook, verbosity=4, diff=True, env=env, extra_args=extra)

@@ -110,17 +110,22 @@ def bench_lookup_cache(running: t.Any, tasks: int = 20) -> dict[str, t.Any]:
 def bench_noop_run(running: t.Any) -> dict[str, t.Any]:
     running.reset()
     playbook = ROOT / "playbooks" / "cross_account_access.yml"
-    extra = ["-e", f"@{ROOT / 'playbooks' / 'vars' / 'demo.yml'}"]
+    bucket = "bench-noop-bucket"
+    running.session("target-admin").client("s3").create_bucket(Bucket=bucket)
     timings = []
     calls = []
-    for _run in range(2):
-        running.client.clear_calls()
-        started = time.perf_counter()
-        run = run_playbook(running, playbook, extra_args=extra)
-        timings.append(time.perf_counter() - started)
-        if run.returncode != 0:
-            raise SystemExit(f"noop benchmark failed:\n{run.stdout[-3000:]}\n{run.stderr[-3000:]}")
-        calls.append(running.client.calls())
+    with tempfile.TemporaryDirectory() as tmp:
+        overrides = {"cross_account_access_verify_s3_buckets": [bucket], "cross_account_access_profile_config_file": f"{tmp}/aws-config"}
+        extra = ["-e", f"@{ROOT / 'playbooks' / 'vars' / 'demo.yml'}", "-e", json.dumps(overrides)]
+        env = {"CROSSACCOUNT_EMULATOR_URL": running.endpoint_url, "CROSSACCOUNT_AWS_CACHE_DIR": f"{tmp}/cache"}
+        for _run in range(2):
+            running.client.clear_calls()
+            started = time.perf_counter()
+            run = run_playbook(running, playbook, extra_args=extra, env=env)
+            timings.append(time.perf_counter() - started)
+            if run.returncode != 0:
+                raise SystemExit(f"noop benchmark failed:\n{run.stdout[-3000:]}\n{run.stderr[-3000:]}")
+            calls.append(running.client.calls())
     second = calls[1]
     return {
         "api_calls_first_run": len(calls[0]),

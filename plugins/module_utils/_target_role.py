@@ -278,7 +278,10 @@ def _desired(p: RoleParams, current: dict[str, t.Any] | None, trust: dict[str, t
     if p.boundary is not None:
         base["permissions_boundary"] = p.boundary or None
     if p.tags is not None:
-        tags = {} if p.purge_tags else dict(base["tags"])
+        # IAM role tag keys are case-insensitive (case preserved): a wanted key replaces a kept one that
+        # differs only in case, or IAM would refuse the pair.
+        wanted = {key.lower() for key in p.tags}
+        tags = {} if p.purge_tags else {key: value for key, value in base["tags"].items() if key.lower() not in wanted}
         tags.update(p.tags)
         base["tags"] = tags
     return base
@@ -351,13 +354,15 @@ def _update(iam: t.Any, p: RoleParams, have: dict[str, t.Any], want: dict[str, t
         if policy_name not in want["inline_policies"]:
             _iam.delete_role_policy(iam, name, policy_name)
             changed = True
-    added = {key: value for key, value in want["tags"].items() if have["tags"].get(key) != value}
-    if added:
-        _iam.tag_role(iam, name, added)
-        changed = True
+    # Untag before tagging: with case-insensitive keys, untagging "Team" after tagging "team" would
+    # remove the new tag.
     removed = [key for key in have["tags"] if key not in want["tags"]]
     if removed:
         _iam.untag_role(iam, name, removed)
+        changed = True
+    added = {key: value for key, value in want["tags"].items() if have["tags"].get(key) != value}
+    if added:
+        _iam.tag_role(iam, name, added)
         changed = True
     return changed
 

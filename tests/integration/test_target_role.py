@@ -400,7 +400,7 @@ def test_tags_are_read_from_get_role_and_external_changes_are_seen(emu: t.Any) -
     emu.client.clear_calls()
     result = target_role(emu, dict(BASE, tags={"team": "platform"}))
     assert result["changed"] is True
-    assert write_actions(emu) == ["TagRole", "UntagRole"]
+    assert write_actions(emu) == ["UntagRole", "TagRole"]
     assert result["role"]["tags"] == {"team": "platform"}
     emu.client.clear_calls()
     assert target_role(emu, dict(BASE, tags={}))["role"]["tags"] == {}
@@ -449,3 +449,15 @@ def test_trust_policy_missing_role_names_the_account(emu: t.Any) -> None:
                         profile="target-admin")
     assert result["failed"] is True
     assert result["msg"].startswith(f"role_name: role nope does not exist in account {TARGET}")
+
+
+def test_tag_key_differing_only_in_case_replaces_the_old_key(emu: t.Any) -> None:
+    # IAM role tag keys are case-insensitive: "Team" and "team" cannot coexist, so a kept (purge_tags: false)
+    # "Team" must give way to a wanted "team", and the old key is untagged before the new one is tagged.
+    create(emu, tags={"Team": "platform", "env": "test"})
+    result = target_role(emu, dict(BASE, tags={"team": "security"}, purge_tags=False))
+    assert result["changed"] is True
+    assert result["role"]["tags"] == {"team": "security", "env": "test"}
+    assert write_actions(emu) == ["UntagRole", "TagRole"]
+    tags = emu.session("target-admin").client("iam").get_role(RoleName=ROLE)["Role"]["Tags"]
+    assert {tag["Key"]: tag["Value"] for tag in tags} == {"team": "security", "env": "test"}

@@ -34,7 +34,7 @@ if str(COLLECTIONS_PATH) not in sys.path:
 
 
 def pytest_configure(config: pytest.Config) -> None:
-    config.addinivalue_line("markers", "smoke: the few integration tests that also run on the newest ansible-core")
+    config.addinivalue_line("markers", "smoke: a few representative integration tests (make smoke-2.21)")
 
 
 @pytest.fixture(scope="session")

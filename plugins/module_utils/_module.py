@@ -56,13 +56,45 @@ def _non_dict_suboptions(argument_spec: dict[str, t.Any], params: t.Mapping[str,
     return None
 
 
+def _contains_nul(value: t.Any) -> bool:
+    if isinstance(value, str):
+        return "\x00" in value
+    if isinstance(value, dict):
+        return any(_contains_nul(k) or _contains_nul(v) for k, v in value.items())
+    if isinstance(value, (list, tuple)):
+        return any(_contains_nul(item) for item in value)
+    return False
+
+
+def _nul_option(argument_spec: dict[str, t.Any], params: t.Mapping[str, t.Any]) -> tuple[str, str] | None:
+    """(spec name, name used) of an option whose value holds a NUL character.
+
+    ansible-core 2.21 logs the module arguments to syslog before validating them, and syslog refuses
+    NUL: the module would fail with a message about syslog that does not name the option.
+    """
+    for name, spec in argument_spec.items():
+        for used in (name, *(spec.get("aliases") or ())):
+            if _contains_nul(params.get(used)):
+                return name, used
+    return None
+
+
 class CrossAccountModule:
     """AnsibleModule plus the collection's option adapter and connection factory."""
 
     def __init__(self, argument_spec: dict[str, t.Any], connection: bool = True, **kwargs: t.Any) -> None:
         kwargs.setdefault("supports_check_mode", True)
         # _load_params() is None under ansible-test's argument-spec introspection.
-        bad = _non_dict_suboptions(argument_spec, _load_params() or {})
+        params = _load_params() or {}
+        nul = _nul_option(argument_spec, params)
+        if nul is not None:
+            # no_log keeps the value out of the logged invocation; raw keeps type checks from failing first.
+            name, used = nul
+            spec = copy.deepcopy(argument_spec)
+            spec[name] = {key: spec[name][key] for key in ("aliases",) if key in spec[name]}
+            spec[name].update(type="raw", no_log=True)
+            AnsibleModule(argument_spec=spec, **kwargs).fail_json(msg=f"{used}: must not contain a NUL character")
+        bad = _non_dict_suboptions(argument_spec, params)
         if bad is not None:
             # Validate everything else as usual, with the bad option taken as it is, then name it.
             name, used, value = bad

@@ -51,7 +51,6 @@ CONNECTION_ARGSPEC: dict[str, dict[str, t.Any]] = {
     "aws_ca_bundle": {"type": "path"},
 }
 CONNECTION_OPTIONS = tuple(CONNECTION_ARGSPEC)
-SECRET_OPTIONS = ("secret_key", "session_token")
 
 
 def connection_argspec() -> dict[str, dict[str, t.Any]]:
@@ -267,7 +266,3 @@ class AwsConnection:
     @property
     def partition(self) -> str:
         return self.identity()["partition"]
-
-
-def connect(options: OptionAdapter, where: str = "") -> AwsConnection:
-    return AwsConnection(settings_from(options, where))

@@ -105,7 +105,6 @@ class CrossAccountModule:
                 msg=f"{used}: must be a dictionary of options, got {type(value).__name__}")
         self.module = AnsibleModule(argument_spec=argument_spec, **kwargs)
         self.options = OptionAdapter.from_module(self.module)
-        self.uses_connection = connection
         self._connection: AwsConnection | None = None
         if connection and not HAS_BOTO3:
             self.module.fail_json(msg=missing_required_lib("boto3 and botocore"), exception=str(BOTO3_IMPORT_ERROR))

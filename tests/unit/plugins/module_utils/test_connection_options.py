@@ -71,7 +71,6 @@ def test_argspec_names_and_aliases_match_the_spec():
 def test_secrets_are_no_log():
     assert c.CONNECTION_ARGSPEC["secret_key"]["no_log"] is True
     assert c.CONNECTION_ARGSPEC["session_token"]["no_log"] is True
-    assert set(c.SECRET_OPTIONS) == {"secret_key", "session_token"}
 
 
 def test_connection_argspec_is_a_copy():
@@ -399,12 +398,6 @@ def test_identity_error_names_operation_and_code():
     assert info.value.msg == "sts:GetCallerIdentity failed: InvalidClientTokenId: The security token is invalid."
     assert info.value.code == "InvalidClientTokenId"
     assert info.value.operation == "sts:GetCallerIdentity"
-
-
-def test_connect_validates_first():
-    with pytest.raises(ValidationFailure):
-        c.connect(c.OptionAdapter.from_dict({"secret_key": "s"}))
-    assert isinstance(c.connect(c.OptionAdapter.from_dict({"region": "us-east-1"})), c.AwsConnection)
 
 
 def test_sdk_debug_loggers_are_quieted():

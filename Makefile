@@ -10,8 +10,9 @@ VENV := $(ROOT)/.venv
 VENV312 := $(ROOT)/.venv312
 # ansible-test needs the collection at .../ansible_collections/<ns>/<name> outside this git work tree
 # (inside it, ansible-test lists files through git and build/ is ignored): a copy for it, a symlink for the rest.
+# The copy path is per checkout, so a CI clone and a developer tree never share it.
 BUILD := $(ROOT)/build
-COPY := $(or $(TMPDIR),/tmp)/crossaccount-aws-ansible-test/ansible_collections/crossaccount/aws
+COPY := $(or $(TMPDIR),/tmp)/crossaccount-aws-ansible-test-$(shell printf %s "$(ROOT)" | cksum | cut -d" " -f1)/ansible_collections/crossaccount/aws
 LINK := $(BUILD)/collections/ansible_collections/crossaccount/aws
 PYTEST_WORKERS ?= 2
 export ANSIBLE_COLLECTIONS_PATH := $(BUILD)/collections

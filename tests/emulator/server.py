@@ -186,6 +186,24 @@ def _now_iso(ts: float) -> str:
 _UNIQUE_ID_ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567"
 
 
+def _map_aws_principals(doc: dict[str, t.Any], convert: t.Callable[[t.Any], t.Any]) -> bool:
+    """Apply ``convert`` to every AWS principal (Principal and NotPrincipal) in place; True if one changed."""
+    changed = False
+    for stmt in pol.as_list(doc.get("Statement")):
+        if not isinstance(stmt, dict):
+            continue
+        for key in ("Principal", "NotPrincipal"):
+            block = stmt.get(key)
+            if not isinstance(block, dict) or "AWS" not in block:
+                continue
+            values = block["AWS"]
+            new = [convert(value) for value in pol.as_list(values)]
+            if new != pol.as_list(values):
+                changed = True
+                block["AWS"] = new if isinstance(values, list) else new[0]
+    return changed
+
+
 def _patch_moto() -> None:
     """Give users IAM-shaped unique ids (AIDA + 17 characters); moto's are random lowercase strings.
 
@@ -637,16 +655,7 @@ class Emulator:
             return document  # moto reports the syntax error itself
         if not isinstance(doc, dict):
             return document
-        for stmt in pol.as_list(doc.get("Statement")):
-            if not isinstance(stmt, dict):
-                continue
-            for key in ("Principal", "NotPrincipal"):
-                block = stmt.get(key)
-                if not isinstance(block, dict) or "AWS" not in block:
-                    continue
-                values = block["AWS"]
-                normalised = [self._normalise_principal(str(v)) for v in pol.as_list(values)]
-                block["AWS"] = normalised if isinstance(values, list) else normalised[0]
+        _map_aws_principals(doc, lambda value: self._normalise_principal(str(value)))
         return json.dumps(doc)
 
     def _normalise_principal(self, value: str) -> str:
@@ -699,20 +708,7 @@ class Emulator:
                 continue
             for role in backend.roles.values():
                 doc = pol.load_document(role.assume_role_policy_document)
-                changed = False
-                for stmt in pol.as_list(doc.get("Statement")):
-                    if not isinstance(stmt, dict):
-                        continue
-                    for key in ("Principal", "NotPrincipal"):
-                        block = stmt.get(key)
-                        if not isinstance(block, dict) or "AWS" not in block:
-                            continue
-                        values = block["AWS"]
-                        new = [unique_id if v == arn else v for v in pol.as_list(values)]
-                        if new != pol.as_list(values):
-                            changed = True
-                            block["AWS"] = new if isinstance(values, list) else new[0]
-                if changed:
+                if _map_aws_principals(doc, lambda value: unique_id if value == arn else value):
                     role.assume_role_policy_document = json.dumps(doc)
 
     # ------------------------------------------------------------ AssumeRole

@@ -20,7 +20,7 @@ export ANSIBLE_NOCOLOR := 1
 export PYTHONDONTWRITEBYTECODE := 1
 
 .PHONY: help venv venv312 collection-link collection-copy get-pip sanity sanity-2.19 sanity-2.21 units units-2.19 \
-        units-2.21 integration integration-2.21 smoke-2.21 reliability molecule lint changelog-lint docs-check test demo bench clean
+        units-2.21 integration integration-2.21 smoke-2.21 reliability molecule lint changelog-lint docs-check typecheck test demo bench clean
 
 help:
 	@echo "make demo   - run the whole cross-account flow against the bundled two-account emulator"
@@ -95,8 +95,13 @@ docs-check: venv collection-link
 	  $(VENV)/bin/ansible-doc crossaccount.aws.$$m > /dev/null || exit 1; done
 	$(VENV)/bin/ansible-doc -t lookup crossaccount.aws.assumed_credentials > /dev/null
 
+# mypy (strict on plugins/module_utils, see mypy.ini) and ruff (ruff.toml) over the whole tree.
+typecheck: venv collection-link
+	$(VENV)/bin/ruff check --no-cache .
+	$(VENV)/bin/mypy -p ansible_collections.crossaccount.aws.plugins.module_utils
+
 # Quick static checks first, so a typo fails in seconds rather than after the emulator suites.
-test: lint changelog-lint docs-check sanity units integration integration-2.21 reliability molecule
+test: typecheck lint changelog-lint docs-check sanity units integration integration-2.21 reliability molecule
 	@echo "make test: all suites passed"
 
 demo: venv collection-link

@@ -18,12 +18,12 @@ ROOT = Path(__file__).resolve().parents[1]
 for extra in (ROOT / "tests", ROOT / "tests" / "integration", ROOT / "build" / "collections"):
     sys.path.insert(0, str(extra))
 
-from ansible_runner import ensure_collection_link, run_playbook  # noqa: E402  pylint: disable=wrong-import-position
-from emulator.testing import start_emulator  # noqa: E402  pylint: disable=wrong-import-position
+from ansible_runner import ensure_collection_link, run_playbook
+from emulator.testing import start_emulator
 
 ensure_collection_link()
 
-from ansible_collections.crossaccount.aws.plugins.module_utils import _policy  # noqa: E402  pylint: disable=wrong-import-position
+from ansible_collections.crossaccount.aws.plugins.module_utils import _policy
 
 ROLE_ARN = "arn:aws:iam::222222222222:role/EmulatorTargetAdmin"
 

@@ -31,7 +31,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "tests"))
 
-from emulator.testing import RunningEmulator, start_emulator  # noqa: E402  pylint: disable=wrong-import-position
+from emulator.testing import RunningEmulator, start_emulator
 
 BUCKET = "crossaccount-demo-bucket"
 OBJECTS = ("README.txt", "reports/2026-10.csv", "reports/2026-11.csv")

@@ -150,7 +150,6 @@ import typing as t
 from ansible.errors import AnsibleError, AnsibleLookupError
 from ansible.plugins.lookup import LookupBase
 from ansible.utils.display import Display
-
 from ansible_collections.crossaccount.aws.plugins.module_utils._connection import (
     AwsConnection,
     ConnectionSettings,

@@ -347,8 +347,8 @@ def _age_seconds(created: t.Any) -> float | None:
     if not isinstance(created, datetime.datetime):
         return None
     if created.tzinfo is None:
-        created = created.replace(tzinfo=datetime.timezone.utc)
-    return (datetime.datetime.now(datetime.timezone.utc) - created).total_seconds()
+        created = created.replace(tzinfo=datetime.UTC)
+    return (datetime.datetime.now(datetime.UTC) - created).total_seconds()
 
 
 def diagnose_denied(source: AwsConnection, target: AwsConnection | None, request: sts.AssumeRoleRequest, caller: t.Mapping[str, str],
@@ -406,7 +406,7 @@ def diagnose_denied(source: AwsConnection, target: AwsConnection | None, request
         return True
     age = _age_seconds(facts.role.get("CreateDate")) if facts.role is not None else None
     if age is not None and age < PROPAGATION_WINDOW:
-        waited_text = f" after waiting {int(round(waited))} s" if waited is not None else ""
+        waited_text = f" after waiting {round(waited)} s" if waited is not None else ""
         report.notes.insert(0, f"role {name} was created {int(age)} s ago and its trust policy and the caller's policies allow the request: "
                                f"it is most likely still propagating through IAM; it was still denied{waited_text}, retry with a larger wait_timeout")
     elif facts.role is not None:

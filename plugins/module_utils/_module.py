@@ -14,7 +14,6 @@ import typing as t
 
 from ansible.module_utils.basic import AnsibleModule, _load_params, missing_required_lib
 from ansible.module_utils.common.validation import check_type_dict
-
 from ansible_collections.crossaccount.aws.plugins.module_utils._connection import (
     BOTO3_IMPORT_ERROR,
     HAS_BOTO3,

@@ -377,10 +377,10 @@ def ensure_chaining_allowed(conn: AwsConnection, request: AssumeRoleRequest) -> 
 
 def _utc(value: t.Any) -> datetime.datetime:
     if isinstance(value, datetime.datetime):
-        return value.replace(tzinfo=datetime.timezone.utc) if value.tzinfo is None else value.astimezone(datetime.timezone.utc)
+        return value.replace(tzinfo=datetime.UTC) if value.tzinfo is None else value.astimezone(datetime.UTC)
     text = str(value).replace("Z", "+00:00")
     parsed = datetime.datetime.fromisoformat(text)
-    return parsed.replace(tzinfo=datetime.timezone.utc) if parsed.tzinfo is None else parsed.astimezone(datetime.timezone.utc)
+    return parsed.replace(tzinfo=datetime.UTC) if parsed.tzinfo is None else parsed.astimezone(datetime.UTC)
 
 
 def iso8601(value: datetime.datetime) -> str:
@@ -537,7 +537,7 @@ def _denied(exc: CrossAccountError, wait_timeout: float, attempts: int, waited: 
         msg = f"{exc.msg} (denied at once, wait_timeout is 0; {hint})"
     else:
         msg = (
-            f"{exc.msg} (still denied after waiting {int(round(waited))} s over {attempts} attempts: "
+            f"{exc.msg} (still denied after waiting {round(waited)} s over {attempts} attempts: "
             f"the role may still be propagating, or access is really denied; {hint})"
         )
     return CrossAccountError(msg, operation="sts:AssumeRole", code="AccessDenied", attempts=attempts, waited=round(waited, 1))

@@ -55,8 +55,8 @@ def main(argv: list[str] | None = None) -> int:
     logging.basicConfig(stream=sys.stderr, level=logging.INFO, format="%(asctime)s emulator %(message)s")
     logging.getLogger("werkzeug").setLevel(logging.WARNING)
 
-    from werkzeug.serving import make_server
     from moto.moto_server.werkzeug_app import MotoRequestHandler
+    from werkzeug.serving import make_server
 
     from emulator.server import ACCOUNTS, Config, Emulator, profiles, shared_files
 

@@ -180,7 +180,7 @@ def _s3_action(method: str, path: str, query: list[tuple[str, str]]) -> str:
 
 
 def _now_iso(ts: float) -> str:
-    return datetime.datetime.fromtimestamp(ts, datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z"
+    return datetime.datetime.fromtimestamp(ts, datetime.UTC).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z"
 
 
 _UNIQUE_ID_ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567"
@@ -899,7 +899,7 @@ class Emulator:
                               role_arn=role.arn, policy=req.params.get("Policy", ""), duration=duration,
                               external_id=req.params.get("ExternalId", ""))
         assumed.session_token = token
-        assumed.expiration = datetime.datetime.fromtimestamp(record.expires_at, datetime.timezone.utc).replace(tzinfo=None)
+        assumed.expiration = datetime.datetime.fromtimestamp(record.expires_at, datetime.UTC).replace(tzinfo=None)
         sts_backends[role_account][PARTITION].assumed_roles.append(assumed)
         LOG.info("AssumeRole %s by %s: issued %s for %.1fs", role.arn, caller.arn, key.access_key_id, lifetime)
         result = (

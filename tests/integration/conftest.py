@@ -24,8 +24,8 @@ for _path in (str(_HERE.parent), str(_HERE)):
     if _path not in sys.path:
         sys.path.insert(0, _path)
 
-from emulator.testing import RunningEmulator, start_emulator  # noqa: E402  pylint: disable=wrong-import-position
-from ansible_runner import COLLECTIONS_PATH, ensure_collection_link  # noqa: E402  pylint: disable=wrong-import-position
+from ansible_runner import COLLECTIONS_PATH, ensure_collection_link
+from emulator.testing import RunningEmulator, start_emulator
 
 ensure_collection_link()
 if str(COLLECTIONS_PATH) not in sys.path:

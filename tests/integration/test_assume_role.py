@@ -8,7 +8,6 @@ from __future__ import annotations
 import json
 
 import pytest
-
 from ansible_runner import run_module
 from credentials_support import MFA_SERIAL, TARGET, assume_calls, create_role, identity_with, role_arn, trust
 

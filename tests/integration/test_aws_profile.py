@@ -14,7 +14,6 @@ import typing as t
 
 import boto3
 import botocore.session
-
 from ansible_runner import run_module
 
 TARGET = "222222222222"

@@ -210,13 +210,13 @@ def test_propagation_window_denies_then_allows(emu: t.Any) -> None:
 
 def test_expired_credentials_are_refused(emu: t.Any) -> None:
     emu.client.configure(time_scale=300)  # 900 s of AWS time last 3 real seconds
-    before = datetime.datetime.now(datetime.timezone.utc)
+    before = datetime.datetime.now(datetime.UTC)
     answer = assume(emu.aws("sts", "source-admin"), TARGET_ADMIN_ROLE, DurationSeconds=900)
     expiration = answer["Credentials"]["Expiration"]
     assert expiration <= before + datetime.timedelta(seconds=60)
     sts = emu.aws("sts", credentials=answer["Credentials"])
     assert sts.get_caller_identity()["Account"] == TARGET
-    while datetime.datetime.now(datetime.timezone.utc) <= expiration + datetime.timedelta(seconds=0.2):
+    while datetime.datetime.now(datetime.UTC) <= expiration + datetime.timedelta(seconds=0.2):
         time.sleep(0.2)
     code, message = error_of(sts.get_caller_identity)
     assert code == "ExpiredToken"

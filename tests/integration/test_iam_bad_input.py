@@ -12,7 +12,6 @@ import json
 import typing as t
 
 import pytest
-
 from ansible_runner import run_module
 
 SOURCE = "111111111111"

@@ -11,7 +11,6 @@ import stat
 import typing as t
 
 import pytest
-
 from ansible_runner import run_playbook
 from credentials_support import MFA_SERIAL, TARGET, assume_calls, create_role, identity_with, role_arn
 

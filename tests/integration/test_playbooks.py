@@ -14,7 +14,6 @@ import zlib
 from pathlib import Path
 
 import pytest
-
 from ansible_runner import REPO_ROOT, run_playbook
 
 MAIN = REPO_ROOT / "playbooks" / "cross_account_access.yml"

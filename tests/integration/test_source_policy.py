@@ -9,9 +9,8 @@ import json
 import typing as t
 
 import pytest
-from botocore.exceptions import ClientError
-
 from ansible_runner import run_module
+from botocore.exceptions import ClientError
 
 SOURCE = "111111111111"
 TARGET = "222222222222"

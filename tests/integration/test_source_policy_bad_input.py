@@ -9,7 +9,6 @@ import json
 import typing as t
 
 import pytest
-
 from ansible_runner import run_module
 
 TARGET_ROLE = "arn:aws:iam::222222222222:role/Deploy"

@@ -11,7 +11,6 @@ import time
 import typing as t
 
 import pytest
-
 from ansible_runner import run_module
 
 TARGET = "222222222222"

@@ -69,7 +69,7 @@ def test_merge_keeps_service_statement_and_other_accounts(emu: t.Any) -> None:
     stored = result["trust_policy"]
     assert service_statements(stored) == [SERVICE_STATEMENT]
     assert aws_principals(stored) == {SOURCE_ROOT, THIRD_ROOT}
-    third = [s for s in stored["Statement"] if THIRD_ROOT in json.dumps(s)][0]
+    third = next(s for s in stored["Statement"] if THIRD_ROOT in json.dumps(s))
     assert third["Condition"] == {"StringEquals": {"sts:ExternalId": "third-ext"}}
     assert result["role_arn"] == f"arn:aws:iam::{TARGET}:role/{ROLE}"
     assert result["dangling_principals"] == []

@@ -32,9 +32,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-
-from integration.conftest import emu, emulator  # noqa: F401  pylint: disable=unused-import
 from integration.ansible_runner import REPO_ROOT, PlaybookResult, run_playbook
+from integration.conftest import emu, emulator  # noqa: F401  pylint: disable=unused-import
+
 from reliability.state_snapshot import snapshot
 
 HERE = Path(__file__).resolve().parent
@@ -148,7 +148,7 @@ class CleanReference:
 
 
 @pytest.fixture(scope="session")
-def clean_reference(emulator: t.Any, tmp_path_factory: pytest.TempPathFactory) -> CleanReference:  # noqa: F811
+def clean_reference(emulator: t.Any, tmp_path_factory: pytest.TempPathFactory) -> CleanReference:
     """One clean run of the main playbook (reset emulator, faults off), once per pytest worker."""
     workdir = tmp_path_factory.mktemp("clean-run")
     prepare(emulator)

@@ -22,9 +22,9 @@ import typing as t
 from pathlib import Path
 
 import pytest
-
 from integration.ansible_runner import COLLECTIONS_PATH, run_playbook
 from integration.credentials_support import create_role
+
 from reliability.conftest import record_summary
 
 from ansible_collections.crossaccount.aws.plugins.module_utils._credential_cache import (  # isort: skip
@@ -44,7 +44,7 @@ def creds(tag: str, hours: float = 1.0) -> AssumedCredentials:
         access_key=f"ASIA{tag.upper():0<16}"[:20],
         secret_key=f"secret-{tag}",
         session_token=f"token-{tag}",
-        expiration=datetime.datetime.now(datetime.timezone.utc) + datetime.timedelta(hours=hours),
+        expiration=datetime.datetime.now(datetime.UTC) + datetime.timedelta(hours=hours),
         assumed_role_arn="arn:aws:sts::222222222222:assumed-role/Deploy/s",
         assumed_role_id="AROAEXAMPLE:s",
         account_id="222222222222",

@@ -17,8 +17,8 @@ import typing as t
 from pathlib import Path
 
 import pytest
-
 from integration.ansible_runner import run_module, run_playbook
+
 from reliability.conftest import record_summary
 from reliability.hostile_cases import FIXED_FINDINGS, LOOKUP_CASES, MODULE_CASES, OPEN_FINDINGS, ROLE_CASES, LookupCase, ModuleCase, RoleCase
 
@@ -189,7 +189,7 @@ def test_hostile_role_input(emu: t.Any, tmp_path: Path) -> None:
     tasks = "".join(_role_task(case) for case in ROLE_CASES)
     # A rejected profile name must not reach any AWS CLI config file: point the default one at the test.
     config = tmp_path / "aws-config"
-    results, proc = _run_batch(emu, tmp_path, tasks, env={"AWS_CONFIG_FILE": str(config)})
+    results, _proc = _run_batch(emu, tmp_path, tasks, env={"AWS_CONFIG_FILE": str(config)})
     assert sorted(results) == sorted(c.id for c in ROLE_CASES)
     for case in ROLE_CASES:
         result = results[case.id]

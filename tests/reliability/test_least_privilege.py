@@ -20,10 +20,10 @@ import typing as t
 from urllib.parse import unquote
 
 import pytest
-
 from emulator.policy import Caller, evaluate_identity, evaluate_trust
 from integration.ansible_runner import run_module
 from integration.credentials_support import create_role
+
 from reliability.conftest import record_summary
 
 from ansible_collections.crossaccount.aws.plugins.module_utils import _policy  # isort: skip

@@ -22,6 +22,7 @@ from pathlib import Path
 
 from integration.ansible_runner import run_playbook
 from integration.credentials_support import SOURCE, TARGET, create_role, trust
+
 from reliability.conftest import DEMO_VARS, MAIN_PLAYBOOK, TEARDOWN_PLAYBOOK, prepare, record_summary
 
 LOOKUP = "crossaccount.aws.assumed_credentials"

@@ -10,11 +10,10 @@ requested pip version from the package index. `make test` copies it to ~/.ansibl
 from __future__ import annotations
 
 import argparse
+import ensurepip
 import glob
 import os
 import sys
-
-import ensurepip
 
 
 def main() -> int:

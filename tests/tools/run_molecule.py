@@ -19,7 +19,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT / "tests"))
 
-from emulator.testing import start_emulator  # noqa: E402  pylint: disable=wrong-import-position
+from emulator.testing import start_emulator
 
 SCENARIO_DIR = ROOT / "extensions" / "molecule"
 

@@ -8,7 +8,6 @@ from __future__ import annotations
 import dataclasses
 
 import pytest
-
 from ansible_collections.crossaccount.aws.plugins.module_utils import _arn
 from ansible_collections.crossaccount.aws.plugins.module_utils._arn import Arn, parse_arn
 

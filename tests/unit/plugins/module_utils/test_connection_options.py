@@ -14,11 +14,10 @@ import os
 
 import pytest
 import yaml
-from botocore.stub import Stubber
-
 from ansible_collections.crossaccount.aws.plugins.doc_fragments.connection import ModuleDocFragment
 from ansible_collections.crossaccount.aws.plugins.module_utils import _connection as c
 from ansible_collections.crossaccount.aws.plugins.module_utils._errors import CrossAccountError, ValidationFailure
+from botocore.stub import Stubber
 
 DUMMY_ENDPOINT = "http://127.0.0.1:9"
 KEYS = {"access_key": "AKIAEXAMPLEEXAMPLE01", "secret_key": "secret-value-do-not-show", "session_token": "token-value-do-not-show"}

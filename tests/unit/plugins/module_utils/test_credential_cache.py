@@ -13,7 +13,6 @@ import stat
 import time
 
 import pytest
-
 from ansible_collections.crossaccount.aws.plugins.module_utils import _credential_cache as cc
 from ansible_collections.crossaccount.aws.plugins.module_utils._sts import AssumedCredentials
 
@@ -35,7 +34,7 @@ def creds(expires_at: float, n: int = 1) -> AssumedCredentials:
         access_key=f"ASIAFAKE{n:08d}",
         secret_key=f"{SECRET}{n}",
         session_token=f"{TOKEN}{n}",
-        expiration=datetime.datetime.fromtimestamp(expires_at, datetime.timezone.utc),
+        expiration=datetime.datetime.fromtimestamp(expires_at, datetime.UTC),
         assumed_role_arn="arn:aws:sts::222222222222:assumed-role/Target/s",
         assumed_role_id="AROAFAKE:s",
         account_id="222222222222",

@@ -6,8 +6,6 @@
 from __future__ import annotations
 
 import pytest
-from botocore.exceptions import ClientError, EndpointConnectionError, NoCredentialsError, ParamValidationError
-
 from ansible_collections.crossaccount.aws.plugins.module_utils._errors import (
     CrossAccountError,
     ValidationFailure,
@@ -16,6 +14,7 @@ from ansible_collections.crossaccount.aws.plugins.module_utils._errors import (
     error_code,
     is_error,
 )
+from botocore.exceptions import ClientError, EndpointConnectionError, NoCredentialsError, ParamValidationError
 
 
 def client_error(code, message="", operation="GetRole", status=400):

@@ -6,7 +6,6 @@
 from __future__ import annotations
 
 import pytest
-
 from ansible_collections.crossaccount.aws.plugins.module_utils import _policy as policy
 
 OWN = "222222222222"

@@ -10,7 +10,6 @@ import json
 import urllib.parse
 
 import pytest
-
 from ansible_collections.crossaccount.aws.plugins.module_utils import _policy as policy
 
 ACCOUNT = "111111111111"

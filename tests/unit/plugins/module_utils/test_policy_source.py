@@ -6,7 +6,6 @@
 from __future__ import annotations
 
 import pytest
-
 from ansible_collections.crossaccount.aws.plugins.module_utils import _policy as policy
 
 ROLE_A = "arn:aws:iam::222222222222:role/A"

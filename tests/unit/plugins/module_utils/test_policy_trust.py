@@ -8,7 +8,6 @@ from __future__ import annotations
 import copy
 
 import pytest
-
 from ansible_collections.crossaccount.aws.plugins.module_utils import _policy as policy
 
 SOURCE = "111111111111"

@@ -13,9 +13,8 @@ import threading
 import time
 
 import pytest
-
-from ansible_collections.crossaccount.aws.plugins.module_utils._errors import CrossAccountError, ValidationFailure
 from ansible_collections.crossaccount.aws.plugins.module_utils import _profile_files as pf
+from ansible_collections.crossaccount.aws.plugins.module_utils._errors import CrossAccountError, ValidationFailure
 
 ROLE_ARN = "arn:aws:iam::222222222222:role/CrossAccountDeploy"
 

@@ -9,11 +9,10 @@ import datetime
 import json
 
 import pytest
-from botocore.exceptions import ClientError
-
 from ansible_collections.crossaccount.aws.plugins.module_utils import _sts as sts
 from ansible_collections.crossaccount.aws.plugins.module_utils._connection import OptionAdapter
 from ansible_collections.crossaccount.aws.plugins.module_utils._errors import CrossAccountError, ValidationFailure
+from botocore.exceptions import ClientError
 
 ROLE = "arn:aws:iam::222222222222:role/Target"
 MFA = "arn:aws:iam::111111111111:mfa/alice"
@@ -205,7 +204,7 @@ def test_bad_policy(policy):
 
 
 def test_bad_policy_arns():
-    bad("policy_arns", policy_arns=["arn:aws:iam::aws:policy/P%d" % i for i in range(11)])
+    bad("policy_arns", policy_arns=[f"arn:aws:iam::aws:policy/P{i}" for i in range(11)])
     bad("policy_arns", policy_arns=["ReadOnlyAccess"])
     bad("policy_arns", policy_arns="arn:aws:iam::aws:policy/ReadOnlyAccess")
 
@@ -252,7 +251,7 @@ def test_chaining_cap():
     sts.check_chaining(long, None)
 
 
-EXPIRY = datetime.datetime(2031, 1, 2, 3, 4, 5, tzinfo=datetime.timezone.utc)
+EXPIRY = datetime.datetime(2031, 1, 2, 3, 4, 5, tzinfo=datetime.UTC)
 RESPONSE = {
     "Credentials": {
         "AccessKeyId": "ASIAEXAMPLE",

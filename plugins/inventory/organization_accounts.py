@@ -143,6 +143,7 @@ cache_timeout: 3600
 
 import hashlib
 import json
+import re
 import typing as t
 
 from ansible.errors import AnsibleError, AnsibleParserError
@@ -166,13 +167,31 @@ from ansible_collections.crossaccount.aws.plugins.plugin_utils._organizations im
     request_from_options,
 )
 
-# ansible-core 2.19+ never templates values an inventory plugin sets unless they are marked trusted; older cores template
-# any plain string, so AWS-controlled text (account names, tags) is wrapped as unsafe there.
-if hasattr(BaseInventoryPlugin, "trusted_by_default"):
+# AWS-controlled text (account names, tags) must never be templated on the controller. A string without braces cannot
+# hold a template, so it is marked trusted (ansible-core 2.19+) or left plain: `ansible-inventory --list` then prints plain
+# JSON, which AWX imports as it is (cf. https://github.com/ansible-collections/community.general/issues/8212). A string
+# with a brace stays untrusted (2.19+ default) or is wrapped as unsafe (older cores).
+_TEMPLATE_CHARS = re.compile(r"[{}]")
+try:
+    from ansible.template import trust_as_template as _trusted
+except ImportError:  # pragma: no cover - ansible-core < 2.19
+    from ansible.utils.unsafe_proxy import wrap_var as _untrusted
+
+    def _trusted(value: str) -> str:
+        return value
+else:
     def _untrusted(value: t.Any) -> t.Any:
         return value
-else:  # pragma: no cover - ansible-core < 2.19
-    from ansible.utils.unsafe_proxy import wrap_var as _untrusted
+
+
+def _host_value(value: t.Any) -> t.Any:
+    if isinstance(value, str):
+        return _untrusted(value) if _TEMPLATE_CHARS.search(value) else _trusted(value)
+    if isinstance(value, dict):
+        return {key: _host_value(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_host_value(item) for item in value]
+    return value
 
 
 class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
@@ -221,9 +240,9 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
             host = hostname(record, request.hostnames)
             self.inventory.add_host(host, group=ALL_ACCOUNTS_GROUP)
             self._add_to_ou_groups(host, record["aws_account_ou_path"], ous)
-            variables = dict(record, ansible_connection="local")
+            variables = {name: _host_value(value) for name, value in dict(record, ansible_connection="local").items()}
             for name, value in variables.items():
-                self.inventory.set_variable(host, name, _untrusted(value))
+                self.inventory.set_variable(host, name, value)
             self._set_composite_vars(self.get_option("compose"), variables, host, strict=strict)
             self._add_host_to_composed_groups(self.get_option("groups"), variables, host, strict=strict)
             self._add_host_to_keyed_groups(self.get_option("keyed_groups"), variables, host, strict=strict)

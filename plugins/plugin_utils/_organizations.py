@@ -84,8 +84,13 @@ def request_from_options(options: OptionAdapter) -> InventoryRequest:
         statuses=frozenset(validate.account_states(options.get("statuses", ["ACTIVE"]), "statuses")),
         tag_filters=validate.tag_filters(options.get("tag_filters"), "tag_filters"),
         access_role_name=validate.iam_name(options.get("access_role_name", DEFAULT_ACCESS_ROLE), "access_role_name"),
-        hostnames=validate.choice(options.get("hostnames", "name"), "hostnames", HOSTNAME_SOURCES),
+        hostnames=validate.choice(_plain(options.get("hostnames", "name")), "hostnames", HOSTNAME_SOURCES),
     )
+
+
+def _plain(value: t.Any) -> t.Any:
+    # ansible-core 2.19 hands plugins str subclasses (origin-tagged); choice() compares exact types.
+    return str(value) if isinstance(value, str) else value
 
 
 # --- one function per Organizations API call ---------------------------------------------------

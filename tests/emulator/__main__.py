@@ -58,7 +58,9 @@ def main(argv: list[str] | None = None) -> int:
     from moto.moto_server.werkzeug_app import MotoRequestHandler
     from werkzeug.serving import make_server
 
-    from emulator.server import ACCOUNTS, Config, Emulator, profiles, shared_files
+    from emulator.bootstrap import profiles, shared_files
+    from emulator.server import Emulator
+    from emulator.state import ACCOUNTS, Config
 
     state_dir = os.path.abspath(args.state_dir)
     os.makedirs(state_dir, mode=0o700, exist_ok=True)

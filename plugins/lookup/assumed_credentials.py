@@ -154,27 +154,29 @@ from ansible_collections.crossaccount.aws.plugins.module_utils._connection impor
     AwsConnection,
     ConnectionSettings,
     OptionAdapter,
+    connection_argspec,
     quiet_sdk_loggers,
     settings_from,
 )
-from ansible_collections.crossaccount.aws.plugins.module_utils._credential_cache import (
-    CacheUnusable,
-    CredentialCache,
-    cache_key,
-    source_fields,
-)
+from ansible_collections.crossaccount.aws.plugins.module_utils._credential_cache import CacheUnusable, CredentialCache
 from ansible_collections.crossaccount.aws.plugins.module_utils._errors import CrossAccountError, ValidationFailure
 from ansible_collections.crossaccount.aws.plugins.module_utils._sts import (
     AssumedCredentials,
     AssumeRoleRequest,
-    assume_role,
-    ensure_chaining_allowed,
+    assume_role_argspec,
     request_from_options,
+)
+from ansible_collections.crossaccount.aws.plugins.plugin_utils._assumed import (
+    descriptor_options,
+    fetch_chain,
+    source_of,
+    step_keys,
+    write_profile,
 )
 
 display = Display()
 
-FORMATS = ("module_args", "env", "credential_process")
+FORMATS = ("module_args", "env", "credential_process", "profile")
 
 
 class _TermOptions(OptionAdapter):
@@ -221,6 +223,8 @@ class LookupModule(LookupBase):
         fmt = options.get("format", "module_args")
         if fmt not in FORMATS:
             raise ValidationFailure("format", f"must be one of {', '.join(FORMATS)}, got {fmt!r}")
+        if fmt == "profile" and not options.get("cache", True):
+            raise ValidationFailure("format", "profile serves the credentials from the cache: it needs cache=true")
         window = options.get("refresh_window")
         if window is not None and int(window) < 0:
             raise ValidationFailure("refresh_window", f"must be 0 or more seconds, got {window}")
@@ -234,48 +238,69 @@ class LookupModule(LookupBase):
         # Everything is validated for every term before the first AWS call.
         settings, requests = self._validated(terms)
         options = OptionAdapter.from_plugin(self)
+        fmt = options.get("format", "module_args")
         connection = AwsConnection(settings)
-        wait_timeout = int(options.get("wait_timeout", 60))
         use_cache = options.get("cache", True)
         cache = CredentialCache(options.get("cache_dir"), refresh_window=options.get("refresh_window")) if use_cache else None
-        source = source_fields(settings.public())
 
         results = []
-        for request in requests:
-
-            def fetch(request: AssumeRoleRequest = request) -> AssumedCredentials:
-                ensure_chaining_allowed(connection, request)
-                return assume_role(connection, request, wait_timeout=wait_timeout)
-
-            creds = self._credentials(cache, cache_key(source, request.cache_fields()), fetch)
-            results.append(self._shape(creds, settings, connection, options.get("format", "module_args")))
+        for term, request in zip(terms, requests):
+            keys = step_keys(source_of(connection, request), request) if cache is not None else None
+            if fmt == "profile" and cache is not None:
+                try:
+                    cache.ensure_directory()
+                except CacheUnusable as exc:
+                    # The profile's credential_process reads this cache: without it there is nothing to serve.
+                    raise ValidationFailure("cache_dir", f"format=profile needs a usable cache directory: {exc}") from None
+            wait = options.get("wait_timeout")
+            creds, fetched = fetch_chain(connection, request, cache, _warn, keys=keys, wait_timeout=None if wait is None else float(wait))
+            if cache is not None and keys is not None:
+                # Only non-secret facts at high verbosity: which entry, and whether AWS was called per step.
+                steps = ", ".join("miss" if was else "hit" for was in fetched) or "none"
+                display.vvvv(f"crossaccount.aws.assumed_credentials: entry {keys[-1][:12]}: cache {steps}")
+            if fmt == "profile" and cache is not None and keys is not None:
+                results.append(self._profile(cache, keys[-1], settings, connection, term))
+            else:
+                results.append(self._shape(creds, settings, connection, fmt))
         return results
 
-    @staticmethod
-    def _credentials(cache: CredentialCache | None, key: str, fetch: t.Callable[[], AssumedCredentials]) -> AssumedCredentials:
-        if cache is None:
-            return fetch()
-        try:
-            creds, fetched = cache.get_or_fetch(key, fetch)
-        except CacheUnusable as exc:
-            display.warning(f"crossaccount.aws.assumed_credentials: not caching credentials: {exc}")
-            return fetch()
-        # Only non-secret facts at high verbosity: which entry, and whether AWS was called.
-        display.vvvv(f"crossaccount.aws.assumed_credentials: cache {'miss' if fetched else 'hit'} for entry {key[:12]}")
-        return creds
+    def _profile(self, cache: CredentialCache, key: str, settings: ConnectionSettings, connection: AwsConnection,
+                 term: t.Any) -> dict[str, str]:
+        names = [*connection_argspec(), *assume_role_argspec(), "refresh_window"]
+        stored = descriptor_options(_TermOptions(self, term), names, str(term))
+        endpoint = settings.endpoint_url or _profile_setting(connection, "endpoint_url")
+        ca_bundle = settings.verify if isinstance(settings.verify, str) else _profile_setting(connection, "ca_bundle")
+        return write_profile(cache, key, stored, _region(settings, connection), endpoint, ca_bundle)
 
     @staticmethod
     def _shape(creds: AssumedCredentials, settings: ConnectionSettings, connection: AwsConnection, fmt: str) -> dict[str, t.Any]:
         if fmt == "credential_process":
             return creds.credential_process()
-        # The region the source side uses, without inventing one: modules fall back to their own chain otherwise.
-        region = settings.region or connection.session.region_name
+        region = _region(settings, connection)
         if fmt == "env":
             return creds.env(region)
         result = creds.module_args(region)
         if settings.endpoint_url:
             result["endpoint_url"] = settings.endpoint_url
         return result
+
+
+def _region(settings: ConnectionSettings, connection: AwsConnection) -> str | None:
+    # The region the source side uses, without inventing one: modules fall back to their own chain otherwise.
+    return settings.region or connection.session.region_name
+
+
+def _profile_setting(connection: AwsConnection, name: str) -> str | None:
+    """A setting of the source profile that the generated profile must carry over (its endpoint, CA bundle)."""
+    try:
+        value = connection.session._session.get_scoped_config().get(name)
+    except Exception:
+        return None
+    return str(value) if value else None
+
+
+def _warn(message: str) -> None:
+    display.warning(f"crossaccount.aws.assumed_credentials: {message}")
 
 
 def _one_line(message: t.Any) -> str:

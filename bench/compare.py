@@ -54,8 +54,8 @@ VARIANTS = (
     Variant("peer", PEER_BIN, [str(PLAYBOOKS / "peer_setup.yml")], [str(PLAYBOOKS / "peer_teardown.yml")]),
     Variant("ours_modules", OURS_BIN, [str(PLAYBOOKS / "ours_setup.yml")], [str(PLAYBOOKS / "ours_teardown.yml")]),
     Variant("ours_role", OURS_BIN,
-            ["-e", f"@{PLAYBOOKS / 'role_vars.yml'}", str(ROOT / "playbooks" / "cross_account_access.yml")],
-            ["-e", f"@{PLAYBOOKS / 'role_vars.yml'}", str(ROOT / "playbooks" / "teardown.yml")]),
+            ["-e", f"@{PLAYBOOKS / 'vars' / 'role.yml'}", str(ROOT / "playbooks" / "cross_account_access.yml")],
+            ["-e", f"@{PLAYBOOKS / 'vars' / 'role.yml'}", str(ROOT / "playbooks" / "teardown.yml")]),
 )
 
 

@@ -121,6 +121,7 @@ $(VENV)/.bench-done: bench/requirements.txt $(VENV)/.done
 bench: venv collection-link $(PEER_VENV)/.done $(VENV)/.bench-done
 	$(VENV)/bin/python bench/run.py
 	$(VENV)/bin/python bench/compare.py
+	$(VENV)/bin/python bench/fanout.py
 
 clean:
 	rm -rf $(BUILD) tests/output .pytest_cache

@@ -8,9 +8,11 @@ from __future__ import annotations
 import json
 import typing as t
 
+from emulator.organization import ACCESS_ROLE_NAME
 from emulator.state import (
     ADMIN_POLICY_ARN,
     BOOTSTRAP_USERS,
+    MANAGEMENT_ACCOUNT,
     PARTITION,
     REGION,
     SOURCE_ACCOUNT,
@@ -54,6 +56,32 @@ def bootstrap(emu: Emulator) -> None:
         max_session_duration="43200",
     )
     target.attach_role_policy(ADMIN_POLICY_ARN, TARGET_ADMIN_ROLE)
+    # Generated members get theirs when first touched (Emulator.materialise).
+    for account in (SOURCE_ACCOUNT, TARGET_ACCOUNT):
+        create_access_role(emu, account)
+
+
+def create_access_role(emu: Emulator, account: str) -> None:
+    """The role AWS Organizations creates in the accounts it makes: the management account may administer them."""
+    trust = {
+        "Version": "2012-10-17",
+        "Statement": [{
+            "Effect": "Allow",
+            "Principal": {"AWS": f"arn:{PARTITION}:iam::{MANAGEMENT_ACCOUNT}:root"},
+            "Action": "sts:AssumeRole",
+        }],
+    }
+    backend = emu.iam(account)
+    backend.create_role(
+        role_name=ACCESS_ROLE_NAME,
+        assume_role_policy_document=json.dumps(trust),
+        path="/",
+        permissions_boundary=None,
+        description="",
+        tags=[],
+        max_session_duration="3600",
+    )
+    backend.attach_role_policy(ADMIN_POLICY_ARN, ACCESS_ROLE_NAME)
 
 
 def profiles() -> dict[str, dict[str, str]]:

@@ -10,6 +10,8 @@ moto serves every AWS API; this layer in front of it
 - replaces AssumeRole with a real authorisation check (trust policy, identity policy, durations,
   MFA, session tags, source identity, propagation delay) and GetCallerIdentity (``sts.py``),
 - normalises principals in trust policies the way IAM does (``iam.py``),
+- answers the Organizations read API for an emulated organization with up to 500 members
+  (``organization.py``, ``organizations.py``),
 - injects faults (throttling before, 500 after an applied write) and keeps a call log (here),
 - serves a small admin API under /_emulator/ (``admin.py``).
 
@@ -32,8 +34,10 @@ from dataclasses import asdict
 from emulator import policy as pol
 from emulator.admin import AdminApi
 from emulator.auth import Authenticator
-from emulator.bootstrap import bootstrap
+from emulator.bootstrap import bootstrap, create_access_role
 from emulator.iam import TrustDocuments
+from emulator.organization import DEFAULT_MEMBER_ACCOUNTS, Organization
+from emulator.organizations import OrganizationsApi
 from emulator.patches import patch_moto
 from emulator.state import PARTITION, Config, Session, now_iso
 from emulator.sts import Sts
@@ -45,7 +49,7 @@ LOG = logging.getLogger("emulator")
 class Emulator:
     """The WSGI application: admin API + authentication + enforcement in front of moto."""
 
-    def __init__(self, config: Config) -> None:
+    def __init__(self, config: Config, member_accounts: int = DEFAULT_MEMBER_ACCOUNTS) -> None:
         from moto.moto_server.werkzeug_app import DomainDispatcherApplication, create_backend_app
 
         patch_moto()
@@ -62,28 +66,46 @@ class Emulator:
         self.sessions: dict[str, Session] = {}
         self.role_changed: dict[tuple[str, str], float] = {}
         self.endpoint_url = ""
+        self.org = Organization(member_accounts)
+        # Generated member accounts whose IAM side (OrganizationAccountAccessRole) exists already.
+        self.materialised: set[str] = set()
         self.admin = AdminApi(self)
         self.auth = Authenticator(self)
         self.sts = Sts(self)
         self.trust = TrustDocuments(self)
+        self.organizations = OrganizationsApi(self)
         bootstrap(self)
 
     # ------------------------------------------------------------------ state
-    @staticmethod
-    def iam(account: str) -> t.Any:
+    def iam(self, account: str) -> t.Any:
         """moto's IAM backend of an account (created on first use)."""
         from moto.iam.models import iam_backends
 
+        self.materialise(account)
         return iam_backends[account][PARTITION]
 
     def iam_if_exists(self, account: str) -> t.Any:
         """moto's IAM backend of an account, or None if the account was never used."""
         from moto.iam.models import iam_backends
 
+        self.materialise(account)
         per_account = dict.get(iam_backends, account)
         if per_account is None:
             return None
         return dict.get(per_account, PARTITION)
+
+    def materialise(self, account: str) -> None:
+        """Create a generated member's OrganizationAccountAccessRole the first time the account is touched.
+
+        Done lazily so that 500 members cost nothing until used (an IAM backend costs ~20 ms and memory).
+        """
+        if account in self.materialised:
+            return
+        member = self.org.accounts.get(account)
+        if member is None or not member.generated:
+            return
+        self.materialised.add(account)
+        create_access_role(self, account)
 
     def known_accounts(self) -> list[str]:
         from moto.iam.models import iam_backends
@@ -113,6 +135,7 @@ class Emulator:
             self.seq = 0
             self.sessions.clear()
             self.role_changed.clear()
+            self.materialised.clear()
             self.config = Config(**asdict(self.initial_config))
             self.rng = random.Random(self.config.seed)
             bootstrap(self)
@@ -187,6 +210,8 @@ class Emulator:
             return self.sts.assume_role(req, caller, session)
         if req.service == "sts" and req.action == "GetCallerIdentity":
             return self.sts.get_caller_identity(account, caller, session)
+        if req.service == "organizations":
+            return self.organizations.handle(req, account, caller, session)
         if req.service == "iam" and req.action in ("CreateRole", "UpdateAssumeRolePolicy"):
             return self.trust.write_trust_policy(req, account)
         if req.service == "iam" and req.action in ("DeleteUser", "DeleteRole"):

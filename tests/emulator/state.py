@@ -14,10 +14,10 @@ from dataclasses import dataclass, field
 SOURCE_ACCOUNT = "111111111111"
 TARGET_ACCOUNT = "222222222222"
 THIRD_ACCOUNT = "333333333333"
-ACCOUNTS = {"source": SOURCE_ACCOUNT, "target": TARGET_ACCOUNT, "third": THIRD_ACCOUNT}
-# Source and target share an AWS Organization (for aws:PrincipalOrgID); the third account is unrelated.
-ORGANIZATION_ID = "o-emulator0001"
-ORG_MEMBERS = {SOURCE_ACCOUNT, TARGET_ACCOUNT}
+# Management account of the organization (organization.py), of which source and target are members;
+# the third account belongs to none.
+MANAGEMENT_ACCOUNT = "100000000000"
+ACCOUNTS = {"management": MANAGEMENT_ACCOUNT, "source": SOURCE_ACCOUNT, "target": TARGET_ACCOUNT, "third": THIRD_ACCOUNT}
 REGION = "us-east-1"
 PARTITION = "aws"
 TARGET_ADMIN_ROLE = "EmulatorTargetAdmin"
@@ -29,6 +29,7 @@ BOOTSTRAP_USERS = (
     ("source-admin", SOURCE_ACCOUNT, "emulator-admin", "AKIAEMUSOURCEADMIN01", True),
     ("source-user", SOURCE_ACCOUNT, "emulator-user", "AKIAEMUSOURCEUSER001", False),
     ("third-admin", THIRD_ACCOUNT, "emulator-admin", "AKIAEMUTHIRDADMIN001", True),
+    ("management-admin", MANAGEMENT_ACCOUNT, "emulator-admin", "AKIAEMUMGMTADMIN0001", True),
 )
 
 WRITE_PREFIXES = ("Create", "Put", "Update", "Delete", "Attach", "Detach", "Tag", "Untag", "Set", "Add", "Remove")
@@ -47,12 +48,20 @@ def now_iso(ts: float) -> str:
 
 @dataclass
 class Config:
+    """What ``POST /_emulator/config`` may change (a reset restores the start-up values)."""
+
     propagation_delay: float = 0.0
     time_scale: float = 1.0
     throttle_rate: float = 0.0
     fail_after_write_rate: float = 0.0
     seed: int = 0
     verify_signatures: bool = True
+    # Added to every AWS call (not to the admin API), outside the lock: parallel callers wait in parallel.
+    latency_ms: float = 0.0
+    # iam:GetAccountSummary AssumeRolePolicySizeQuota; CreateRole/UpdateAssumeRolePolicy enforce it.
+    trust_policy_size_quota: int = 2048
+    # Member accounts that may read the organization like the management account.
+    delegated_admins: list[str] = field(default_factory=list)
 
     def update(self, values: t.Mapping[str, t.Any]) -> None:
         for key, value in values.items():
@@ -66,13 +75,25 @@ class Config:
                     raise ValueError("verify_signatures must be true or false")
                 self.verify_signatures = value
                 continue
+            if key == "delegated_admins":
+                if not isinstance(value, list) or not all(isinstance(v, str) and re.match(r"^\d{12}$", v) for v in value):
+                    raise ValueError("delegated_admins must be a list of 12-digit account ids")
+                self.delegated_admins = list(dict.fromkeys(value))
+                continue
+            if key == "trust_policy_size_quota":
+                if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= 4096:
+                    raise ValueError("trust_policy_size_quota must be an integer between 1 and 4096")
+                self.trust_policy_size_quota = value
+                continue
+            if isinstance(value, bool):
+                raise ValueError(f"{key} must be a number")
             number = float(value)
             if key in ("throttle_rate", "fail_after_write_rate") and not 0.0 <= number <= 1.0:
                 raise ValueError(f"{key} must be between 0 and 1")
             if key == "time_scale" and number <= 0:
                 raise ValueError("time_scale must be positive")
-            if key == "propagation_delay" and number < 0:
-                raise ValueError("propagation_delay must not be negative")
+            if key in ("propagation_delay", "latency_ms") and number < 0:
+                raise ValueError(f"{key} must not be negative")
             setattr(self, key, number)
 
 

@@ -14,10 +14,9 @@ import typing as t
 from xml.sax.saxutils import escape
 
 from emulator import policy as pol
+from emulator.organization import ORGANIZATION_ID
 from emulator.state import (
     CHAINING_CAP,
-    ORG_MEMBERS,
-    ORGANIZATION_ID,
     PARTITION,
     ROLE_ARN_RE,
     SESSION_NAME_RE,
@@ -75,8 +74,9 @@ class Sts:
             managed(role.managed_policies)
         return docs
 
-    def assume_role(self, req: Request, caller: pol.Caller, session: Session | None) -> Response:
-        p = req.params
+    @staticmethod
+    def common_parameters(p: t.Mapping[str, str]) -> tuple[str, str, int]:
+        """RoleArn, RoleSessionName and DurationSeconds of an AssumeRole* call, checked like STS does."""
         role_arn = p.get("RoleArn", "")
         session_name = p.get("RoleSessionName", "")
         if not role_arn:
@@ -99,6 +99,41 @@ class Sts:
         if duration > 43200:
             raise AwsError(400, "ValidationError", f"1 validation error detected: Value '{duration}' at 'durationSeconds' failed to "
                                                    "satisfy constraint: Member must have value less than or equal to 43200")
+        return role_arn, session_name, duration
+
+    def usable_role(self, role_arn: str, who: str, refusal: AwsError) -> tuple[t.Any, str]:
+        """The role and its account; ``refusal`` if it does not exist, is propagating or its account is suspended."""
+        match = ROLE_ARN_RE.match(role_arn)
+        role = None
+        if match:
+            backend = self.emu.iam_if_exists(match.group(2))
+            role_name = match.group(3).rsplit("/", 1)[-1]
+            if backend is not None:
+                role = next((r for r in backend.roles.values() if r.name == role_name), None)
+        if role is None or match is None:
+            LOG.info("%s by %s: role does not exist", role_arn, who)
+            raise refusal
+        role_account = match.group(2)
+        changed = self.emu.role_changed.get((role_account, role.name))
+        if changed is not None and time.time() - changed < self.emu.config.propagation_delay:
+            LOG.info("%s by %s: trust policy still propagating", role_arn, who)
+            raise refusal
+        member = self.emu.org.accounts.get(role_account)
+        if member is not None and member.status != "ACTIVE":
+            LOG.info("%s by %s: account %s is %s", role_arn, who, role_account, member.status)
+            raise refusal
+        return role, role_account
+
+    @staticmethod
+    def max_duration(role: t.Any) -> int:
+        try:
+            return int(role.max_session_duration or 3600)
+        except (TypeError, ValueError):
+            return 3600
+
+    def assume_role(self, req: Request, caller: pol.Caller, session: Session | None) -> Response:
+        p = req.params
+        role_arn, session_name, duration = self.common_parameters(p)
         tags: dict[str, str] = {}
         index = 1
         while f"Tags.member.{index}.Key" in p:
@@ -125,23 +160,9 @@ class Sts:
             mfa = True
 
         denied = f"User: {caller.arn} is not authorized to perform: {{action}} on resource: {role_arn}"
-        match = ROLE_ARN_RE.match(role_arn)
-        role = None
-        if match:
-            backend = self.emu.iam_if_exists(match.group(2))
-            role_name = match.group(3).rsplit("/", 1)[-1]
-            if backend is not None:
-                role = next((r for r in backend.roles.values() if r.name == role_name), None)
-        if role is None or match is None:
-            LOG.info("AssumeRole %s by %s: role does not exist", role_arn, caller.arn)
-            raise AwsError(403, "AccessDenied", denied.format(action="sts:AssumeRole"))
-        role_account = match.group(2)
-        changed = self.emu.role_changed.get((role_account, role.name))
-        if changed is not None and time.time() - changed < self.emu.config.propagation_delay:
-            LOG.info("AssumeRole %s by %s: trust policy still propagating", role_arn, caller.arn)
-            raise AwsError(403, "AccessDenied", denied.format(action="sts:AssumeRole"))
+        role, role_account = self.usable_role(role_arn, caller.arn, AwsError(403, "AccessDenied", denied.format(action="sts:AssumeRole")))
 
-        context = self.context(req, caller, session, session_name, tags, source_identity, mfa)
+        context = self.context(req, caller, session, session_name, tags, source_identity, mfa, role_account)
         actions = ["sts:AssumeRole"]
         if tags or transitive:
             actions.append("sts:TagSession")
@@ -165,57 +186,76 @@ class Sts:
                 LOG.info("AssumeRole %s by %s: %s denied: %s", role_arn, caller.arn, action, why)
                 raise AwsError(403, "AccessDenied", denied.format(action=action))
 
-        try:
-            max_duration = int(role.max_session_duration or 3600)
-        except (TypeError, ValueError):
-            max_duration = 3600
-        if duration > max_duration:
+        if duration > self.max_duration(role):
             raise AwsError(400, "ValidationError", "The requested DurationSeconds exceeds the MaxSessionDuration set for this role.")
         if session is not None and duration > CHAINING_CAP:
             raise AwsError(400, "ValidationError", "The requested DurationSeconds exceeds the 1 hour session limit "
                                                    "for roles assumed by role chaining.")
-        return self.issue(req, caller, role, role_account, session_name, duration, mfa, source_identity, tags)
+        record, secret = self.issue(caller, role, role_account, session_name, duration, mfa, source_identity, tags,
+                                    req.region, req.params)
+        result = ((f"<SourceIdentity>{escape(source_identity)}</SourceIdentity>" if source_identity else "")
+                  + self.credentials_xml(record, secret)
+                  + f"<PackedPolicySize>{min(99, 6 + 2 * len(tags))}</PackedPolicySize>")
+        return xml_response("AssumeRole", result)
 
-    def context(self, req: Request, caller: pol.Caller, session: Session | None, session_name: str,
-                tags: dict[str, str], source_identity: str | None, mfa: bool) -> dict[str, list[str]]:
-        p = req.params
+    def principal_context(self, caller: pol.Caller, session: Session | None) -> dict[str, list[str]]:
+        """The request-context keys IAM derives from the caller alone (any action)."""
         now = time.time()
         ctx: dict[str, list[str]] = {
             "aws:PrincipalArn": [caller.principal_arn],
             "aws:PrincipalAccount": [caller.account],
             "aws:PrincipalType": ["User" if caller.kind == "user" else "AssumedRole"],
             "aws:userid": [user_id(caller, session)],
-            "sts:RoleSessionName": [session_name],
             "aws:CurrentTime": [now_iso(now)],
             "aws:EpochTime": [str(int(now))],
             "aws:SecureTransport": ["false"],
         }
         if caller.kind == "user":
             ctx["aws:username"] = [caller.name]
-        if caller.account in ORG_MEMBERS:
+        org_path = self.emu.org.account_org_path(caller.account)
+        if org_path is not None:
             ctx["aws:PrincipalOrgID"] = [ORGANIZATION_ID]
+            ctx["aws:PrincipalOrgPaths"] = [org_path]
+        if session is not None:
+            # Temporary credentials always carry the key; long-term keys without MFA do not (as in IAM).
+            ctx["aws:MultiFactorAuthPresent"] = ["true" if session.mfa else "false"]
+            if session.mfa:
+                ctx["aws:MultiFactorAuthAge"] = [str(int((now - session.issued_at) * self.emu.config.time_scale))]
+            if session.source_identity:
+                ctx["aws:SourceIdentity"] = [session.source_identity]
+        return ctx
+
+    def resource_context(self, resource_account: str) -> dict[str, list[str]]:
+        """aws:ResourceAccount / aws:ResourceOrgID / aws:ResourceOrgPaths of a resource (the role) in an account."""
+        ctx = {"aws:ResourceAccount": [resource_account]}
+        org_path = self.emu.org.account_org_path(resource_account)
+        if org_path is not None:
+            ctx["aws:ResourceOrgID"] = [ORGANIZATION_ID]
+            ctx["aws:ResourceOrgPaths"] = [org_path]
+        return ctx
+
+    def context(self, req: Request, caller: pol.Caller, session: Session | None, session_name: str,
+                tags: dict[str, str], source_identity: str | None, mfa: bool, role_account: str) -> dict[str, list[str]]:
+        p = req.params
+        ctx = self.principal_context(caller, session)
+        ctx.update(self.resource_context(role_account))
+        ctx["sts:RoleSessionName"] = [session_name]
         if "ExternalId" in p:
             ctx["sts:ExternalId"] = [p["ExternalId"]]
         if mfa:
             ctx["aws:MultiFactorAuthPresent"] = ["true"]
             ctx["aws:MultiFactorAuthAge"] = ["0"]
-        elif session is not None:
-            # Temporary credentials always carry the key; long-term keys without MFA do not (as in IAM).
-            ctx["aws:MultiFactorAuthPresent"] = ["true" if session.mfa else "false"]
-            if session.mfa:
-                ctx["aws:MultiFactorAuthAge"] = [str(int((now - session.issued_at) * self.emu.config.time_scale))]
         if source_identity is not None:
             ctx["sts:SourceIdentity"] = [source_identity]
-        if session is not None and session.source_identity:
-            ctx["aws:SourceIdentity"] = [session.source_identity]
         for key, value in tags.items():
             ctx[f"aws:RequestTag/{key}"] = [value]
         if tags:
             ctx["aws:TagKeys"] = list(tags)
         return ctx
 
-    def issue(self, req: Request, caller: pol.Caller, role: t.Any, role_account: str, session_name: str, duration: int,
-              mfa: bool, source_identity: str | None, tags: dict[str, str]) -> Response:
+    def issue(self, caller: pol.Caller, role: t.Any, role_account: str, session_name: str, duration: int, mfa: bool,
+              source_identity: str | None, tags: dict[str, str], region: str, params: t.Mapping[str, str]) -> tuple[Session, str]:
+        """A new session of ``role``: its record (also registered with moto) and its secret key."""
         from moto.sts.models import AssumedRole, sts_backends
 
         backend = self.emu.iam(role_account)
@@ -229,19 +269,68 @@ class Sts:
                          issued_at=now, expires_at=now + lifetime, mfa=mfa, source_identity=source_identity, tags=tags)
         self.emu.sessions[key.access_key_id] = record
         # Also register the session with moto, whose other services look assumed roles up there.
-        assumed = AssumedRole(account_id=role_account, region_name=req.region, access_key=key, role_session_name=session_name,
-                              role_arn=role.arn, policy=req.params.get("Policy", ""), duration=duration,
-                              external_id=req.params.get("ExternalId", ""))
+        assumed = AssumedRole(account_id=role_account, region_name=region, access_key=key, role_session_name=session_name,
+                              role_arn=role.arn, policy=params.get("Policy", ""), duration=duration,
+                              external_id=params.get("ExternalId", ""))
         assumed.session_token = token
         assumed.expiration = datetime.datetime.fromtimestamp(record.expires_at, datetime.UTC).replace(tzinfo=None)
         sts_backends[role_account][PARTITION].assumed_roles.append(assumed)
-        LOG.info("AssumeRole %s by %s: issued %s for %.1fs", role.arn, caller.arn, key.access_key_id, lifetime)
-        result = (
-            (f"<SourceIdentity>{escape(source_identity)}</SourceIdentity>" if source_identity else "")
-            + f"<AssumedRoleUser><Arn>{escape(record.arn)}</Arn><AssumedRoleId>{escape(role.id)}:{escape(session_name)}</AssumedRoleId>"
-            + f"</AssumedRoleUser><Credentials><AccessKeyId>{key.access_key_id}</AccessKeyId>"
-            + f"<SecretAccessKey>{escape(key.secret_access_key)}</SecretAccessKey><SessionToken>{token}</SessionToken>"
-            + f"<Expiration>{now_iso(record.expires_at)}</Expiration></Credentials>"
-            + f"<PackedPolicySize>{min(99, 6 + 2 * len(tags))}</PackedPolicySize>"
-        )
-        return xml_response("AssumeRole", result)
+        LOG.info("%s %s by %s: issued %s for %.1fs", params.get("Action", "AssumeRole"), role.arn, caller.arn,
+                 key.access_key_id, lifetime)
+        return record, key.secret_access_key
+
+    @staticmethod
+    def credentials_xml(record: Session, secret: str) -> str:
+        return (f"<AssumedRoleUser><Arn>{escape(record.arn)}</Arn>"
+                f"<AssumedRoleId>{escape(record.role_id)}:{escape(record.session_name)}</AssumedRoleId></AssumedRoleUser>"
+                f"<Credentials><AccessKeyId>{record.access_key_id}</AccessKeyId>"
+                f"<SecretAccessKey>{escape(secret)}</SecretAccessKey><SessionToken>{record.session_token}</SessionToken>"
+                f"<Expiration>{now_iso(record.expires_at)}</Expiration></Credentials>")
+
+    @staticmethod
+    def credentials_json(record: Session, secret: str) -> dict[str, t.Any]:
+        return {
+            "AssumedRoleUser": {"Arn": record.arn, "AssumedRoleId": f"{record.role_id}:{record.session_name}"},
+            "Credentials": {"AccessKeyId": record.access_key_id, "SecretAccessKey": secret,
+                            "SessionToken": record.session_token, "Expiration": now_iso(record.expires_at)},
+        }
+
+    def assume_role_as_service(self, service: str, role_arn: str, session_name: str = "service-session",
+                               source_account: str | None = None, source_arn: str | None = None,
+                               duration: int = 3600) -> dict[str, t.Any]:
+        """AssumeRole made by an AWS service principal on behalf of a resource (admin API only).
+
+        Lets tests exercise ``Principal: {Service: ...}`` trust with the confused-deputy keys
+        aws:SourceAccount / aws:SourceArn, which only service calls carry.
+        """
+        role_arn, session_name, duration = self.common_parameters(
+            {"RoleArn": role_arn, "RoleSessionName": session_name, "DurationSeconds": str(duration)})
+        caller = pol.Caller(account="", arn=service, principal_arn=service, unique_id=service, kind="service", name=service)
+        refusal = AwsError(403, "AccessDenied", f"{service} is not authorized to perform: sts:AssumeRole on resource: {role_arn}")
+        role, role_account = self.usable_role(role_arn, service, refusal)
+        now = time.time()
+        context: dict[str, list[str]] = {
+            "aws:PrincipalServiceName": [service],
+            "aws:CurrentTime": [now_iso(now)],
+            "aws:EpochTime": [str(int(now))],
+            "sts:RoleSessionName": [session_name],
+            **self.resource_context(role_account),
+        }
+        if source_account is not None:
+            context["aws:SourceAccount"] = [source_account]
+            org_path = self.emu.org.account_org_path(source_account)
+            if org_path is not None:
+                context["aws:SourceOrgID"] = [ORGANIZATION_ID]
+                context["aws:SourceOrgPaths"] = [org_path]
+        if source_arn is not None:
+            context["aws:SourceArn"] = [source_arn]
+        trust = pol.evaluate_trust(role.assume_role_policy_document, "sts:AssumeRole", caller, context)
+        if trust.denied or not trust.allowed:
+            LOG.info("AssumeRole %s by service %s: %s", role_arn, service,
+                     "explicit Deny in the trust policy" if trust.denied else "the trust policy does not allow the service")
+            raise refusal
+        if duration > self.max_duration(role):
+            raise AwsError(400, "ValidationError", "The requested DurationSeconds exceeds the MaxSessionDuration set for this role.")
+        record, secret = self.issue(caller, role, role_account, session_name, duration, False, None, {}, "us-east-1",
+                                    {"Action": "AssumeRole"})
+        return self.credentials_json(record, secret)

@@ -6,6 +6,7 @@
 from __future__ import annotations
 
 import io
+import json
 import re
 import typing as t
 import uuid
@@ -23,13 +24,35 @@ CREDENTIAL_RE = re.compile(r"Credential=([A-Za-z0-9]+)/(\d{8})/([a-z0-9-]+)/([a-
 Response = tuple[str, list[tuple[str, str]], bytes]
 
 
+# Services that speak the JSON protocol (errors as {"__type", "Message"}), and how the emulator's generic
+# error codes are called there.
+JSON_SERVICES = {"organizations"}
+JSON_ERROR_CODES = {
+    "organizations": {
+        "InvalidClientTokenId": "UnrecognizedClientException",
+        "MissingAuthenticationToken": "MissingAuthenticationTokenException",
+        "ExpiredToken": "ExpiredTokenException",
+        "Throttling": "TooManyRequestsException",
+        "InternalFailure": "ServiceException",
+    },
+}
+JSON_ERROR_MESSAGES = {
+    "TooManyRequestsException": "You have sent too many requests in too short a period of time. The quota helps protect "
+                                "against denial-of-service attacks. Try again later.",
+    "ServiceException": "AWS Organizations can't complete your request because of an internal service error. Try again later.",
+}
+
+
 class AwsError(Exception):
-    def __init__(self, status: int, code: str, message: str, sender: bool = True) -> None:
+    def __init__(self, status: int, code: str, message: str, sender: bool = True,
+                 extra: dict[str, str] | None = None) -> None:
         super().__init__(message)
         self.status = status
         self.code = code
         self.message = message
         self.sender = sender
+        # More members of a JSON error (e.g. Organizations' "Reason").
+        self.extra = extra or {}
 
 
 @dataclass
@@ -117,6 +140,13 @@ def parse_request(environ: dict[str, t.Any]) -> Request:
 
 def error_response(req: Request | None, err: AwsError) -> Response:
     request_id = str(uuid.uuid4())
+    if req is not None and req.service in JSON_SERVICES:
+        code = JSON_ERROR_CODES.get(req.service, {}).get(err.code, err.code)
+        payload = {"__type": code, "Message": JSON_ERROR_MESSAGES.get(code, err.message), **err.extra}
+        data = json.dumps(payload).encode()
+        return f"{err.status} {'Bad Request' if err.status == 400 else 'Error'}", [
+            ("Content-Type", "application/x-amz-json-1.1"), ("Content-Length", str(len(data))),
+            ("x-amzn-RequestId", request_id)], data
     if req is not None and req.service == "s3":
         body = (f'<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>{escape(err.code)}</Code>'
                 f"<Message>{escape(err.message)}</Message><RequestId>{request_id}</RequestId></Error>")
@@ -129,6 +159,13 @@ def error_response(req: Request | None, err: AwsError) -> Response:
     status = f"{err.status} {'Bad Request' if err.status == 400 else 'Forbidden' if err.status == 403 else 'Error'}"
     return status, [("Content-Type", "text/xml"), ("Content-Length", str(len(data))),
                     ("x-amzn-RequestId", request_id)], data
+
+
+def json_response(payload: t.Any) -> Response:
+    request_id = str(uuid.uuid4())
+    body = json.dumps(payload).encode()
+    return "200 OK", [("Content-Type", "application/x-amz-json-1.1"), ("Content-Length", str(len(body))),
+                      ("x-amzn-RequestId", request_id)], body
 
 
 def xml_response(action: str, result: str, ns: str = STS_NS) -> Response:

@@ -3,7 +3,7 @@
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 """PRIVATE to the collection: logic of module trust_policy, and the trust helpers target_role shares.
 
-Everything a user can get wrong is checked in ``validate_intent`` / ``validate_params`` before the
+Everything a user can get wrong is checked in ``validate_intent`` / ``request_from_options`` before the
 first AWS call; documents are compared by meaning (``_policy.equivalent``) so a rerun writes nothing.
 """
 
@@ -21,6 +21,7 @@ from ansible_collections.crossaccount.aws.plugins.module_utils._arn import parse
 from ansible_collections.crossaccount.aws.plugins.module_utils._errors import CrossAccountError, ValidationFailure
 
 if t.TYPE_CHECKING:
+    from ansible_collections.crossaccount.aws.plugins.module_utils._connection import OptionAdapter
     from ansible_collections.crossaccount.aws.plugins.module_utils._module import CrossAccountModule
 
 TRUST_BOOL_OPTIONS = ("require_mfa", "allow_session_tags", "allow_source_identity")
@@ -60,22 +61,23 @@ class TrustIntent:
         return "trusted_principal_arns" if self.principal_arns and not self.account_ids else "trusted_account_ids"
 
 
-def validate_intent(params: t.Mapping[str, t.Any], check_conditions: bool = True) -> TrustIntent:
+def validate_intent(options: OptionAdapter, check_conditions: bool = True) -> TrustIntent:
     """Statement-level trust options; conditions without a principal to apply them to are refused."""
+    external_id = options.raw("external_id")
     intent = TrustIntent(
-        account_ids=v.account_ids(params.get("trusted_account_ids"), "trusted_account_ids"),
+        account_ids=v.account_ids(options.raw("trusted_account_ids"), "trusted_account_ids"),
         principal_arns=list(dict.fromkeys(
             v.principal_arn(item, f"trusted_principal_arns[{index}]")
-            for index, item in enumerate(_list(params.get("trusted_principal_arns"), "trusted_principal_arns"))
+            for index, item in enumerate(_list(options.raw("trusted_principal_arns"), "trusted_principal_arns"))
         )),
-        external_id=v.external_id(params["external_id"], "external_id") if params.get("external_id") is not None else None,
-        require_mfa=bool(params.get("require_mfa")),
-        allow_session_tags=bool(params.get("allow_session_tags")),
-        allow_source_identity=bool(params.get("allow_source_identity")),
+        external_id=v.external_id(external_id, "external_id") if external_id is not None else None,
+        require_mfa=bool(options.raw("require_mfa")),
+        allow_session_tags=bool(options.raw("allow_session_tags")),
+        allow_source_identity=bool(options.raw("allow_source_identity")),
     )
     if check_conditions and not intent.has_principals:
         for option in ("external_id",) + TRUST_BOOL_OPTIONS:
-            if params.get(option):
+            if options.raw(option):
                 raise ValidationFailure(option, "applies to the principals being trusted; give trusted_account_ids or trusted_principal_arns as well")
     return intent
 
@@ -88,12 +90,12 @@ def _list(value: t.Any, option: str) -> list[t.Any]:
     return value
 
 
-def check_exclusive(params: t.Mapping[str, t.Any], document_option: str) -> None:
+def check_exclusive(options: OptionAdapter, document_option: str) -> None:
     """A whole document and statement-level intent cannot both be given (only true booleans conflict)."""
-    if params.get(document_option) is None:
+    if options.raw(document_option) is None:
         return
     for option in TRUST_INTENT_OPTIONS:
-        value = params.get(option)
+        value = options.raw(option)
         if value not in (None, False, []):
             raise ValidationFailure(document_option, f"is mutually exclusive with {option}; give a whole document or the trust options, not both")
 
@@ -227,7 +229,9 @@ def dangling_warning(role_name: str, dangling: list[str]) -> str:
 
 
 @dataclass
-class TrustParams:
+class TrustPolicyRequest:
+    """Validated options of module trust_policy."""
+
     role_name: str
     state: str
     document: dict[str, t.Any] | None
@@ -235,22 +239,23 @@ class TrustParams:
     remove_dangling: bool
 
 
-def validate_params(params: t.Mapping[str, t.Any]) -> TrustParams:
-    role_name = v.iam_name(params.get("role_name"), "role_name", "role")
-    state = params.get("state") or "present"
-    check_exclusive(params, "policy")
+def request_from_options(options: OptionAdapter) -> TrustPolicyRequest:
+    """Every option checked, no AWS call; raises ValidationFailure naming the option."""
+    role_name = v.iam_name(options.raw("role_name"), "role_name", "role")
+    state = options.raw("state") or "present"
+    check_exclusive(options, "policy")
     document = None
-    if params.get("policy") is not None:
+    if options.raw("policy") is not None:
         if state == "absent":
             raise ValidationFailure("policy", "cannot be combined with state=absent; name the principals to remove instead")
-        document = validate_document(params["policy"], "policy")
+        document = validate_document(options.raw("policy"), "policy")
         refuse_wildcard(document, "policy")
     # Conditions say how principals are trusted, so they mean nothing when principals are removed.
-    intent = validate_intent(params, check_conditions=state == "present")
-    return TrustParams(role_name, state, document, intent, bool(params.get("remove_dangling")))
+    intent = validate_intent(options, check_conditions=state == "present")
+    return TrustPolicyRequest(role_name, state, document, intent, bool(options.raw("remove_dangling")))
 
 
-def desired_document(p: TrustParams, current: dict[str, t.Any], dangling: list[str], partition: str) -> dict[str, t.Any]:
+def desired_document(p: TrustPolicyRequest, current: dict[str, t.Any], dangling: list[str], partition: str) -> dict[str, t.Any]:
     if p.document is not None:
         new = p.document
     elif p.state == "present" and p.intent.has_principals:
@@ -278,7 +283,7 @@ def desired_document(p: TrustParams, current: dict[str, t.Any], dangling: list[s
 
 
 def handle(module: CrossAccountModule) -> dict[str, t.Any]:
-    p = validate_params(module.params)
+    p = request_from_options(module.options)
     conn = module.connection()
     iam = conn.iam
 

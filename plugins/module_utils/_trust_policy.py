@@ -166,8 +166,8 @@ def refuse_wildcard(document: t.Mapping[str, t.Any], option: str) -> None:
 
 def lint(module: CrossAccountModule, document: t.Mapping[str, t.Any], account_id: str) -> None:
     """Lint findings (foreign account without external id or MFA, stored wildcards) become warnings."""
-    for message in _policy.lint_trust(document, account_id):
-        module.warn(message)
+    for finding in _policy.lint_trust(document, own_account_id=account_id):
+        module.warn(finding["message"])
 
 
 def principal_wait_seconds() -> float:

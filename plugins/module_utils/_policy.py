@@ -469,7 +469,17 @@ def _is_plain_aws_trust(statement: t.Mapping[str, t.Any]) -> bool:
     if not (isinstance(principal, t.Mapping) and set(principal) == {"AWS"}):
         return False
     actions = _action_set(statement)
-    return bool(actions) and actions <= _TRUST_ACTIONS_LOWER and ASSUME_ROLE.lower() in actions
+    if not (actions and actions <= _TRUST_ACTIONS_LOWER and ASSUME_ROLE.lower() in actions):
+        return False
+    # Organization and principal-pattern statements belong to their own intents (_policy_intents).
+    return not _belongs_to_other_intent(statement)
+
+
+def _belongs_to_other_intent(statement: t.Mapping[str, t.Any]) -> bool:
+    return "*" in (_aws_values(statement) or []) or bool(set(_condition_keys(statement)) & _OTHER_INTENT_KEYS)
+
+
+_OTHER_INTENT_KEYS = frozenset({"aws:principalarn", "aws:principalorgid", "aws:principalorgpaths"})
 
 
 def _set_aws_values(statement: dict[str, t.Any], values: list[str]) -> None:
@@ -584,11 +594,12 @@ def merge_trust(
     return merged
 
 
-def _remove_principals(doc: Document, doomed: t.Callable[[str], bool], effects: tuple[str, ...] | None) -> Document:
+def _remove_principals(doc: Document, doomed: t.Callable[[str], bool], effects: tuple[str, ...] | None,
+                       skip: t.Callable[[t.Mapping[str, t.Any]], bool] | None = None) -> Document:
     result: list[dict[str, t.Any]] = []
     for statement in _statements(doc):
         values = _aws_values(statement)
-        if values is None or (effects is not None and statement.get("Effect") not in effects):
+        if values is None or (effects is not None and statement.get("Effect") not in effects) or (skip is not None and skip(statement)):
             result.append(copy.deepcopy(statement))
             continue
         kept = [v for v in values if not doomed(v)]
@@ -608,7 +619,8 @@ def _remove_principals(doc: Document, doomed: t.Callable[[str], bool], effects: 
 def remove_trust_principals(current: t.Any, principals: t.Iterable[str], partition: str | None = None) -> Document:
     """Remove just ``principals`` from Allow statements; drop statements left without any principal.
 
-    Deny statements, NotPrincipal blocks and every other principal are kept. When no statement is
+    Deny statements, NotPrincipal blocks, organization and principal-pattern statements (their account
+    roots are how a pattern is written, see _policy_intents) and every other principal are kept. When no statement is
     left the result has an empty ``Statement`` list: IAM refuses to store such a trust policy
     (``MalformedPolicyDocument``), so the caller must decide what to do (fail, or delete the role).
     """
@@ -619,7 +631,7 @@ def remove_trust_principals(current: t.Any, principals: t.Iterable[str], partiti
     wanted = set(_wanted_principals(principals, partition))
     if not wanted:
         return doc
-    removed = _remove_principals(doc, lambda v: _canon_aws_principal(v, partition) in wanted, ("Allow",))
+    removed = _remove_principals(doc, lambda v: _canon_aws_principal(v, partition) in wanted, ("Allow",), _belongs_to_other_intent)
     if equivalent(removed, doc, partition):
         return doc
     return removed

@@ -149,6 +149,9 @@ class Emulator:
         path = environ.get("PATH_INFO", "") or "/"
         if path.startswith("/_emulator/") or path == "/_emulator":
             return self.admin(environ, start_response)
+        if self.config.latency_ms:
+            # Before the lock, so that parallel callers wait in parallel as they would on AWS.
+            time.sleep(self.config.latency_ms / 1000.0)
         with self.lock:
             status, headers, body = self.handle_aws(environ)
         start_response(status, headers)
@@ -226,6 +229,8 @@ class Emulator:
             return self.organizations.handle(req, account, caller, session)
         if req.service == "iam" and req.action in ("CreateRole", "UpdateAssumeRolePolicy"):
             return self.trust.write_trust_policy(req, account)
+        if req.service == "iam" and req.action == "GetAccountSummary":
+            return self.trust.account_summary(req, account)
         if req.service == "iam" and req.action in ("DeleteUser", "DeleteRole"):
             return self.trust.delete_principal(req, account)
         return self.forward(req, account)

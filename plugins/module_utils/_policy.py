@@ -936,7 +936,7 @@ def lint_trust(doc: t.Any, *, own_account_id: str | None, known_account_ids: t.I
 
 def policy_size(doc: t.Any) -> int:
     """Characters IAM counts against a size quota: the JSON without whitespace."""
-    return len(json.dumps(_as_doc(doc), separators=(",", ":")))
+    return len(re.sub(r"\s", "", json.dumps(_as_doc(doc), separators=(",", ":"))))
 
 
 def lint_size(doc: t.Any, quota: int | None, what: str = "trust policy", quota_name: str = "AssumeRolePolicySizeQuota") -> list[dict[str, t.Any]]:

@@ -16,7 +16,7 @@ from __future__ import annotations
 import copy
 import re
 import typing as t
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from ansible_collections.crossaccount.aws.plugins.module_utils import _iam, _policy
 from ansible_collections.crossaccount.aws.plugins.module_utils import _validators as v
@@ -24,11 +24,13 @@ from ansible_collections.crossaccount.aws.plugins.module_utils._arn import aws_m
 from ansible_collections.crossaccount.aws.plugins.module_utils._errors import CrossAccountError, ValidationFailure
 from ansible_collections.crossaccount.aws.plugins.module_utils._trust_policy import (
     TRUST_INTENT_OPTIONS,
+    LintOptions,
     TrustIntent,
     build_from_intent,
     check_exclusive,
     check_partition,
     lint,
+    lint_options,
     refuse_wildcard,
     validate_document,
     validate_intent,
@@ -69,6 +71,7 @@ class TargetRoleRequest:
     boundary: str | None  # "" removes
     tags: dict[str, str] | None
     purge_tags: bool
+    lint: LintOptions = field(default_factory=LintOptions)
 
     @property
     def trust_option(self) -> str:
@@ -155,11 +158,12 @@ def request_from_options(options: OptionAdapter) -> TargetRoleRequest:
         boundary=boundary,
         tags=tags,
         purge_tags=options.raw("purge_tags") is not False,
+        lint=lint_options(options),
     )
 
 
-def _check_arn_partitions(p: TargetRoleRequest, partition: str) -> None:
-    check_partition(p.intent, partition)
+def _check_arn_partitions(p: TargetRoleRequest, partition: str, account: str) -> None:
+    check_partition(p.intent, partition, account)
     for index, ref in enumerate(p.managed or []):
         parsed = parse_arn(ref)
         if parsed is not None and parsed.partition != partition:
@@ -430,10 +434,10 @@ def handle(module: CrossAccountModule) -> dict[str, t.Any]:
         identity = conn.identity()
         where = identity["partition"], identity["account"]
     partition, account = where
-    _check_arn_partitions(p, partition)
+    _check_arn_partitions(p, partition, account)
 
     if p.state == "absent":
-        result: dict[str, t.Any] = {"changed": current is not None, "role": {}}
+        result: dict[str, t.Any] = {"changed": current is not None, "role": {}, "findings": []}
         if current is not None and not module.check_mode:
             _delete(iam, p.name)
         if module.diff_mode:
@@ -446,13 +450,14 @@ def handle(module: CrossAccountModule) -> dict[str, t.Any]:
         raise ValidationFailure(
             "trusted_account_ids",
             f"role {p.name} does not exist and creating it needs a trust policy: give trusted_account_ids, "
-            "trusted_principal_arns or trust_policy",
+            "trusted_principal_arns, trusted_org_id, trusted_org_paths, trusted_principal_patterns, trusted_services, trusted_oidc "
+            "or trust_policy",
         )
     trust = None
     if p.trust_document is not None:
         trust = p.trust_document
     elif p.intent.has_principals:
-        trust = build_from_intent(p.intent, partition)
+        trust = build_from_intent(p.intent, partition, account)
     # Reads only: an unknown policy name or boundary fails here, before any write.
     attached = current["managed_policies"] if current is not None else []
     managed_arns = resolve_managed(iam, p.managed, account, partition, attached) if p.managed is not None else None
@@ -460,9 +465,11 @@ def handle(module: CrossAccountModule) -> dict[str, t.Any]:
         raise ValidationFailure("permissions_boundary", f"managed policy {p.boundary} does not exist")
 
     want = _desired(p, current, trust, managed_arns, account, partition)
-    lint(module, want["trust_policy"], account)
-
     changed = current is None or _needs_update(current, want, partition)
+    # The trust-size quota matters only when the trust policy itself is written.
+    trust_write = current is None or not _policy.equivalent(current["trust_policy"], want["trust_policy"], partition)
+    findings = lint(module, p.lint, want["trust_policy"], account=account, partition=partition, write_due=trust_write, iam=iam)
+
     role = want
     if changed and not module.check_mode:
         if current is not None:
@@ -482,7 +489,7 @@ def handle(module: CrossAccountModule) -> dict[str, t.Any]:
         _update(iam, p, have, want, partition)
         role = read_role(iam, p.name) or want
 
-    result = {"changed": changed, "role": role}
+    result = {"changed": changed, "role": role, "findings": findings}
     if module.diff_mode:
         result["diff"] = {"before": _diff_view(current), "after": _diff_view(role)}
     return result

@@ -471,12 +471,12 @@ def _is_plain_aws_trust(statement: t.Mapping[str, t.Any]) -> bool:
     actions = _action_set(statement)
     if not (actions and actions <= _TRUST_ACTIONS_LOWER and ASSUME_ROLE.lower() in actions):
         return False
-    # Organization and principal-pattern statements belong to their own intents (_policy_intents).
-    return not _belongs_to_other_intent(statement)
+    # Wildcards, organization and principal-pattern statements belong to other intents (_policy_intents).
+    return "*" not in (_aws_values(statement) or []) and not _belongs_to_other_intent(statement)
 
 
 def _belongs_to_other_intent(statement: t.Mapping[str, t.Any]) -> bool:
-    return "*" in (_aws_values(statement) or []) or bool(set(_condition_keys(statement)) & _OTHER_INTENT_KEYS)
+    return bool(set(_condition_keys(statement)) & _OTHER_INTENT_KEYS)
 
 
 _OTHER_INTENT_KEYS = frozenset({"aws:principalarn", "aws:principalorgid", "aws:principalorgpaths"})

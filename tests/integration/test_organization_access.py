@@ -204,11 +204,11 @@ def test_organization_form_reaches_members_but_not_a_same_named_role_outside(org
 
     user_sts = org.aws("sts", "source-user")
     for account in FEW:
-        identity = user_sts.assume_role(RoleArn=f"arn:aws:iam::{account}:role/{ROLE}", RoleSessionName="t",
+        identity = user_sts.assume_role(RoleArn=f"arn:aws:iam::{account}:role/{ROLE}", RoleSessionName="org-test",
                                         ExternalId="crossaccount-org-3c9e")["AssumedRoleUser"]["Arn"]
         assert f":{account}:assumed-role/{ROLE}/" in identity
     with pytest.raises(ClientError) as denied:
-        user_sts.assume_role(RoleArn=f"arn:aws:iam::{OUTSIDER}:role/{ROLE}", RoleSessionName="t", ExternalId="crossaccount-org-3c9e")
+        user_sts.assume_role(RoleArn=f"arn:aws:iam::{OUTSIDER}:role/{ROLE}", RoleSessionName="org-test", ExternalId="crossaccount-org-3c9e")
     assert denied.value.response["Error"]["Code"] == "AccessDenied"
 
 

@@ -3,8 +3,8 @@
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 """Fan-out benchmark: role organization_access over N member accounts against a loop of cross_account_access.
 
-For each N (default 10, 50, 100) one emulator with N ACTIVE generated members (``--member-accounts N+1``: the
-last generated member is suspended) and, in the same run:
+For each N (default 10, 50, 100; the loop at 10 and 50 unless ``--loop-sizes`` says more) one emulator with N
+ACTIVE generated members (``--member-accounts N+1``: the last generated member is suspended) and, in the same run:
 
 - ``fanout``: ``playbooks/organization_access.yml`` over the ``organization_accounts`` inventory plugin
   (every generated member, ``--forks 20``), then its no-op rerun;
@@ -19,7 +19,7 @@ AssumeRole, and writes) of the fan-out's first run and no-op rerun; per variant 
 (least-squares slope of wall time against N). Output: ``bench/results/fanout.json`` and the plot
 ``bench/results/fanout.png`` (wall time and API calls against N).
 
-    python bench/fanout.py [--sizes 10 50 100] [--forks 20] [--latency-ms 0]
+    python bench/fanout.py [--sizes 10 50 100] [--loop-sizes 10 50] [--forks 20] [--latency-ms 0]
 """
 
 from __future__ import annotations
@@ -110,7 +110,7 @@ def _timed(running: RunningEmulator, what: str, playbook: str | Path, env: dict[
     return elapsed, _calls(running)
 
 
-def bench_size(n: int, forks: int, latency_ms: int) -> dict[str, t.Any]:
+def bench_size(n: int, forks: int, latency_ms: int, with_loop: bool) -> dict[str, t.Any]:
     with tempfile.TemporaryDirectory(prefix=f"crossaccount-fanout-{n}-") as tmp_name:
         tmp = Path(tmp_name)
         options = ["--member-accounts", str(n + 1)]
@@ -139,10 +139,12 @@ def bench_size(n: int, forks: int, latency_ms: int) -> dict[str, t.Any]:
                 raise SystemExit(f"fan-out over {n} accounts: {rows['summary']}")
             noop_wall, noop_calls = _timed(running, f"no-op fan-out over {n} accounts", playbook, env, extra)
 
-            running.reset()
-            loop_env = {"CROSSACCOUNT_AWS_CACHE_DIR": str(tmp / "cache-loop")}
-            loop_extra = ["-e", json.dumps({"bench_accounts": members(n), "bench_endpoint_url": running.endpoint_url})]
-            loop_wall, loop_calls = _timed(running, f"loop over {n} accounts", LOOP_PLAYBOOK, loop_env, loop_extra)
+            loop_wall, loop_calls = float("nan"), {}
+            if with_loop:
+                running.reset()
+                loop_env = {"CROSSACCOUNT_AWS_CACHE_DIR": str(tmp / "cache-loop")}
+                loop_extra = ["-e", json.dumps({"bench_accounts": members(n), "bench_endpoint_url": running.endpoint_url})]
+                loop_wall, loop_calls = _timed(running, f"loop over {n} accounts", LOOP_PLAYBOOK, loop_env, loop_extra)
         finally:
             running.stop()
     result = {
@@ -150,25 +152,26 @@ def bench_size(n: int, forks: int, latency_ms: int) -> dict[str, t.Any]:
         "emulator_startup_seconds": round(startup, 2),
         "fanout_seconds": round(fan_wall, 1),
         "fanout_noop_seconds": round(noop_wall, 1),
-        "loop_seconds": round(loop_wall, 1),
-        "loop_over_fanout": round(loop_wall / fan_wall, 2),
+        "loop_seconds": round(loop_wall, 1) if with_loop else None,
+        "loop_over_fanout": round(loop_wall / fan_wall, 2) if with_loop else None,
         "fanout_first_run": {k: v for k, v in fan_calls.items() if k != "by_action"},
         "fanout_noop_run": noop_calls,
         "noop_api_calls_per_account": round(noop_calls["api_calls"] / n, 2),
-        "loop_first_run": {k: v for k, v in loop_calls.items() if k != "by_action"},
+        "loop_first_run": {k: v for k, v in loop_calls.items() if k != "by_action"} if with_loop else None,
     }
     sys.stdout.write(json.dumps({k: v for k, v in result.items() if k != "fanout_noop_run"}) + "\n")
     sys.stdout.flush()
     return result
 
 
-def slope(points: list[tuple[float, float]]) -> float:
-    """Least-squares slope: the marginal cost of one more account."""
+def slope(points: list[tuple[float, float | None]]) -> float | None:
+    """Least-squares slope: the marginal cost of one more account (None below two points)."""
+    points = [(x, y) for x, y in points if y is not None]
     if len(points) < 2:
-        return float("nan")
+        return None
     mean_x = sum(x for x, _ in points) / len(points)
     mean_y = sum(y for _, y in points) / len(points)
-    return sum((x - mean_x) * (y - mean_y) for x, y in points) / sum((x - mean_x) ** 2 for x, _ in points)
+    return round(sum((x - mean_x) * (y - mean_y) for x, y in points) / sum((x - mean_x) ** 2 for x, _ in points), 2)
 
 
 def plot(sizes: list[dict[str, t.Any]], path: Path) -> None:
@@ -179,7 +182,8 @@ def plot(sizes: list[dict[str, t.Any]], path: Path) -> None:
 
     n = [s["accounts"] for s in sizes]
     fig, (wall, calls) = plt.subplots(1, 2, figsize=(11, 4.2))
-    wall.plot(n, [s["loop_seconds"] for s in sizes], "o-", label="loop of cross_account_access")
+    looped = [s for s in sizes if s["loop_seconds"] is not None]
+    wall.plot([s["accounts"] for s in looped], [s["loop_seconds"] for s in looped], "o-", label="loop of cross_account_access")
     wall.plot(n, [s["fanout_seconds"] for s in sizes], "o-", label="organization_access (first run)")
     wall.plot(n, [s["fanout_noop_seconds"] for s in sizes], "o--", label="organization_access (no-op rerun)")
     wall.set_xlabel("member accounts")
@@ -187,7 +191,7 @@ def plot(sizes: list[dict[str, t.Any]], path: Path) -> None:
     wall.set_title("Wall time (--forks 20)")
     wall.legend()
     wall.grid(alpha=0.3)
-    calls.plot(n, [s["loop_first_run"]["api_calls"] for s in sizes], "o-", label="loop, all calls")
+    calls.plot([s["accounts"] for s in looped], [s["loop_first_run"]["api_calls"] for s in looped], "o-", label="loop, all calls")
     calls.plot(n, [s["fanout_first_run"]["api_calls"] for s in sizes], "o-", label="fan-out first run, all calls")
     calls.plot(n, [s["fanout_noop_run"]["api_calls"] for s in sizes], "o--", label="fan-out no-op rerun, all calls")
     calls.plot(n, [s["fanout_noop_run"]["assume_role_calls"] for s in sizes], "s:", label="fan-out no-op rerun, AssumeRole")
@@ -204,22 +208,25 @@ def plot(sizes: list[dict[str, t.Any]], path: Path) -> None:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--sizes", type=int, nargs="+", default=[10, 50, 100])
+    parser.add_argument("--loop-sizes", type=int, nargs="*", default=[10, 50],
+                        help="sizes at which the loop baseline runs too (it is serial: 100 accounts take half an hour on a busy machine)")
     parser.add_argument("--forks", type=int, default=20)
     parser.add_argument("--latency-ms", type=int, default=0, help="added delay per AWS call in the emulator (real IAM: 50-150 ms)")
     args = parser.parse_args(argv)
-    sizes = [bench_size(n, args.forks, args.latency_ms) for n in sorted(args.sizes)]
+    sizes = [bench_size(n, args.forks, args.latency_ms, n in args.loop_sizes) for n in sorted(args.sizes)]
     report = {
         "forks": args.forks,
         "latency_ms": args.latency_ms,
         "sizes": sizes,
         "marginal_seconds_per_account": {
-            "fanout": round(slope([(s["accounts"], s["fanout_seconds"]) for s in sizes]), 2),
-            "fanout_noop": round(slope([(s["accounts"], s["fanout_noop_seconds"]) for s in sizes]), 2),
-            "loop": round(slope([(s["accounts"], s["loop_seconds"]) for s in sizes]), 2),
+            "fanout": slope([(s["accounts"], s["fanout_seconds"]) for s in sizes]),
+            "fanout_noop": slope([(s["accounts"], s["fanout_noop_seconds"]) for s in sizes]),
+            "loop": slope([(s["accounts"], s["loop_seconds"]) for s in sizes]),
         },
-        "marginal_noop_api_calls_per_account": round(slope([(s["accounts"], s["fanout_noop_run"]["api_calls"]) for s in sizes]), 2),
+        "marginal_noop_api_calls_per_account": slope([(s["accounts"], s["fanout_noop_run"]["api_calls"]) for s in sizes]),
+        "marginal_noop_assume_role_calls_per_account": slope([(s["accounts"], s["fanout_noop_run"]["assume_role_calls"]) for s in sizes]),
     }
-    at_50 = [s for s in sizes if s["accounts"] == 50]
+    at_50 = [s for s in sizes if s["accounts"] == 50 and s["loop_over_fanout"] is not None]
     if at_50:
         report["goal_fanout_3x_faster_at_50"] = {"ratio": at_50[0]["loop_over_fanout"], "met": at_50[0]["loop_over_fanout"] >= GOAL_AT_50}
     RESULTS.mkdir(parents=True, exist_ok=True)

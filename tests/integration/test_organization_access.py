@@ -378,11 +378,27 @@ def test_bad_input_is_refused_naming_the_variable_before_any_call(org: RunningEm
 def test_check_mode_predicts_and_writes_nothing(org: RunningEmulator, tmp_path: Path) -> None:
     inv = inventory(tmp_path, FEW)
     org.client.clear_calls()
-    run = succeed(play(org, tmp_path, MAIN, inv, check=True))
+    # Without the source account id the role reads it, once, from the source connection.
+    run = succeed(play(org, tmp_path, MAIN, inv, check=True, organization_access_source_account_id=""))
+    assert len(org.client.calls(service="sts", action="GetCallerIdentity", account=SOURCE)) >= 1
     assert run.changed >= len(FEW) + 1, run.output[-3000:]
     assert org.client.write_calls() == []
     assert not (tmp_path / "report" / "organization_access_report.json").exists()
     assert not any(role_exists(member_iam(org, account)) for account in FEW)
+
+
+def test_a_source_policy_that_fails_fails_every_account(org: RunningEmulator, tmp_path: Path) -> None:
+    # A user that does not exist: source_policy refuses before its first write, and no account can be reached.
+    run = play(org, tmp_path, MAIN, inventory(tmp_path, FEW), organization_access_users=["nobody-here"])
+    assert run.rc != 0
+    assert run.failed_hosts == sorted(FEW), run.output[-4000:]
+    rows = report(tmp_path)["accounts"]
+    assert all(r["status"] == "failed" and not r["verified"] and r["error"].startswith("source policy: ") and "nobody-here" in r["error"]
+               for r in rows), rows
+    # The roles themselves were made; the rerun with a real user converges.
+    assert all(r["role_arn"] == f"arn:aws:iam::{r['account_id']}:role/{ROLE}" for r in rows)
+    succeed(play(org, tmp_path, MAIN, inventory(tmp_path, FEW)))
+    assert report(tmp_path)["summary"]["ok"] == len(FEW)
 
 
 @pytest.mark.parametrize("playbook", [MAIN, TEARDOWN], ids=["main", "teardown"])

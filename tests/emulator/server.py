@@ -37,7 +37,7 @@ from emulator import policy as pol
 from emulator.admin import AdminApi
 from emulator.auth import Authenticator
 from emulator.bootstrap import bootstrap, create_access_role
-from emulator.iam import TrustDocuments
+from emulator.iam import INLINE_POLICY_SIZE, TrustDocuments
 from emulator.organization import DEFAULT_MEMBER_ACCOUNTS, Organization
 from emulator.organizations import OrganizationsApi
 from emulator.patches import patch_moto
@@ -231,6 +231,8 @@ class Emulator:
             return self.organizations.handle(req, account, caller, session)
         if req.service == "iam" and req.action in ("CreateRole", "UpdateAssumeRolePolicy"):
             return self.trust.write_trust_policy(req, account)
+        if req.service == "iam" and req.action in ("CreatePolicy", "CreatePolicyVersion", *INLINE_POLICY_SIZE):
+            self.trust.check_policy_size(req, account)
         if req.service == "iam" and req.action == "GetAccountSummary":
             return self.trust.account_summary(req, account)
         if req.service == "iam" and req.action in ("DeleteUser", "DeleteRole"):

@@ -76,7 +76,24 @@ class TrustDocuments:
         if not isinstance(doc, dict):
             return document
         map_aws_principals(doc, lambda value: self.normalise_principal(str(value)))
+        for stmt in pol.as_list(doc.get("Statement")):
+            for key in ("Principal", "NotPrincipal"):
+                block = stmt.get(key) if isinstance(stmt, dict) else None
+                if isinstance(block, dict):
+                    for value in pol.as_list(block.get("Federated")):
+                        self.check_federated_principal(str(value))
         return json.dumps(doc)
+
+    def check_federated_principal(self, value: str) -> None:
+        """An OIDC or SAML provider named as Federated principal must exist (IAM refuses the document otherwise)."""
+        match = re.match(r"^arn:(aws|aws-cn|aws-us-gov):iam::(\d{12}):(oidc-provider|saml-provider)/(.+)$", value)
+        if not match:
+            return  # web identity providers by name (cognito-identity.amazonaws.com, accounts.google.com, ...)
+        backend = self.emu.iam_if_exists(match.group(2))
+        providers = {} if backend is None else (
+            backend.open_id_providers if match.group(3) == "oidc-provider" else backend.saml_providers)
+        if value not in providers and not any(getattr(p, "arn", None) == value for p in providers.values()):
+            raise AwsError(400, "MalformedPolicyDocument", f'Invalid principal in policy: "Federated":"{value}"')
 
     def normalise_principal(self, value: str) -> str:
         if value == "*":

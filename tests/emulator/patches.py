@@ -5,8 +5,10 @@
 
 from __future__ import annotations
 
+import base64
 import datetime
 import json
+import os
 import secrets
 import typing as t
 
@@ -41,6 +43,13 @@ def patch_moto() -> None:
             "create_date": datetime.datetime.fromisoformat(data["CreateDate"]),
             "update_date": datetime.datetime.fromisoformat(data["UpdateDate"]),
         }))
+
+    # ...and draws each policy's id with random.choices (~60 % of a backend's creation time); IAM's
+    # policy ids look like ANPA + 17 base-32 characters, which os.urandom gives ~50 times faster.
+    def policy_id() -> str:
+        return "ANPA" + base64.b32encode(os.urandom(11)).decode()[:17]
+
+    iam_models.random_policy_id = policy_id
 
     def init_aws_policies(self: t.Any) -> list[t.Any]:
         if not iam_models.load_iam_aws_managed_policies():

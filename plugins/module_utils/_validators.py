@@ -60,7 +60,8 @@ def show(value: t.Any) -> str:
     text = repr(value)
     if len(text) > _SHOW_MAX:
         text = text[:_SHOW_MAX - 8] + "..."
-    if value is None or type(value) in (str, int, float):
+    # isinstance, not type(): Ansible hands plugins tagged subclasses of str and int (data tagging, 2.19+).
+    if value is None or (isinstance(value, (str, int, float)) and not isinstance(value, bool)):
         return text
     return f"{text} ({type(value).__name__})"
 
@@ -164,7 +165,9 @@ def _check_path_and_name(parsed: Arn, value: t.Any, option: str, what: str, kind
     path = parsed.path
     limit = IAM_NAME_MAX[kind]
     # "role/NAME" only: "role", "role:NAME" and "role/" parse as ARNs but name no role.
-    well_formed = parsed.resource.startswith(parsed.resource_type + "/") and not parsed.resource.endswith("/")
+    # The resource must read back as TYPE + PATH + NAME: "role//Target" parses to path "/" but names no role AWS would report.
+    well_formed = (parsed.resource.startswith(parsed.resource_type + "/") and not parsed.resource.endswith("/")
+                   and parsed.resource == f"{parsed.resource_type}{path}{name}")
     if not well_formed or not 1 <= len(name) <= limit or _IAM_NAME_RE.fullmatch(name) is None:
         raise ValidationFailure(option, f"must be {what} whose name has 1 to {limit} characters of [A-Za-z0-9_+=,.@-], got {show(value)}")
     if path != "/" and _path_problem(path) is not None:

@@ -140,9 +140,12 @@ class CrossAccountModule:
                 spec[name].update(type="raw", no_log=True)
             for name in top:
                 spec[name] = {"type": "raw", "no_log": True}
-            supported = sorted(used for name, option in argument_spec.items() for used in (name, *(option.get("aliases") or ())))
+            # The names valid where the first unknown one was given: the module's, or the dict option's.
+            where = argument_spec[holders[0]]["options"] if not top else argument_spec
+            supported = sorted(used for name, option in where.items() for used in (name, *(option.get("aliases") or ())))
             AnsibleModule(argument_spec=spec, **kwargs).fail_json(
-                msg=f"Unsupported parameters: {', '.join(unknown)}. Supported parameters include: {', '.join(supported)}.")
+                msg=f"Unsupported parameters: {', '.join(unknown)}. Supported parameters{'' if top else ' of ' + holders[0]} include: "
+                    f"{', '.join(supported)}.")
         self.module = AnsibleModule(argument_spec=argument_spec, **kwargs)
         self.options = OptionAdapter.from_module(self.module)
         self._connection: AwsConnection | None = None

@@ -267,3 +267,17 @@ def test_filter_plugin():
     assert option_problems({"x": ["account_id", "1"]})[0].startswith("x: must be a 12-digit AWS account id")
     with pytest.raises(AnsibleFilterError):
         option_problems({"x": ["nope", 1]})
+
+
+# --- defect 2: an unknown key next to a secret (connection dicts) ----------------------------------
+
+@pytest.mark.parametrize("data", [
+    {"secret_access_key": "tOpSeCrEt-0123456789", "region": "us-east-1"},
+    {"access_key": "AKIAEXAMPLE", "secret_key": "tOpSeCrEt-0123456789", "regoin": "tOpSeCrEt-0123456789"},
+    {"secret_key": "tOpSeCrEt-0123456789", "session_token": 5},
+])
+def test_normalize_connection_dict_never_prints_values(data):
+    with pytest.raises(ValidationFailure) as info:
+        c.normalize_connection_dict(data, "target_aws")
+    assert info.value.option.startswith("target_aws.")
+    assert "tOpSeCrEt" not in info.value.msg

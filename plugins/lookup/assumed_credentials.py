@@ -235,7 +235,6 @@ class LookupModule(LookupBase):
         settings, requests = self._validated(terms)
         options = OptionAdapter.from_plugin(self)
         connection = AwsConnection(settings)
-        wait_timeout = int(options.get("wait_timeout", 60))
         use_cache = options.get("cache", True)
         cache = CredentialCache(options.get("cache_dir"), refresh_window=options.get("refresh_window")) if use_cache else None
         source = source_fields(settings.public())
@@ -245,7 +244,7 @@ class LookupModule(LookupBase):
 
             def fetch(request: AssumeRoleRequest = request) -> AssumedCredentials:
                 ensure_chaining_allowed(connection, request)
-                return assume_role(connection, request, wait_timeout=wait_timeout)
+                return assume_role(connection, request)
 
             creds = self._credentials(cache, cache_key(source, request.cache_fields()), fetch)
             results.append(self._shape(creds, settings, connection, options.get("format", "module_args")))

@@ -92,9 +92,7 @@ def request_from_options(options: OptionAdapter) -> VerifyRequest:
         for option in _ASSUME_ONLY:
             if options.get(option) not in (None, [], {}):
                 raise ValidationFailure(option, "only applies together with role_arn (without role_arn the given credentials are checked as they are)")
-    wait_timeout = options.get("wait_timeout", sts.DEFAULT_WAIT_TIMEOUT)
-    if isinstance(wait_timeout, bool) or not isinstance(wait_timeout, int) or wait_timeout < 0:
-        raise ValidationFailure("wait_timeout", f"must be a number of seconds >= 0, got {validators.show(wait_timeout)}")
+    wait_timeout = validators.wait_timeout(options.get("wait_timeout", sts.DEFAULT_WAIT_TIMEOUT), "wait_timeout")
     expected_account = options.get("expected_account_id")
     if expected_account is not None:
         expected_account = validators.account_id(expected_account, "expected_account_id")

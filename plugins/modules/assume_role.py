@@ -130,7 +130,7 @@ def handle(module: CrossAccountModule) -> dict[str, t.Any]:
     request = request_from_options(module.options)
     connection = module.connection()
     ensure_chaining_allowed(connection, request)
-    creds = assume_role(connection, request, wait_timeout=module.params["wait_timeout"])
+    creds = assume_role(connection, request)
     return {
         "changed": False,
         "credentials": {

@@ -23,7 +23,11 @@ import typing as t
 from dataclasses import dataclass, field
 
 from ansible_collections.crossaccount.aws.plugins.module_utils import _validators as validators
+from ansible_collections.crossaccount.aws.plugins.module_utils._connection import OptionAdapter
 from ansible_collections.crossaccount.aws.plugins.module_utils._errors import CrossAccountError, ValidationFailure
+
+if t.TYPE_CHECKING:  # pragma: no cover - typing only; _module imports the module runner
+    from ansible_collections.crossaccount.aws.plugins.module_utils._module import CrossAccountModule
 
 KINDS = ("role", "credentials")
 CREDENTIAL_SOURCES = ("Environment", "Ec2InstanceMetadata", "EcsContainer")
@@ -140,10 +144,10 @@ def validate_profile_name(name: t.Any, option: str = "name") -> str:
     return name
 
 
-def _role_settings(opts: t.Mapping[str, t.Any]) -> dict[str, str]:
+def _role_settings(opts: OptionAdapter) -> dict[str, str]:
     if not opts.get("role_arn"):
         raise ValidationFailure("role_arn", "is required when kind=role and state=present")
-    values: dict[str, t.Any] = {"role_arn": validators.role_arn(opts["role_arn"], "role_arn")}
+    values: dict[str, t.Any] = {"role_arn": validators.role_arn(opts.get("role_arn"), "role_arn")}
     source_profile = opts.get("source_profile")
     credential_source = opts.get("credential_source")
     if bool(source_profile) == bool(credential_source):
@@ -163,14 +167,14 @@ def _role_settings(opts: t.Mapping[str, t.Any]) -> dict[str, str]:
         "role_session_name": validators.session_name,
     }
     for option, check in checks.items():
-        if opts.get(option) not in (None, ""):
-            values[option] = check(opts[option], option)
+        if opts.get(option) is not None:
+            values[option] = check(opts.get(option), option)
     for option in ("region", "endpoint_url"):
         values[option] = opts.get(option)
     return {key: str(values[opt]) for opt, key in ROLE_KEYS.items() if values.get(opt) not in (None, "")}
 
 
-def _credential_settings(opts: t.Mapping[str, t.Any]) -> dict[str, str]:
+def _credential_settings(opts: OptionAdapter) -> dict[str, str]:
     access_key = opts.get("access_key")
     secret_key = opts.get("secret_key")
     if not access_key or not secret_key:
@@ -183,11 +187,11 @@ def _credential_settings(opts: t.Mapping[str, t.Any]) -> dict[str, str]:
         # Never echo the value: it is a secret.
         if value is not None and (not isinstance(value, str) or not value or value != value.strip() or "\n" in value or "\r" in value):
             raise ValidationFailure(option, "must be a single line without surrounding whitespace")
-    return {key: str(opts[opt]) for opt, key in CREDENTIAL_KEYS.items() if opts.get(opt) not in (None, "")}
+    return {key: str(opts.get(opt)) for opt, key in CREDENTIAL_KEYS.items() if opts.get(opt) is not None}
 
 
-def build_request(opts: t.Mapping[str, t.Any], environ: t.Mapping[str, str] | None = None) -> ProfileRequest:
-    """Validate every option before any file is touched."""
+def request_from_options(opts: OptionAdapter, environ: t.Mapping[str, str] | None = None) -> ProfileRequest:
+    """Validate every option before any file is touched (``environ``: the managed host's, for the default paths)."""
     name = validate_profile_name(opts.get("name"))
     kind = opts.get("kind") or "role"
     if kind not in KINDS:
@@ -197,7 +201,7 @@ def build_request(opts: t.Mapping[str, t.Any], environ: t.Mapping[str, str] | No
         raise ValidationFailure("state", "must be present or absent")
     wrong = CREDENTIAL_ONLY_OPTIONS if kind == "role" else ROLE_ONLY_OPTIONS
     for option in wrong:
-        if opts.get(option) not in (None, ""):
+        if opts.get(option) is not None:
             # Secrets in a config-file profile would sit next to role settings the CLI ignores for them.
             raise ValidationFailure(option, f"is not valid with kind={kind}; use kind={'credentials' if kind == 'role' else 'role'}")
     option, default_path = default_file(kind, environ)
@@ -208,8 +212,8 @@ def build_request(opts: t.Mapping[str, t.Any], environ: t.Mapping[str, str] | No
     settings: dict[str, str] = {}
     if state == "present":
         for opt in ("region", "endpoint_url"):
-            if opts.get(opt) not in (None, ""):
-                _check_value(opt, str(opts[opt]))
+            if opts.get(opt) is not None:
+                _check_value(opt, str(opts.get(opt)))
         region = opts.get("region")
         if region and not _REGION_RE.fullmatch(region):
             raise ValidationFailure("region", f"{region!r} is not an AWS region name such as us-east-1")
@@ -506,6 +510,7 @@ def ensure_profile(request: ProfileRequest, check_mode: bool = False) -> dict[st
 
 def _apply(request: ProfileRequest, path: str, check_mode: bool) -> dict[str, t.Any]:
     before, info = read_file(path, request.option)
+    after: str | None
     if request.state == "present":
         after = render_present(before or "", request)
     else:
@@ -528,7 +533,7 @@ def _apply(request: ProfileRequest, path: str, check_mode: bool) -> dict[str, t.
         file_mode: str | None = f"{FILE_MODE:04o}"
     else:
         file_mode = None if info is None else f"{stat.S_IMODE(info.st_mode):04o}"
-    section_header = None
+    section_header: str | None = None
     if exists_after:
         existing_section = find_section(split_lines(after or ""), request)
         section_header = existing_section.header if existing_section is not None else request.header
@@ -552,3 +557,11 @@ def _apply(request: ProfileRequest, path: str, check_mode: bool) -> dict[str, t.
             "after": section_text(after or "", request),
         },
     }
+
+
+def handle(module: CrossAccountModule) -> dict[str, t.Any]:
+    request = request_from_options(module.options)
+    result = ensure_profile(request, check_mode=module.check_mode)
+    if not module.diff_mode:
+        result.pop("diff")
+    return result

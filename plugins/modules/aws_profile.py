@@ -202,7 +202,7 @@ profile:
 """
 
 from ansible_collections.crossaccount.aws.plugins.module_utils._module import CrossAccountModule, module_argspec, run_module
-from ansible_collections.crossaccount.aws.plugins.module_utils._profile_files import CREDENTIAL_SOURCES, build_request, ensure_profile
+from ansible_collections.crossaccount.aws.plugins.module_utils._profile_files import CREDENTIAL_SOURCES, handle
 
 ARGSPEC = {
     "name": {"type": "str", "required": True},
@@ -223,14 +223,6 @@ ARGSPEC = {
     "secret_key": {"type": "str", "no_log": True},
     "session_token": {"type": "str", "no_log": True},
 }
-
-
-def handle(module: CrossAccountModule) -> dict:
-    request = build_request(module.params)
-    result = ensure_profile(request, check_mode=module.check_mode)
-    if not module.diff_mode:
-        result.pop("diff")
-    return result
 
 
 def main() -> None:

@@ -14,6 +14,7 @@ import time
 
 import pytest
 from ansible_collections.crossaccount.aws.plugins.module_utils import _profile_files as pf
+from ansible_collections.crossaccount.aws.plugins.module_utils._connection import OptionAdapter
 from ansible_collections.crossaccount.aws.plugins.module_utils._errors import CrossAccountError, ValidationFailure
 
 ROLE_ARN = "arn:aws:iam::222222222222:role/CrossAccountDeploy"
@@ -37,10 +38,14 @@ CONFIG = (
 )
 
 
+def make_request(opts: dict, environ: dict | None = None) -> pf.ProfileRequest:
+    return pf.request_from_options(OptionAdapter.from_dict(opts), environ=environ)
+
+
 def role_request(name: str = "assumed-role", path: str = "/tmp/config", **extra: object) -> pf.ProfileRequest:
     opts: dict[str, object] = {"name": name, "kind": "role", "role_arn": ROLE_ARN, "source_profile": "default", "config_file": path}
     opts.update(extra)
-    return pf.build_request(opts, environ={})
+    return make_request(opts, environ={})
 
 
 def parsed(text: str) -> configparser.RawConfigParser:
@@ -82,7 +87,7 @@ def test_role_validation_names_the_option(opts: dict, option: str) -> None:
     base = {"kind": "role", "role_arn": ROLE_ARN, "source_profile": "default", "config_file": "/tmp/c"}
     base.update(opts)
     with pytest.raises(ValidationFailure) as err:
-        pf.build_request(base, environ={})
+        make_request(base, environ={})
     assert err.value.msg.startswith(f"{option}: ")
 
 
@@ -103,20 +108,20 @@ def test_credentials_validation_names_the_option(opts: dict, option: str) -> Non
     base = {"name": "x", "kind": "credentials", "access_key": "AKIAEXAMPLEEXAMPLE", "secret_key": "s3cr3t/value", "credentials_file": "/tmp/c"}
     base.update(opts)
     with pytest.raises(ValidationFailure) as err:
-        pf.build_request(base, environ={})
+        make_request(base, environ={})
     assert err.value.msg.startswith(f"{option}: ")
     assert "s3cr3t" not in err.value.msg
 
 
 def test_absent_ignores_settings_but_still_validates_name() -> None:
-    request = pf.build_request({"name": "gone", "state": "absent", "config_file": "/tmp/c"}, environ={})
+    request = make_request({"name": "gone", "state": "absent", "config_file": "/tmp/c"}, environ={})
     assert request.settings == {}
     with pytest.raises(ValidationFailure):
-        pf.build_request({"name": "a b", "state": "absent"}, environ={})
+        make_request({"name": "a b", "state": "absent"}, environ={})
 
 
 def test_settings_in_canonical_order_and_secrets_not_public() -> None:
-    request = pf.build_request(
+    request = make_request(
         {"name": "x", "kind": "credentials", "access_key": "AKIAEXAMPLEEXAMPLE", "secret_key": "sek", "session_token": "tok",
          "region": "us-east-1", "credentials_file": "/tmp/c"},
         environ={},
@@ -130,9 +135,9 @@ def test_default_files_follow_the_cli_environment(monkeypatch: pytest.MonkeyPatc
     assert pf.default_file("role", {"AWS_CONFIG_FILE": "/e/config"}) == ("config_file", "/e/config")
     assert pf.default_file("credentials", {"AWS_SHARED_CREDENTIALS_FILE": "/e/creds"}) == ("credentials_file", "/e/creds")
     monkeypatch.setenv("HOME", "/home/someone")
-    request = pf.build_request({"name": "x", "role_arn": ROLE_ARN, "source_profile": "default"}, environ={})
+    request = make_request({"name": "x", "role_arn": ROLE_ARN, "source_profile": "default"}, environ={})
     assert request.path == "/home/someone/.aws/config"
-    request = pf.build_request({"name": "x", "kind": "credentials", "access_key": "AKIAEXAMPLEEXAMPLE", "secret_key": "k"}, environ={})
+    request = make_request({"name": "x", "kind": "credentials", "access_key": "AKIAEXAMPLEEXAMPLE", "secret_key": "k"}, environ={})
     assert request.path == "/home/someone/.aws/credentials"
 
 
@@ -144,7 +149,7 @@ def test_headers_and_matching() -> None:
     assert role_request("ci").matches("profile   ci")
     assert not role_request("ci").matches("ci")
     assert not role_request("ci").matches("profile cid")
-    creds = pf.build_request({"name": "ci", "kind": "credentials", "access_key": "AKIAEXAMPLEEXAMPLE", "secret_key": "k"}, environ={})
+    creds = make_request({"name": "ci", "kind": "credentials", "access_key": "AKIAEXAMPLEEXAMPLE", "secret_key": "k"}, environ={})
     assert creds.matches("ci") and not creds.matches("profile ci")
 
 
@@ -256,7 +261,7 @@ def test_unparseable_file_is_refused() -> None:
 
 
 def test_section_text_masks_secrets() -> None:
-    request = pf.build_request(
+    request = make_request(
         {"name": "ci", "kind": "credentials", "access_key": "AKIAEXAMPLEEXAMPLE", "secret_key": "topsecret", "session_token": "tokenvalue",
          "credentials_file": "/tmp/c"},
         environ={},
@@ -305,7 +310,7 @@ def test_ensure_tightens_wide_mode_and_reports_it(tmp_path) -> None:
 
 def test_ensure_absent_and_missing_file(tmp_path) -> None:
     path = tmp_path / "config"
-    request = pf.build_request({"name": "ci", "state": "absent", "config_file": str(path)}, environ={})
+    request = make_request({"name": "ci", "state": "absent", "config_file": str(path)}, environ={})
     result = pf.ensure_profile(request)
     assert not result["changed"] and not path.exists() and result["profile"]["file_mode"] is None
     path.write_text(CONFIG)

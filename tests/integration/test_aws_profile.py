@@ -183,3 +183,39 @@ def test_bad_input_names_the_option_and_touches_nothing(emu: t.Any, tmp_path: t.
                         profile="source-admin")
     assert result["failed"] and "profile" in result["msg"]
     assert emu.client.calls() == []
+
+
+def test_secret_aliases_of_every_module_and_unknown_keys_never_echo_a_secret(emu: t.Any, tmp_path: t.Any) -> None:
+    create_target_role(emu)
+    creds = emu.aws("sts", "source-admin").assume_role(RoleArn=ROLE_ARN, RoleSessionName="aliased")["Credentials"]
+    credentials = str(tmp_path / "credentials")
+    # The names every other module (and the AWS CLI's files) use for the same values.
+    args = {
+        "name": "aliased",
+        "kind": "credentials",
+        "credentials_file": credentials,
+        "aws_access_key_id": creds["AccessKeyId"],
+        "aws_secret_access_key": creds["SecretAccessKey"],
+        "aws_session_token": creds["SessionToken"],
+        "aws_region": "us-east-1",
+        "aws_endpoint_url": emu.endpoint_url,
+    }
+    result = run_module(emu, "aws_profile", args, diff=True)
+    assert not result["failed"], result
+    dumped = json.dumps(result)
+    assert creds["SecretAccessKey"] not in dumped and creds["SessionToken"] not in dumped
+    identity = session(str(tmp_path / "config"), credentials, "aliased").client("sts").get_caller_identity()
+    assert identity["Arn"] == f"arn:aws:sts::{TARGET}:assumed-role/{ROLE}/aliased"
+    other_aliases = {key: value for key, value in args.items() if key not in ("aws_access_key_id", "aws_secret_access_key")}
+    other_aliases.update(aws_access_key=creds["AccessKeyId"], aws_secret_key=creds["SecretAccessKey"])
+    again = run_module(emu, "aws_profile", other_aliases)
+    assert not again["failed"] and not again["changed"], again
+
+    # A misspelt key next to the secret, and a secret under a key the module does not know.
+    misspelt = dict(args, secret_acces_key="MisspeltSecretValue0001", aws_secret_key_id="MisspeltSecretValue0002")
+    result = run_module(emu, "aws_profile", misspelt)
+    assert result["failed"]
+    assert "secret_acces_key" in result["msg"] and "aws_secret_key_id" in result["msg"]
+    dumped = json.dumps(result)
+    for secret in ("MisspeltSecretValue0001", "MisspeltSecretValue0002", creds["SecretAccessKey"], creds["SessionToken"]):
+        assert secret not in dumped

@@ -20,7 +20,8 @@ export ANSIBLE_NOCOLOR := 1
 export PYTHONDONTWRITEBYTECODE := 1
 
 .PHONY: help venv venv312 collection-link collection-copy get-pip sanity sanity-2.19 sanity-2.21 units units-2.19 \
-        units-2.21 integration integration-2.21 smoke-2.21 reliability molecule lint changelog-lint docs-check typecheck test demo bench clean
+        units-2.21 integration integration-2.21 smoke-2.21 reliability molecule lint changelog-lint docs-check typecheck test demo bench clean \
+        ee-check
 
 help:
 	@echo "make demo   - run the whole cross-account flow against the bundled two-account emulator"
@@ -101,7 +102,25 @@ typecheck: venv collection-link
 	$(VENV)/bin/mypy -p ansible_collections.crossaccount.aws.plugins.module_utils
 
 # Quick static checks first, so a typo fails in seconds rather than after the emulator suites.
-test: typecheck lint changelog-lint docs-check sanity units integration integration-2.21 reliability molecule
+# Execution environment (issue 9). ansible-builder reads meta/execution-environment.yml from the installed collection
+# and resolves its paths from the collection root, so `create` runs on a copy laid out the same way; the context must
+# carry the collection's requirements (boto3, botocore; lower bounds only, no ansible-core) and the bindep file.
+ee-check: venv collection-link
+	@tmp=$$(mktemp -d) && trap 'rm -rf "$$tmp"' EXIT && mkdir "$$tmp/src" && \
+	cp meta/execution-environment.yml requirements.txt bindep.txt "$$tmp/src/" && \
+	$(VENV)/bin/ansible-builder create -f "$$tmp/src/execution-environment.yml" -c "$$tmp/context" \
+	  --output-filename Containerfile 2>&1 | grep -v "^DEPRECATION NOTICE: Execution environment schema version 1" && \
+	grep -q "COPY _build/requirements.txt" "$$tmp/context/Containerfile" && \
+	grep -q "COPY _build/bindep.txt" "$$tmp/context/Containerfile" && \
+	grep -Eq "^boto3>=" "$$tmp/context/_build/requirements.txt" && grep -Eq "^botocore>=" "$$tmp/context/_build/requirements.txt" && \
+	! grep -Eiq "ansible-core|ansible_core|==|<" "$$tmp/context/_build/requirements.txt" && \
+	test -s "$$tmp/context/_build/bindep.txt" && \
+	$(VENV)/bin/ansible-builder introspect --sanitize $(BUILD)/collections > "$$tmp/introspect.yml" && \
+	grep -q "boto3>=.*from collection crossaccount.aws" "$$tmp/introspect.yml" && \
+	grep -q "botocore>=.*from collection crossaccount.aws" "$$tmp/introspect.yml" && \
+	echo "ee-check: ansible-builder create produced a context with boto3/botocore and bindep.txt"
+
+test: typecheck lint changelog-lint docs-check ee-check sanity units integration integration-2.21 reliability molecule
 	@echo "make test: all suites passed"
 
 demo: venv collection-link

@@ -93,10 +93,13 @@ units-2.21: venv312 collection-copy
 units: units-2.19 units-2.21
 
 # The versions we claim (issue 13): sanity, units and the integration smoke set on ansible-core 2.17 and 2.18.
+# pylint is most of sanity's time and checks the same code with the same rules on every core: it runs on 2.19 and
+# 2.21; `make sanity-2.17 OLD_CORE_SANITY_ARGS=` runs it on the old cores too.
+OLD_CORE_SANITY_ARGS ?= --skip-test pylint
 sanity-2.17: venv217 collection-copy get-pip
-	cd $(COPY) && PATH=$(VENV217)/bin:$$PATH ansible-test sanity --python 3.11 --color no
+	cd $(COPY) && PATH=$(VENV217)/bin:$$PATH ansible-test sanity --python 3.11 --color no $(OLD_CORE_SANITY_ARGS)
 sanity-2.18: venv218 collection-copy get-pip
-	cd $(COPY) && PATH=$(VENV218)/bin:$$PATH ansible-test sanity --python 3.11 --color no
+	cd $(COPY) && PATH=$(VENV218)/bin:$$PATH ansible-test sanity --python 3.11 --color no $(OLD_CORE_SANITY_ARGS)
 units-2.17: venv217 collection-copy
 	cd $(COPY) && PATH=$(VENV217)/bin:$$PATH ansible-test units --python 3.11 --color no
 units-2.18: venv218 collection-copy
@@ -169,7 +172,7 @@ integration-targets-check: venv collection-link collection-copy
 	  ANSIBLE_ROLES_PATH=$(ROOT)/tests/integration/targets $(VENV)/bin/ansible-playbook --syntax-check -i localhost, \
 	    "$$tmp/$$target.yml" > /dev/null || exit 1; \
 	done
-	cd $(COPY) && PATH=$(VENV)/bin:$$PATH ansible-test integration --list-targets > $(BUILD)/integration-targets.txt
+	cd $(COPY) && PATH=$(VENV)/bin:$$PATH ansible-test integration --list-targets --allow-unsupported > $(BUILD)/integration-targets.txt
 	@for target in $$(ls tests/integration/targets); do grep -qx "$$target" $(BUILD)/integration-targets.txt || \
 	  { echo "ansible-test does not list $$target"; exit 1; }; done
 	@echo "integration-targets-check: $$(ls tests/integration/targets | wc -l) target(s) parse and are listed"

@@ -118,9 +118,8 @@ import typing as t
 
 from ansible_collections.crossaccount.aws.plugins.module_utils._module import CrossAccountModule, module_argspec, run_module
 from ansible_collections.crossaccount.aws.plugins.module_utils._sts import (
-    assume_role,
+    assume_chain,
     assume_role_argspec,
-    ensure_chaining_allowed,
     iso8601,
     request_from_options,
 )
@@ -129,8 +128,8 @@ from ansible_collections.crossaccount.aws.plugins.module_utils._sts import (
 def handle(module: CrossAccountModule) -> dict[str, t.Any]:
     request = request_from_options(module.options)
     connection = module.connection()
-    ensure_chaining_allowed(connection, request)
-    creds = assume_role(connection, request, wait_timeout=module.params["wait_timeout"])
+    # Every via hop in order (the first with the web identity token when one is given), then role_arn.
+    creds = assume_chain(connection, request, wait_timeout=module.params["wait_timeout"])
     return {
         "changed": False,
         "credentials": {

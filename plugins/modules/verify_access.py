@@ -202,17 +202,8 @@ diagnosis:
   sample: ["the trust policy of role Deploy requires an external id (sts:ExternalId) and none was given; set external_id"]
 """
 
-from ansible_collections.crossaccount.aws.plugins.module_utils._connection import AwsConnection
-from ansible_collections.crossaccount.aws.plugins.module_utils._diagnosis import request_from_options, verify, verify_argspec
+from ansible_collections.crossaccount.aws.plugins.module_utils._diagnosis import handle, verify_argspec
 from ansible_collections.crossaccount.aws.plugins.module_utils._module import CrossAccountModule, module_argspec, run_module
-
-
-def handle(module: CrossAccountModule) -> dict:
-    request = request_from_options(module.options)
-    # Building the connections validates the connection options; neither makes an AWS call yet.
-    source = module.connection()
-    target = AwsConnection(request.target) if request.target is not None else None
-    return verify(source, request, target)
 
 
 def main() -> None:

@@ -303,8 +303,7 @@ class LookupModule(LookupBase):
                 except CacheUnusable as exc:
                     # The profile's credential_process reads this cache: without it there is nothing to serve.
                     raise ValidationFailure("cache_dir", f"format=profile needs a usable cache directory: {exc}") from None
-            wait = options.get("wait_timeout")
-            creds, fetched = fetch_chain(connection, request, cache, _warn, keys=keys, wait_timeout=None if wait is None else float(wait))
+            creds, fetched = fetch_chain(connection, request, cache, _warn, keys=keys)
             if cache is not None and keys is not None:
                 # Only non-secret facts at high verbosity: which entry, and whether AWS was called per step.
                 steps = ", ".join("miss" if was else "hit" for was in fetched) or "none"

@@ -15,6 +15,7 @@ import logging
 import typing as t
 from dataclasses import dataclass, field
 
+from ansible_collections.crossaccount.aws.plugins.module_utils import _validators as validators
 from ansible_collections.crossaccount.aws.plugins.module_utils._errors import (
     CrossAccountError,
     ValidationFailure,
@@ -160,8 +161,9 @@ def settings_from(options: OptionAdapter, where: str = "") -> ConnectionSettings
     if session_token and not access_key:
         raise ValidationFailure(f"{where}session_token", "requires access_key and secret_key")
     endpoint_url = options.get("endpoint_url")
-    if endpoint_url is not None and not str(endpoint_url).startswith(("http://", "https://")):
-        raise ValidationFailure(f"{where}endpoint_url", f"must start with http:// or https://, got {endpoint_url!r}")
+    if endpoint_url is not None:
+        # botocore raises a bare ValueError (a traceback) for "http://a b" or a port out of range.
+        endpoint_url = validators.endpoint_url(endpoint_url, f"{where}endpoint_url")
     validate_certs = options.get("validate_certs", True)
     ca_bundle = options.get("aws_ca_bundle")
     verify: bool | str = ca_bundle if (validate_certs and ca_bundle) else bool(validate_certs)

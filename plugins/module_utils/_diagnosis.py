@@ -43,7 +43,7 @@ ALL_BUCKETS = "*"
 _BUCKET_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{1,253}[A-Za-z0-9]", re.ASCII)
 # Options that only mean something together with role_arn.
 _ASSUME_ONLY = ("role_session_name", "external_id", "duration_seconds", "mfa_serial_number", "mfa_token", "policy", "policy_arns",
-                "session_tags", "transitive_tag_keys", "source_identity")
+                "session_tags", "transitive_tag_keys", "source_identity", "via", "web_identity_token", "web_identity_token_file")
 
 
 def _target_aws_spec() -> dict[str, t.Any]:
@@ -95,9 +95,7 @@ def request_from_options(options: OptionAdapter) -> VerifyRequest:
         for option in _ASSUME_ONLY:
             if options.get(option) not in (None, [], {}):
                 raise ValidationFailure(option, "only applies together with role_arn (without role_arn the given credentials are checked as they are)")
-    wait_timeout = options.get("wait_timeout", sts.DEFAULT_WAIT_TIMEOUT)
-    if isinstance(wait_timeout, bool) or not isinstance(wait_timeout, int) or wait_timeout < 0:
-        raise ValidationFailure("wait_timeout", f"must be a number of seconds >= 0, got {validators.show(wait_timeout)}")
+    wait_timeout = validators.wait_timeout(options.get("wait_timeout", sts.DEFAULT_WAIT_TIMEOUT), "wait_timeout")
     expected_account = options.get("expected_account_id")
     if expected_account is not None:
         expected_account = validators.account_id(expected_account, "expected_account_id")
@@ -523,11 +521,11 @@ def verify(source: AwsConnection, request: VerifyRequest, target: AwsConnection 
         assume = request.assume
         steps = sts.chain_requests(assume)
         chained = len(steps) > 1
-        token = getattr(assume, "web_identity_token", None)
-        if token is None and sts.chaining_cap_applies(steps[0]):
+        token = assume.web_identity_token
+        if sts.chaining_cap_applies(assume):
             caller_arn = caller.get()["arn"]
             try:
-                sts.check_chaining(steps[0], caller_arn)
+                sts.check_chaining(assume, caller_arn)
             except ValidationFailure as exc:
                 label = f"{sts.step_label(assume, 0)}: " if chained else ""
                 report.check("assume_role", False, exc.msg)

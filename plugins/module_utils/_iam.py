@@ -28,7 +28,7 @@ def _doc(document: t.Any) -> str:
 
 @aws_operation("iam:GetRole", missing=("NoSuchEntity",))
 def get_role(client: t.Any, name: str) -> dict[str, t.Any] | None:
-    return client.get_role(RoleName=name)["Role"]
+    return t.cast("dict[str, t.Any]", client.get_role(RoleName=name)["Role"])
 
 
 @aws_operation("iam:CreateRole")
@@ -44,7 +44,7 @@ def create_role(client: t.Any, name: str, path: str, trust_policy: t.Any, descri
         params["PermissionsBoundary"] = permissions_boundary
     if tags:
         params["Tags"] = [{"Key": k, "Value": v} for k, v in tags.items()]
-    return client.create_role(**params)["Role"]
+    return t.cast("dict[str, t.Any]", client.create_role(**params)["Role"])
 
 
 @aws_operation("iam:DeleteRole", missing=("NoSuchEntity",), missing_value=False)
@@ -129,7 +129,7 @@ def list_role_policies(client: t.Any, name: str) -> list[str]:
 def get_role_policy(client: t.Any, name: str, policy_name: str) -> dict[str, t.Any] | None:
     document = client.get_role_policy(RoleName=name, PolicyName=policy_name)["PolicyDocument"]
     # boto3 decodes the URL-encoded JSON into a dict; a plain string would mean an older botocore.
-    return json.loads(document) if isinstance(document, str) else document
+    return t.cast("dict[str, t.Any]", json.loads(document) if isinstance(document, str) else document)
 
 
 @aws_operation("iam:PutRolePolicy")
@@ -159,18 +159,18 @@ def remove_role_from_instance_profile(client: t.Any, name: str, profile_name: st
 
 @aws_operation("iam:GetPolicy", missing=("NoSuchEntity",))
 def get_policy(client: t.Any, policy_arn: str) -> dict[str, t.Any] | None:
-    return client.get_policy(PolicyArn=policy_arn)["Policy"]
+    return t.cast("dict[str, t.Any]", client.get_policy(PolicyArn=policy_arn)["Policy"])
 
 
 @aws_operation("iam:GetUser", missing=("NoSuchEntity",))
 def get_user(client: t.Any, name: str) -> dict[str, t.Any] | None:
-    return client.get_user(UserName=name)["User"]
+    return t.cast("dict[str, t.Any]", client.get_user(UserName=name)["User"])
 
 
 @aws_operation("iam:GetGroup", missing=("NoSuchEntity",))
 def get_group(client: t.Any, name: str) -> dict[str, t.Any] | None:
     # Only the group itself is wanted; MaxItems=1 keeps the member list out of the answer.
-    return client.get_group(GroupName=name, MaxItems=1)["Group"]
+    return t.cast("dict[str, t.Any]", client.get_group(GroupName=name, MaxItems=1)["Group"])
 
 
 # --- customer managed policies, users and groups ---
@@ -186,7 +186,7 @@ def create_policy(client: t.Any, name: str, path: str, document: t.Any, descript
     params: dict[str, t.Any] = {"PolicyName": name, "Path": path, "PolicyDocument": _doc(document)}
     if description:
         params["Description"] = description
-    return client.create_policy(**params)["Policy"]
+    return t.cast("dict[str, t.Any]", client.create_policy(**params)["Policy"])
 
 
 @aws_operation("iam:DeletePolicy", missing=("NoSuchEntity",), missing_value=False)
@@ -212,7 +212,8 @@ def get_policy_version(client: t.Any, policy_arn: str, version_id: str) -> dict[
 
 @aws_operation("iam:CreatePolicyVersion")
 def create_policy_version(client: t.Any, policy_arn: str, document: t.Any, set_as_default: bool = True) -> dict[str, t.Any]:
-    return client.create_policy_version(PolicyArn=policy_arn, PolicyDocument=_doc(document), SetAsDefault=set_as_default)["PolicyVersion"]
+    response = client.create_policy_version(PolicyArn=policy_arn, PolicyDocument=_doc(document), SetAsDefault=set_as_default)
+    return t.cast("dict[str, t.Any]", response["PolicyVersion"])
 
 
 @aws_operation("iam:DeletePolicyVersion", missing=("NoSuchEntity",), missing_value=False)
@@ -269,7 +270,7 @@ def list_user_policies(client: t.Any, name: str) -> list[str]:
 
 @aws_operation("iam:GetUserPolicy", missing=("NoSuchEntity",))
 def get_user_policy(client: t.Any, name: str, policy_name: str) -> dict[str, t.Any] | None:
-    return _decoded(client.get_user_policy(UserName=name, PolicyName=policy_name)["PolicyDocument"])
+    return t.cast("dict[str, t.Any]", _decoded(client.get_user_policy(UserName=name, PolicyName=policy_name)["PolicyDocument"]))
 
 
 @aws_operation("iam:PutUserPolicy")
@@ -293,7 +294,7 @@ def list_group_policies(client: t.Any, name: str) -> list[str]:
 
 @aws_operation("iam:GetGroupPolicy", missing=("NoSuchEntity",))
 def get_group_policy(client: t.Any, name: str, policy_name: str) -> dict[str, t.Any] | None:
-    return _decoded(client.get_group_policy(GroupName=name, PolicyName=policy_name)["PolicyDocument"])
+    return t.cast("dict[str, t.Any]", _decoded(client.get_group_policy(GroupName=name, PolicyName=policy_name)["PolicyDocument"]))
 
 
 @aws_operation("iam:PutGroupPolicy")

@@ -214,8 +214,8 @@ def build_request(opts: t.Mapping[str, t.Any], environ: t.Mapping[str, str] | No
         if region and not _REGION_RE.fullmatch(region):
             raise ValidationFailure("region", f"{region!r} is not an AWS region name such as us-east-1")
         endpoint = opts.get("endpoint_url")
-        if endpoint and (not endpoint.startswith(("http://", "https://")) or re.search(r"\s", endpoint)):
-            raise ValidationFailure("endpoint_url", "must be an http:// or https:// URL without spaces")
+        if endpoint:
+            validators.endpoint_url(endpoint, "endpoint_url")
         settings = _role_settings(opts) if kind == "role" else _credential_settings(opts)
         for key, value in settings.items():
             if key not in SECRET_FILE_KEYS:

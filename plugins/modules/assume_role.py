@@ -129,7 +129,7 @@ def handle(module: CrossAccountModule) -> dict[str, t.Any]:
     request = request_from_options(module.options)
     connection = module.connection()
     # Every via hop in order (the first with the web identity token when one is given), then role_arn.
-    creds = assume_chain(connection, request, wait_timeout=module.params["wait_timeout"])
+    creds = assume_chain(connection, request)
     return {
         "changed": False,
         "credentials": {

@@ -86,7 +86,7 @@ class Once:
 
 
 def _token_digest(request: AssumeRoleRequest) -> str | None:
-    token = getattr(request, "web_identity_token", None)
+    token = request.web_identity_token
     return hashlib.sha256(token.encode("utf-8")).hexdigest() if token else None
 
 
@@ -110,7 +110,7 @@ def step_keys(source: t.Mapping[str, t.Any], request: AssumeRoleRequest) -> list
 
 def source_of(connection: AwsConnection, request: AssumeRoleRequest) -> dict[str, t.Any]:
     """Cache key material of the source principal (no network call)."""
-    if getattr(request, "web_identity_token", None):
+    if request.web_identity_token:
         # The token is the source; configured credentials take no part.
         return source_fields(connection.settings.public())
     return source_fields(connection.settings.public(), principal=resolved_principal(connection.session))
@@ -250,8 +250,7 @@ def serve_credential_process(path: str) -> dict[str, t.Any]:
     def warn(message: str) -> None:
         sys.stderr.write(f"crossaccount.aws credential_process: {message}\n")
 
-    wait = options.get("wait_timeout")
-    creds, _fetched = fetch_chain(connection, request, cache, warn, refuse_step=refuse, wait_timeout=None if wait is None else float(wait))
+    creds, _fetched = fetch_chain(connection, request, cache, warn, refuse_step=refuse)
     return creds.credential_process()
 
 

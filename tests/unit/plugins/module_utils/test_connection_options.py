@@ -184,7 +184,7 @@ def test_keys_with_session_token():
 def test_bad_endpoint_url(url):
     with pytest.raises(ValidationFailure) as info:
         settings(endpoint_url=url)
-    assert info.value.msg.startswith("endpoint_url: must start with http:// or https://")
+    assert info.value.msg.startswith("endpoint_url: must be an http:// or https:// URL")
 
 
 @pytest.mark.parametrize("url", ["http://127.0.0.1:5000", "https://sts.us-east-1.amazonaws.com"])

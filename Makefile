@@ -99,6 +99,7 @@ docs-check: venv collection-link
 typecheck: venv collection-link
 	$(VENV)/bin/ruff check --no-cache .
 	$(VENV)/bin/mypy -p ansible_collections.crossaccount.aws.plugins.module_utils
+	$(VENV)/bin/mypy -p ansible_collections.crossaccount.aws.plugins.plugin_utils
 
 # Quick static checks first, so a typo fails in seconds rather than after the emulator suites.
 test: typecheck lint changelog-lint docs-check sanity units integration integration-2.21 reliability molecule

@@ -349,7 +349,7 @@ def _age_seconds(created: t.Any) -> float | None:
         return None
     if created.tzinfo is None:
         created = created.replace(tzinfo=datetime.UTC)
-    return (datetime.datetime.now(datetime.UTC) - created).total_seconds()
+    return float((datetime.datetime.now(datetime.UTC) - created).total_seconds())
 
 
 def diagnose_denied(source: AwsConnection, target: AwsConnection | None, request: sts.AssumeRoleRequest, caller: t.Mapping[str, str],
@@ -400,9 +400,9 @@ def diagnose_denied(source: AwsConnection, target: AwsConnection | None, request
             docs = None
         if docs is not None:
             for action in _actions(request):
-                decision = policy.evaluate_identity_policies(docs, action, role_arn, ctx)
-                report.check(f"identity_policy:{action}", decision.allowed, decision.reason)
-                report.reasons.extend(_identity_sentences(decision, action, role_arn))
+                allowed = policy.evaluate_identity_policies(docs, action, role_arn, ctx)
+                report.check(f"identity_policy:{action}", allowed.allowed, allowed.reason)
+                report.reasons.extend(_identity_sentences(allowed, action, role_arn))
     if report.reasons:
         return True
     age = _age_seconds(facts.role.get("CreateDate")) if facts.role is not None else None
@@ -527,9 +527,9 @@ def verify(source: AwsConnection, request: VerifyRequest, target: AwsConnection 
             try:
                 sts.check_chaining(assume, caller_arn)
             except ValidationFailure as exc:
-                label = f"{sts.step_label(assume, 0)}: " if chained else ""
+                prefix = f"{sts.step_label(assume, 0)}: " if chained else ""
                 report.check("assume_role", False, exc.msg)
-                report.reasons.append(f"{label}duration_seconds {steps[0].duration_seconds} is above the 1-hour cap for role chaining: "
+                report.reasons.append(f"{prefix}duration_seconds {steps[0].duration_seconds} is above the 1-hour cap for role chaining: "
                                       f"the caller {caller_arn} is itself an assumed-role session")
                 raise report.fail(exc.msg, exc) from None
         creds: sts.AssumedCredentials | None = None

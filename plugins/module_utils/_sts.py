@@ -529,7 +529,7 @@ def check_web_identity_step(request: AssumeRoleRequest) -> None:
 
 @aws_operation("sts:AssumeRoleWithWebIdentity")
 def call_assume_role_with_web_identity(client: t.Any, **kwargs: t.Any) -> dict[str, t.Any]:
-    return client.assume_role_with_web_identity(**kwargs)
+    return t.cast(dict[str, t.Any], client.assume_role_with_web_identity(**kwargs))
 
 
 def _unsigned_sts(conn: AwsConnection) -> t.Any:

@@ -71,7 +71,7 @@ options:
         may assume the roles of member accounts. The credentials of each hop are the source of the next.
       - Each item is a role ARN, or a dict with C(role_arn) (required), C(external_id), C(role_session_name) and
         C(duration_seconds), which mean the same as the options of the same name, for that hop.
-      - Every hop after the first, and the role to assume when O(via) is not empty, is assumed with role credentials; AWS then
+      - Every hop after the first, and the role to assume when O(via) is not empty, is assumed with role credentials, and AWS then
         allows at most 3600 seconds, so a longer C(duration_seconds) fails before any call, naming the option (for example
         C(via[1].duration_seconds)).
     type: list

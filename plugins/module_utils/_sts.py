@@ -426,6 +426,9 @@ def assume_role(
     ``wait_timeout`` overrides the request's for callers that decide the wait themselves (verify_access
     tries once, diagnoses, and only then waits).
     """
+    if request.via or request.web_identity_token is not None:
+        # One AssumeRole with the source credentials would silently skip the hops or the token.
+        raise CrossAccountError("via and web_identity_token need the chain executor (assume_chain), not a single sts:AssumeRole")
     if wait_timeout is None:
         wait_timeout = request.wait_timeout
     kwargs = request.api_kwargs()

@@ -281,3 +281,13 @@ def test_normalize_connection_dict_never_prints_values(data):
         c.normalize_connection_dict(data, "target_aws")
     assert info.value.option.startswith("target_aws.")
     assert "tOpSeCrEt" not in info.value.msg
+
+
+def test_single_assume_role_refuses_a_chain():
+    class Conn:
+        sts = None
+
+    for request in (req(via=[HUB]), req(web_identity_token=TOKEN)):
+        with pytest.raises(Exception) as info:
+            sts.assume_role(Conn(), request)
+        assert "assume_chain" in str(info.value)

@@ -482,9 +482,12 @@ def chain_requests(request: AssumeRoleRequest) -> list[AssumeRoleRequest]:
     MFA belongs to the source principal, so it goes with the first call made with the source's own
     credentials; session policies, tags and source identity shape the session of ``role_arn``.
     """
+    from dataclasses import replace
+
     hops = request.via
     if not hops:
-        return [request]
+        # The token is read from the whole request by the step that uses it; a step is one plain call.
+        return [replace(request, via=(), web_identity_token=None, web_identity_token_file=None)]
     steps = []
     for index, hop in enumerate(hops):
         name = hop.session_name
@@ -498,9 +501,7 @@ def chain_requests(request: AssumeRoleRequest) -> list[AssumeRoleRequest]:
             session_name_generated=name is None,
             wait_timeout=request.wait_timeout,
         ))
-    from dataclasses import replace
-
-    steps.append(replace(request, mfa_serial=None, mfa_token=None))
+    steps.append(replace(request, mfa_serial=None, mfa_token=None, via=(), web_identity_token=None, web_identity_token_file=None))
     return steps
 
 

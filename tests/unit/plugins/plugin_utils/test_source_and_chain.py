@@ -129,3 +129,36 @@ def test_once_reraises_the_first_error_without_calling_again():
         with pytest.raises(RuntimeError):
             once()
     assert calls == [1]
+
+
+def test_profile_files_hold_no_secret_where_it_could_be_seen_and_are_rewritten_only_on_change(tmp_path):
+    import os
+    import stat
+
+    cache = cc.CredentialCache(str(tmp_path / "cache"))
+    options = {"access_key": "AKIAEXPLICIT00000001", "secret_key": "explicit-secret", "role_arn": ROLE, "mfa": True}
+    env = _assumed.write_profile(cache, "ab" * 32, options, "eu-west-1", "http://127.0.0.1:9", None)
+    name, config_path, source_path = _assumed.profile_paths(cache, "ab" * 32)
+    assert env == {"AWS_CONFIG_FILE": config_path, "AWS_PROFILE": name, "AWS_SDK_LOAD_CONFIG": "1"}
+    config = open(config_path, encoding="utf-8").read()
+    assert "explicit-secret" not in config and "AKIAEXPLICIT" not in config
+    assert f"[profile {name}]" in config and "region = eu-west-1" in config
+    # The secret needed to assume again lives only in the 0600 source description the command line names.
+    assert "explicit-secret" in open(source_path, encoding="utf-8").read()
+    for path in (config_path, source_path):
+        assert stat.S_IMODE(os.stat(path).st_mode) == 0o600
+    before = (os.stat(config_path).st_ino, os.stat(source_path).st_ino)
+    _assumed.write_profile(cache, "ab" * 32, options, "eu-west-1", "http://127.0.0.1:9", None)
+    assert (os.stat(config_path).st_ino, os.stat(source_path).st_ino) == before
+
+
+def test_descriptor_options_never_keep_the_mfa_code_or_a_token_that_has_a_file():
+    from ansible_collections.crossaccount.aws.plugins.module_utils._connection import OptionAdapter
+
+    adapter = OptionAdapter.from_dict({"mfa_serial_number": "arn:aws:iam::111111111111:mfa/me", "mfa_token": "123456",
+                                       "web_identity_token": "eyJtoken", "web_identity_token_file": "/run/token",
+                                       "profile": "dev"})
+    stored = _assumed.descriptor_options(adapter, ["mfa_serial_number", "mfa_token", "web_identity_token", "web_identity_token_file",
+                                                   "profile"], ROLE)
+    assert stored == {"mfa_serial_number": "arn:aws:iam::111111111111:mfa/me", "web_identity_token_file": "/run/token",
+                      "profile": "dev", "mfa": True, "role_arn": ROLE}

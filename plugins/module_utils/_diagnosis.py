@@ -547,8 +547,8 @@ def verify(source: AwsConnection, request: VerifyRequest, target: AwsConnection 
                 # AssumeRole accepted the source credentials, which is what this check proves; their ARN was not needed.
                 report.check("source_identity", True, "the source credentials were accepted by sts:AssumeRole")
             report.check(name, True, f"assumed {step.role_arn} as {creds.assumed_role_arn}")
-        assert creds is not None
-        conn = assumed_connection(source, creds)
+        # chain_requests always yields at least role_arn's step, so creds is set here.
+        conn = assumed_connection(source, t.cast(sts.AssumedCredentials, creds))
         try:
             report.identity = _public_identity(conn.identity())
         except CrossAccountError as exc:

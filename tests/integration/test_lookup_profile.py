@@ -170,3 +170,48 @@ def test_profile_format_refuses_an_unusable_cache_and_no_cache(emu, tmp_path):
     assert "format: profile serves the credentials from the cache: it needs cache=true" in result.stdout
     assert stat.S_IMODE(os.stat(shared).st_mode) == 0o777
     assert assume_calls(emu) == []
+
+
+def test_profile_through_a_hub_reassumes_only_the_expired_hop(emu, tmp_path):
+    import json as _json
+
+    from credentials_support import SOURCE, trust
+
+    emu.client.configure(time_scale=30)
+    iam = emu.aws("iam", profile="source-admin", max_attempts=5)
+    iam.create_role(RoleName="ProfileHub", AssumeRolePolicyDocument=_json.dumps(trust()))
+    iam.put_role_policy(RoleName="ProfileHub", PolicyName="assume", PolicyDocument=_json.dumps(
+        {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "sts:AssumeRole", "Resource": "*"}]}))
+    hub = f"arn:aws:iam::{SOURCE}:role/ProfileHub"
+    leaf = create_role(emu, "ProfileLeaf", trust(principal=hub))
+    used = tmp_path / "used.json"
+    out = tmp_path / "out.json"
+    play = textwrap.dedent(f"""
+        - hosts: localhost
+          gather_facts: false
+          tasks:
+            - ansible.builtin.command:
+                argv: ["{sys.executable}", -c, "{{{{ script }}}}", "{used}"]
+              # The hub's one-hour session lives 120 real seconds (served for 60), the leaf's 900 s only 30.
+              environment: "{{{{ lookup('{LOOKUP}', leaf, via=[hub], profile='source-admin', cache_dir=cache_dir, duration_seconds=900,
+                                       format='profile') }}}}"
+              register: sdk
+              changed_when: false
+            - ansible.builtin.copy:
+                content: "{{{{ sdk.stdout }}}}"
+                dest: "{out}"
+                mode: "0600"
+    """)
+    result = run_playbook(emu, play, extra_vars={"leaf": leaf, "hub": hub, "cache_dir": str(tmp_path / "cache"), "script": SDK_SCRIPT})
+    assert result.rc == 0, result.stdout[-5000:] + result.stderr[-3000:]
+    data = json.loads(out.read_text())
+    assert data["rotated"] is True
+    assert all(a.startswith(f"arn:aws:sts::{TARGET}:assumed-role/ProfileLeaf/") for a in data["arns"]), data
+    calls = [c for c in assume_calls(emu) if c["error_code"] is None]
+    # The lookup: hub (source keys) and leaf; after the leaf expired, the credential_process assumed the leaf again
+    # from the cached hub session, never the hub again.
+    source_key = configparser.ConfigParser()
+    source_key.read(emu.credentials_file)
+    by_source = [c for c in calls if c["access_key"] == source_key["source-admin"]["aws_access_key_id"]]
+    assert len(by_source) == 1, calls
+    assert len(calls) >= 3 and len({c["access_key"] for c in calls[1:]}) == 1, calls

@@ -215,6 +215,7 @@ from ansible_collections.crossaccount.aws.plugins.module_utils._sts import (
     AssumedCredentials,
     AssumeRoleRequest,
     assume_role_argspec,
+    check_web_identity_step,
     request_from_options,
 )
 from ansible_collections.crossaccount.aws.plugins.plugin_utils._assumed import (
@@ -283,6 +284,8 @@ class LookupModule(LookupBase):
         if not terms:
             raise ValidationFailure("role_arn", "is required: pass the ARN of the role to assume as the lookup term")
         requests = [request_from_options(_TermOptions(self, term)) for term in terms]
+        for request in requests:
+            check_web_identity_step(request)
         return settings, requests
 
     def _run(self, terms: list[t.Any]) -> list[dict[str, t.Any]]:

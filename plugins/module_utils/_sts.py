@@ -527,8 +527,9 @@ def check_web_identity_step(request: AssumeRoleRequest) -> None:
     for option, value in unsupported.items():
         if value:
             where = "the first via hop" if request.via else "role_arn"
-            raise ValidationFailure(option, f"cannot be used for {where}, which is assumed with the web identity token "
-                                            "(sts:AssumeRoleWithWebIdentity has no such parameter)")
+            name = f"via[0].{option}" if request.via and option == "external_id" else option
+            raise ValidationFailure(name, f"cannot be used for {where}, which is assumed with the web identity token "
+                                          "(sts:AssumeRoleWithWebIdentity has no such parameter)")
 
 
 @aws_operation("sts:AssumeRoleWithWebIdentity")

@@ -162,3 +162,19 @@ def test_descriptor_options_never_keep_the_mfa_code_or_a_token_that_has_a_file()
                                                    "profile"], ROLE)
     assert stored == {"mfa_serial_number": "arn:aws:iam::111111111111:mfa/me", "web_identity_token_file": "/run/token",
                       "profile": "dev", "mfa": True, "role_arn": ROLE}
+
+
+@pytest.mark.parametrize(("via", "extra", "option"), [
+    ((), {"external_id": "partner-42"}, "external_id"),
+    ((), {"source_identity": "alice"}, "source_identity"),
+    (("hop",), {}, "via[0].external_id"),
+])
+def test_web_identity_step_refuses_what_the_api_cannot_carry(via, extra, option):
+    from ansible_collections.crossaccount.aws.plugins.module_utils._errors import ValidationFailure
+    from ansible_collections.crossaccount.aws.plugins.module_utils._sts import Hop, check_web_identity_step
+
+    hops = tuple(Hop(role_arn="arn:aws:iam::111111111111:role/Hub", external_id="x-1") for _hop in via)
+    request = AssumeRoleRequest(role_arn=ROLE, session_name="s", web_identity_token="eyJ.token.sig", via=hops, **extra)
+    with pytest.raises(ValidationFailure) as info:
+        check_web_identity_step(request)
+    assert info.value.msg.startswith(option) and "eyJ" not in info.value.msg

@@ -143,6 +143,7 @@ docs-check: venv collection-link
 typecheck: venv collection-link
 	$(VENV)/bin/ruff check --no-cache .
 	$(VENV)/bin/mypy -p ansible_collections.crossaccount.aws.plugins.module_utils
+	$(VENV)/bin/mypy -p ansible_collections.crossaccount.aws.plugins.plugin_utils
 
 # Quick static checks first, so a typo fails in seconds rather than after the emulator suites.
 # Execution environment (issue 9). ansible-builder reads meta/execution-environment.yml from the installed collection

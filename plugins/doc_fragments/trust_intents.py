@@ -96,4 +96,3 @@ options:
     default: []
     version_added: 0.2.0
 """
-

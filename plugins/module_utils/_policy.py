@@ -1060,6 +1060,7 @@ def _action_matches(statement: t.Mapping[str, t.Any], action: str) -> bool:
 
 _SET_PREFIXES = ("ForAnyValue:", "ForAllValues:")
 
+
 def _split_operator(operator: str) -> tuple[str | None, str, bool]:
     """``ForAnyValue:StringLikeIfExists`` -> ("ForAnyValue", "StringLike", True)."""
     prefix = None

@@ -117,9 +117,10 @@ def test_source_policy_grants_exactly_the_roles_over_random_arns() -> None:
                 denied += 1
             checked += 1
         # The module's own validation accepts exactly these ARNs and builds the same document.
-        request = request_from_options(OptionAdapter.from_dict({"name": "p", "path": "/", "target_role_arns": arns, "type": "managed", "state": "present",
-                                   "allow_session_tags": tags, "allow_source_identity": source_identity,
-                                   "users": None, "groups": None, "roles": None, "purge_attachments": False}))
+        options = {"name": "p", "path": "/", "target_role_arns": arns, "type": "managed", "state": "present",
+                   "allow_session_tags": tags, "allow_source_identity": source_identity,
+                   "users": None, "groups": None, "roles": None, "purge_attachments": False}
+        request = request_from_options(OptionAdapter.from_dict(options))
         assert _policy.equivalent(request.document, document)
     record_summary("inputs", "least-privilege:source-random", {"policies": ITERATIONS, "arns": checked, "denials_checked": denied})
 

@@ -99,8 +99,8 @@ def test_every_kind_in_one_document_in_a_fixed_order():
     built = intents.build_trust(TrustIntents(principals=(SOURCE,), org_id=ORG, principal_patterns=(f"arn:aws:iam::{SOURCE}:role/ci-*",),
                                              services=("ec2.amazonaws.com",), oidc_provider_arn=GITHUB, oidc_audiences=("sts.amazonaws.com",),
                                              oidc_subjects=("repo:org/app:*",)))
-    assert [st["Sid"] for st in built["Statement"]] == ["CrossAccountAssumeRole", "TrustOrganization", "TrustPrincipalPatterns",
-                                                         "TrustServices", "TrustWebIdentity"]
+    sids = ["CrossAccountAssumeRole", "TrustOrganization", "TrustPrincipalPatterns", "TrustServices", "TrustWebIdentity"]
+    assert [st["Sid"] for st in built["Statement"]] == sids
     assert [intents.statement_kind(st) for st in built["Statement"]] == ["principals", "organization", "patterns", "services", "oidc"]
 
 

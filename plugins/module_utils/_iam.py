@@ -333,3 +333,12 @@ def list_attached_group_policies(client: t.Any, name: str) -> list[str]:
     for page in client.get_paginator("list_attached_group_policies").paginate(GroupName=name):
         arns.extend(item["PolicyArn"] for item in page.get("AttachedPolicies", []))
     return arns
+
+
+# --- trust lint (issue 11; owner: helper trust) ---
+
+
+@aws_operation("iam:GetAccountSummary")
+def get_account_summary(client: t.Any) -> dict[str, int]:
+    """The account's IAM usage and quotas (``SummaryMap``: AssumeRolePolicySizeQuota, ...)."""
+    return dict(client.get_account_summary().get("SummaryMap", {}))

@@ -12,6 +12,7 @@ differs is written with its own API, so a partial failure converges on the next 
 
 from __future__ import annotations
 
+import datetime
 import typing as t
 from dataclasses import dataclass
 
@@ -96,7 +97,7 @@ def provider_view(arn: str, answer: t.Mapping[str, t.Any]) -> dict[str, t.Any]:
         "client_ids": sorted(answer.get("ClientIDList") or []),
         "thumbprints": sorted(answer.get("ThumbprintList") or []),
         "tags": {tag["Key"]: tag["Value"] for tag in answer.get("Tags") or []},
-        "create_date": created.isoformat() if hasattr(created, "isoformat") else created,
+        "create_date": created.isoformat() if isinstance(created, datetime.datetime) else created,
     }
 
 

@@ -14,16 +14,16 @@ description:
     each C(Allow) statement of each trust policy by who it lets in, plus the lint findings of the policy engine (the same
     findings that M(crossaccount.aws.target_role) and M(crossaccount.aws.trust_policy) report before a write).
   - 'The classes, from the widest exposure to the narrowest:'
-  - V(public) - a wildcard principal (C(*), C(AWS: *), or C(NotPrincipal) in an C(Allow) statement) that no condition
-    really narrows (see the lint code C(wildcard_principal)): any AWS principal of any account may assume the role.
+  - V(public) - a wildcard principal (C(*) as the principal or as its C(AWS) value, or C(NotPrincipal) in an C(Allow) statement) that no condition
+    really narrows (see the lint code C(wildcard_principal)); any AWS principal of any account may assume the role.
   - V(unknown_account) - a principal of an account that is neither the role's own nor in O(known_account_ids), without
     an organization condition; also a wildcard narrowed only to such accounts (C(aws:PrincipalAccount),
     C(aws:PrincipalArn), C(aws:SourceAccount), C(aws:SourceArn)) or to a value that names no account.
   - V(dangling) - a unique id (C(AROA...), C(AIDA...)) that AWS put in place of a deleted user or role; it can never match
     again.
-  - V(federated) - a C(Federated) principal (an OpenID Connect or SAML provider, Cognito): identities from outside IAM.
+  - V(federated) - a C(Federated) principal (an OpenID Connect or SAML provider, Cognito), that is identities from outside IAM.
   - V(organization) - a wildcard, or a principal of an unknown account, narrowed by C(aws:PrincipalOrgID) or
-    C(aws:PrincipalOrgPaths): only principals of the organization (or of those OUs) may assume the role.
+    C(aws:PrincipalOrgPaths), so that only principals of the organization (or of those OUs) may assume the role.
   - V(known_account) - a principal of an account in O(known_account_ids) (or a wildcard narrowed to such accounts).
   - V(service) - a C(Service) principal such as C(ec2.amazonaws.com).
   - V(same_account) - a principal of the role's own account (or a wildcard narrowed to it).
@@ -146,7 +146,7 @@ roles:
           type: dict
           returned: always
         not_principal:
-          description: True when the statement uses C(NotPrincipal); O(roles[].statements[].principals) then lists the excluded principals.
+          description: True when the statement uses C(NotPrincipal); RV(roles[].statements[].principals) then lists the excluded principals.
           type: bool
           returned: when the statement uses NotPrincipal
     findings:

@@ -81,6 +81,10 @@ class OptionAdapter:
 
         return cls(getter)
 
+    def raw(self, name: str) -> t.Any:
+        """The value exactly as given, "" included (for options where an empty string means something)."""
+        return self._getter(name)
+
     def get(self, name: str, default: t.Any = None) -> t.Any:
         value = self._getter(name)
         # Ansible passes "" for templated-out values; treat it as unset so boto3's chain applies.

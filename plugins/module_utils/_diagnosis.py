@@ -19,7 +19,7 @@ import typing as t
 from dataclasses import dataclass, field
 
 from ansible_collections.crossaccount.aws.plugins.module_utils import _iam as iam
-from ansible_collections.crossaccount.aws.plugins.module_utils import _policy as policy
+from ansible_collections.crossaccount.aws.plugins.module_utils import _policy_eval as policy
 from ansible_collections.crossaccount.aws.plugins.module_utils import _sts as sts
 from ansible_collections.crossaccount.aws.plugins.module_utils import _validators as validators
 from ansible_collections.crossaccount.aws.plugins.module_utils._arn import parse_arn, role_arn_from_assumed_role_arn

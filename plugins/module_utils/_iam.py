@@ -334,6 +334,15 @@ def list_attached_group_policies(client: t.Any, name: str) -> list[str]:
     return arns
 
 
+# --- trust lint (issue 11; owner: helper trust) ---
+
+
+@aws_operation("iam:GetAccountSummary")
+def get_account_summary(client: t.Any) -> dict[str, int]:
+    """The account's IAM usage and quotas (``SummaryMap``: AssumeRolePolicySizeQuota, ...)."""
+    return dict(client.get_account_summary().get("SummaryMap", {}))
+
+
 # --- OpenID Connect providers (oidc_provider) and role listing (trust_report) ---
 
 

@@ -8,7 +8,7 @@ The source account's half of cross-account access: an identity policy that allow
 target role ARNs, either as a customer managed policy attached to principals or as an inline
 policy put on them.
 
-Every option is checked in ``validate_params`` and every named principal is known to exist before
+Every option is checked in ``request_from_options`` and every named principal is known to exist before
 the first write (attached to the policy already, or read with GetUser/GetGroup/GetRole), so a typo
 never leaves a half-applied change. Managed policies keep at most five versions
 (the IAM quota) by pruning before the limit, and re-read state after writes so that a request
@@ -28,6 +28,7 @@ from ansible_collections.crossaccount.aws.plugins.module_utils._arn import parse
 from ansible_collections.crossaccount.aws.plugins.module_utils._errors import CrossAccountError, ValidationFailure
 
 if t.TYPE_CHECKING:
+    from ansible_collections.crossaccount.aws.plugins.module_utils._connection import OptionAdapter
     from ansible_collections.crossaccount.aws.plugins.module_utils._module import CrossAccountModule
 
 KINDS = ("users", "groups", "roles")
@@ -132,20 +133,20 @@ def _target_role_arns(value: t.Any) -> list[str]:
     return arns
 
 
-def validate_params(params: t.Mapping[str, t.Any]) -> SourcePolicyRequest:
+def request_from_options(options: OptionAdapter) -> SourcePolicyRequest:
     """Check every option without calling AWS; raises ValidationFailure naming the option."""
-    policy_type = v.choice(params.get("type") or "managed", "type", ("managed", "inline"))
-    state = v.choice(params.get("state") or "present", "state", ("present", "absent"))
+    policy_type = v.choice(options.raw("type") or "managed", "type", ("managed", "inline"))
+    state = v.choice(options.raw("state") or "present", "state", ("present", "absent"))
     request = SourcePolicyRequest(
-        name=v.iam_name(params.get("name"), "name", "policy"),
-        path=v.iam_path("/" if params.get("path") is None else params.get("path"), "path"),
+        name=v.iam_name(options.raw("name"), "name", "policy"),
+        path=v.iam_path("/" if options.raw("path") is None else options.raw("path"), "path"),
         policy_type=policy_type,
         state=state,
-        target_role_arns=_target_role_arns(params.get("target_role_arns")),
-        principals={kind: _name_list(params.get(kind), kind, PRINCIPAL_APIS[kind].kind) for kind in KINDS},
-        purge_attachments=bool(params.get("purge_attachments")),
-        allow_session_tags=bool(params.get("allow_session_tags")),
-        allow_source_identity=bool(params.get("allow_source_identity")),
+        target_role_arns=_target_role_arns(options.raw("target_role_arns")),
+        principals={kind: _name_list(options.raw(kind), kind, PRINCIPAL_APIS[kind].kind) for kind in KINDS},
+        purge_attachments=bool(options.raw("purge_attachments")),
+        allow_session_tags=bool(options.raw("allow_session_tags")),
+        allow_source_identity=bool(options.raw("allow_source_identity")),
     )
     has_principals = any(request.principals[kind] for kind in KINDS)
     if not request.managed:
@@ -193,7 +194,7 @@ def _version_number(version_id: str) -> int:
     return int(match.group(1)) if match else 0
 
 
-def _age_key(version: t.Mapping[str, t.Any]) -> tuple[t.Any, int]:
+def _age_key(version: t.Mapping[str, t.Any]) -> tuple[int, str]:
     # Version numbers only grow, so they order versions even when two share a CreateDate second.
     return (_version_number(version["VersionId"]), str(version.get("CreateDate", "")))
 
@@ -325,7 +326,7 @@ class SourcePolicy:
             if _policy.equivalent(self._version_document(item), self.request.document):
                 if not self.check_mode:
                     _iam.set_default_policy_version(self.iam, self.policy_arn, item["VersionId"])
-                return item["VersionId"]
+                return str(item["VersionId"])
         if self.check_mode:
             highest = max((_version_number(item["VersionId"]) for item in versions), default=0)
             return f"v{highest + 1}"
@@ -483,9 +484,9 @@ class SourcePolicy:
         return self.inline_present() if self.request.present else self.inline_absent()
 
 
-def handler(module: CrossAccountModule) -> dict[str, t.Any]:
+def handle(module: CrossAccountModule) -> dict[str, t.Any]:
     """Module entry: validate, converge, report ``changed``, ``policy`` and (in diff mode) ``diff``."""
-    request = validate_params(module.params)
+    request = request_from_options(module.options)
     runner = SourcePolicy(module, request)
     policy, before, after = runner.run()
     result: dict[str, t.Any] = {"changed": runner.changed, "policy": policy}

@@ -451,6 +451,123 @@ def choice(value: t.Any, option: str, choices: t.Iterable[t.Any]) -> t.Any:
     return value
 
 
+# --- trust intents, lint, source_policy organization mode (issue 11; owner: helper trust) ---
+
+_ORG_ID_RE = re.compile(r"o-[a-z0-9]{10,32}", re.ASCII)
+# o-…/r-…/ then any number of ou-…/ segments; a final "*" takes in the sub-OUs too.
+_ORG_PATH_RE = re.compile(r"o-[a-z0-9]{10,32}/r-[0-9a-z]{4,32}/(?:ou-[0-9a-z]{4,32}-[a-z0-9]{8,32}/)*\*?", re.ASCII)
+_PATTERN_RE = re.compile(r"arn:(?P<partition>aws|aws-cn|aws-us-gov):iam::(?P<account>[^:]*):(?P<resource>[\x21-\x7e]+)", re.ASCII)
+_PATTERN_RESOURCE_RE = re.compile(r"(?:role|user)/[\w+=,.@/*?-]+", re.ASCII)
+_SERVICE_RE = re.compile(r"[a-z0-9](?:[a-z0-9-]*[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]*[a-z0-9])?)*\.(?:amazonaws\.com(?:\.cn)?|amazon\.com)", re.ASCII)
+_SOURCE_ARN_RE = re.compile(r"arn:(?:aws|aws-cn|aws-us-gov):[a-z0-9*][a-z0-9*-]*:[a-z0-9*-]*:(?:[0-9]{12}|\*|):[\x21-\x7e]+", re.ASCII)
+_OIDC_URL_RE = re.compile(r"https://(?P<host>[A-Za-z0-9](?:[A-Za-z0-9.-]*[A-Za-z0-9])?)(?P<path>(?:/[\x21-\x7e]*)?)", re.ASCII)
+_OIDC_ARN_RE = re.compile(r"arn:(?:aws|aws-cn|aws-us-gov):iam::[0-9]{12}:oidc-provider/[A-Za-z0-9.-]+(?:/[\x21-\x7e]*)?", re.ASCII)
+_CONDITION_TEXT_RE = re.compile(r"[\x20-\x7e]{1,1024}", re.ASCII)
+LINT_MODES = ("warn", "error", "off")
+
+
+def organization_id(value: t.Any, option: str) -> str:
+    """An AWS Organizations id: ``o-`` and 10 to 32 lower-case letters or digits."""
+    text = _string(value, option, "an organization id (o-xxxxxxxxxx)")
+    if _ORG_ID_RE.fullmatch(text) is None:
+        raise ValidationFailure(option, f"must be an organization id (o- and 10 to 32 lower-case letters or digits), got {show(value)}")
+    return text
+
+
+def organization_path(value: t.Any, option: str, org_id: str | None = None) -> str:
+    """An aws:PrincipalOrgPaths value ``o-…/r-…/ou-…/`` (a trailing ``*`` adds the sub-OUs)."""
+    what = "an organization path o-xxxxxxxxxx/r-xxxx/ou-xxxx-xxxxxxxx/ (ending in / or /*)"
+    text = _string(value, option, what)
+    if _ORG_PATH_RE.fullmatch(text) is None or not (text.endswith("/") or text.endswith("/*")):
+        raise ValidationFailure(option, f"must be {what}, got {show(value)}")
+    if org_id is not None and not text.startswith(f"{org_id}/"):
+        raise ValidationFailure(option, f"must be a path of organization {org_id} (trusted_org_id), got {show(value)}")
+    return text
+
+
+def organization_paths(values: t.Any, option: str, org_id: str | None = None) -> list[str]:
+    paths = _dedupe(organization_path(item, f"{option}[{index}]", org_id) for index, item in enumerate(_items(values, option)))
+    orgs = sorted({path.split("/", 1)[0] for path in paths})
+    if len(orgs) > 1:
+        raise ValidationFailure(option, f"must all be paths of one organization, got {', '.join(orgs)}")
+    return paths
+
+
+def principal_pattern(value: t.Any, option: str) -> str:
+    """An IAM role or user ARN pattern (``*``/``?`` wildcards) naming one concrete 12-digit account."""
+    what = "an IAM role or user ARN pattern such as arn:aws:iam::123456789012:role/ci-*"
+    text = _string(value, option, what)
+    match = _PATTERN_RE.fullmatch(text)
+    if match is None:
+        raise ValidationFailure(option, f"must be {what}, got {show(value)}")
+    if _ACCOUNT_RE.fullmatch(match.group("account")) is None:
+        raise ValidationFailure(option, f"must name one concrete 12-digit account (no wildcard in the account field), got {show(value)}")
+    if _PATTERN_RESOURCE_RE.fullmatch(match.group("resource")) is None:
+        raise ValidationFailure(option, f"must be {what} (role/… or user/… with IAM name characters and * ?), got {show(value)}")
+    return text
+
+
+def service_principal(value: t.Any, option: str) -> str:
+    """An AWS service principal (``ec2.amazonaws.com``, ``ec2.amazonaws.com.cn``), lower-cased."""
+    what = "an AWS service principal such as ec2.amazonaws.com"
+    text = _string(value, option, what).strip().lower()
+    if len(text) > 128 or _SERVICE_RE.fullmatch(text) is None:
+        raise ValidationFailure(option, f"must be {what}, got {show(value)}")
+    return text
+
+
+def source_arn(value: t.Any, option: str) -> str:
+    """An aws:SourceArn value: an ARN, ``*`` and ``?`` allowed (ArnLike)."""
+    what = "an ARN such as arn:aws:sns:us-east-1:123456789012:topic (wildcards allowed)"
+    text = _string(value, option, what)
+    if _SOURCE_ARN_RE.fullmatch(text) is None:
+        raise ValidationFailure(option, f"must be {what}, got {show(value)}")
+    return text
+
+
+def oidc_provider(value: t.Any, option: str) -> str:
+    """An OIDC provider as an ``https://`` URL or an IAM ``oidc-provider`` ARN.
+
+    Returns the ARN as given, or the URL without its scheme and trailing slash (``host/path``): that
+    is the provider's name in its ARN and the prefix of its condition keys (``host:aud``).
+    """
+    what = "an https:// issuer URL or an IAM OIDC provider ARN (arn:aws:iam::123456789012:oidc-provider/HOST)"
+    text = _string(value, option, what).strip()
+    if text.startswith("arn:"):
+        if _OIDC_ARN_RE.fullmatch(text) is None:
+            raise ValidationFailure(option, f"must be {what}, got {show(value)}")
+        return text
+    if not text.lower().startswith("https://"):
+        raise ValidationFailure(option, f"must be an https:// URL (IAM accepts only https issuers) or an OIDC provider ARN, got {show(value)}")
+    match = _OIDC_URL_RE.fullmatch(text)
+    if match is None or any(char in text for char in "?#@"):
+        raise ValidationFailure(option, f"must be {what} without port, query or fragment, got {show(value)}")
+    return (match.group("host").lower() + match.group("path")).rstrip("/")
+
+
+def oidc_subject(value: t.Any, option: str) -> str:
+    """A token subject pattern; one made only of wildcards would trust every identity of the provider."""
+    text = _string(value, option, "a token subject pattern such as repo:ORG/REPO:ref:refs/heads/main")
+    if _CONDITION_TEXT_RE.fullmatch(text) is None:
+        raise ValidationFailure(option, f"must be 1 to 1024 printable ASCII characters, got {show(value)}")
+    if not text.strip("*?"):
+        raise ValidationFailure(
+            option, f"must not be only wildcards ({show(value)}): every identity of the provider (every repository of a CI service) could assume the role"
+        )
+    return text
+
+
+def oidc_audience(value: t.Any, option: str) -> str:
+    text = _string(value, option, "a token audience (client id) such as sts.amazonaws.com")
+    if _CONDITION_TEXT_RE.fullmatch(text) is None or "*" in text:
+        raise ValidationFailure(option, f"must be 1 to 1024 printable ASCII characters without '*', got {show(value)}")
+    return text
+
+
+def lint_mode(value: t.Any, option: str = "lint") -> str:
+    return t.cast(str, choice("warn" if value is None else value, option, LINT_MODES))
+
+
 # --- oidc_provider / trust_report ---
 
 OIDC_URL_MAX = 255

@@ -255,7 +255,7 @@ diff:
 """
 
 from ansible_collections.crossaccount.aws.plugins.module_utils._module import CrossAccountModule, module_argspec, run_module
-from ansible_collections.crossaccount.aws.plugins.module_utils._source_policy import handler
+from ansible_collections.crossaccount.aws.plugins.module_utils._source_policy import handle
 
 
 def main() -> None:
@@ -272,7 +272,7 @@ def main() -> None:
         "allow_source_identity": {"type": "bool", "default": False},
         "state": {"type": "str", "choices": ["present", "absent"], "default": "present"},
     })
-    run_module(CrossAccountModule(argument_spec), handler)
+    run_module(CrossAccountModule(argument_spec), handle)
 
 
 if __name__ == "__main__":

@@ -202,3 +202,56 @@ def test_create_answered_with_500_after_it_was_applied_converges(emu: t.Any) -> 
     emu.client.clear_calls()
     assert provider(emu, FULL)["changed"] is False
     assert write_actions(emu) == []
+
+
+# --- the README walkthrough "CI without keys (OIDC)", first half: provider, role, token exchange ---
+
+
+def web_identity(emu: t.Any, role_arn: str, token: str) -> tuple[str | None, dict[str, t.Any] | None]:
+    """(error code, None) or (None, assumed role user) of an unsigned AssumeRoleWithWebIdentity, as a CI job makes it."""
+    from botocore import UNSIGNED
+    from botocore.config import Config
+    from botocore.exceptions import ClientError
+
+    sts = emu.session(None).client("sts", endpoint_url=emu.endpoint_url, region_name="us-east-1",
+                                   config=Config(signature_version=UNSIGNED, retries={"total_max_attempts": 1}))
+    try:
+        answer = sts.assume_role_with_web_identity(RoleArn=role_arn, RoleSessionName="ci", WebIdentityToken=token)
+    except ClientError as exc:
+        return exc.response["Error"]["Code"], None
+    return None, answer["AssumedRoleUser"]
+
+
+def test_ci_without_keys_walkthrough(emu: t.Any) -> None:
+    from emulator.oidc import mint_token
+
+    subject = "repo:acme/app:ref:refs/heads/main"
+    # The provider knows another audience only: STS refuses the token until the client id is added.
+    created = provider(emu, {"url": URL, "client_ids": ["other-audience"]})
+    assert created["changed"] is True, created
+    role = run_module(emu, "target_role", {
+        "name": "github-deploy",
+        "trusted_oidc": {"provider": created["arn"], "audience": "sts.amazonaws.com", "subjects": [subject]},
+    }, profile="target-admin")
+    assert role["failed"] is False, role
+    role_arn = role["role"]["arn"]
+    token = mint_token(URL, "sts.amazonaws.com", subject)
+    assert web_identity(emu, role_arn, token)[0] == "InvalidIdentityToken"
+
+    added = provider(emu, {"url": URL, "client_ids": ["other-audience", "sts.amazonaws.com"]})
+    assert added["changed"] is True
+    error, user = web_identity(emu, role_arn, token)
+    assert error is None
+    assert user is not None and user["Arn"] == f"arn:aws:sts::{TARGET}:assumed-role/github-deploy/ci"
+    # Another repository of the same CI service is not let in.
+    assert web_identity(emu, role_arn, mint_token(URL, "sts.amazonaws.com", "repo:evil/app:ref:refs/heads/main"))[0] == "AccessDenied"
+
+    audit = run_module(emu, "trust_report", {"fail_on": ["public"]}, profile="target-admin")
+    assert audit["failed"] is False, audit
+    deploy = next(item for item in audit["roles"] if item["name"] == "github-deploy")
+    assert deploy["classes"] == ["federated"]
+    assert not [finding for finding in deploy["findings"] if finding["severity"] == "error"]
+
+    # Deleting the provider shuts the door: the role is still there, the token is refused.
+    assert provider(emu, {"url": URL, "state": "absent"})["changed"] is True
+    assert web_identity(emu, role_arn, token)[0] == "InvalidIdentityToken"

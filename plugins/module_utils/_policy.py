@@ -437,6 +437,44 @@ def build_source_policy(
     return {"Version": DEFAULT_VERSION, "Statement": [statement]}
 
 
+SOURCE_ORG_SID = "AllowAssumeRoleInOrganization"
+
+
+def build_source_org_policy(organization_id: str, role_name: str, role_path: str = "/", partition: str = "aws",
+                            allow_session_tags: bool = False, allow_source_identity: bool = False) -> Document:
+    """sts:AssumeRole on the role named ``role_path + role_name`` in any account, only under
+    ``StringEquals aws:ResourceOrgID``: one constant-size policy for every account of an organization."""
+    _check_partition(partition)
+    path = "/" if not role_path or role_path == "/" else "/" + role_path.strip("/") + "/"
+    if any(char in role_name + path for char in "*?$"):
+        raise ValueError("role name and path must not contain '*', '?' or '$' (wildcards or variables in a Resource)")
+    statement = {
+        "Sid": SOURCE_ORG_SID,
+        "Effect": "Allow",
+        "Action": trust_actions(allow_session_tags, allow_source_identity),
+        "Resource": f"arn:{partition}:iam::*:role{path}{role_name}",
+        "Condition": {"StringEquals": {"aws:ResourceOrgID": organization_id}},
+    }
+    return {"Version": DEFAULT_VERSION, "Statement": [statement]}
+
+
+def lint_source(doc: t.Any, known_account_ids: t.Iterable[str] = ()) -> list[dict[str, t.Any]]:
+    """Findings about a source policy: ``unknown_target_account`` (warning) for a target role in an
+    account outside ``known_account_ids`` (only when some are given)."""
+    known = {str(a) for a in known_account_ids or ()}
+    found: list[dict[str, t.Any]] = []
+    if not known:
+        return found
+    for index, statement in enumerate(_statements(_as_doc(doc))):
+        accounts = sorted({parsed.account for r in _as_list(statement.get("Resource"))
+                           if (parsed := parse_arn(_scalar_text(r))) is not None and parsed.account.isdigit()} - known)
+        if accounts:
+            found.append(_finding(LINT_WARNING, "unknown_target_account", index, (
+                f"{_label(statement, index)} grants sts:AssumeRole on roles of account {', '.join(accounts)}, which is not in "
+                "known_account_ids")))
+    return found
+
+
 # --------------------------------------------------------------------------------------------
 # Statement-level editing of trust policies
 # --------------------------------------------------------------------------------------------
@@ -471,12 +509,12 @@ def _is_plain_aws_trust(statement: t.Mapping[str, t.Any]) -> bool:
     actions = _action_set(statement)
     if not (actions and actions <= _TRUST_ACTIONS_LOWER and ASSUME_ROLE.lower() in actions):
         return False
-    # Organization and principal-pattern statements belong to their own intents (_policy_intents).
-    return not _belongs_to_other_intent(statement)
+    # Wildcards, organization and principal-pattern statements belong to other intents (_policy_intents).
+    return "*" not in (_aws_values(statement) or []) and not _belongs_to_other_intent(statement)
 
 
 def _belongs_to_other_intent(statement: t.Mapping[str, t.Any]) -> bool:
-    return "*" in (_aws_values(statement) or []) or bool(set(_condition_keys(statement)) & _OTHER_INTENT_KEYS)
+    return bool(set(_condition_keys(statement)) & _OTHER_INTENT_KEYS)
 
 
 _OTHER_INTENT_KEYS = frozenset({"aws:principalarn", "aws:principalorgid", "aws:principalorgpaths"})

@@ -164,17 +164,13 @@ class Emulator:
         try:
             req = parse_request(environ)
             # Like AWS, AssumeRoleWithWebIdentity needs no credentials (the token is the proof).
-            web_identity = req.action == "AssumeRoleWithWebIdentity" and req.service in (None, "sts")
-            if web_identity:
+            if req.action == "AssumeRoleWithWebIdentity" and req.service in (None, "sts"):
                 req.service = "sts"
-            else:
-                account, caller, session = self.auth.authenticate(req)
-            if self.config.throttle_rate and self.rng.random() < self.config.throttle_rate:
-                injected = "throttle"
-                raise AwsError(400, "Throttling", "Rate exceeded")
-            if web_identity:
+                self.throttle()
                 result = self.web_identity.assume(req)
             else:
+                account, caller, session = self.auth.authenticate(req)
+                self.throttle()
                 result = self.dispatch(req, account, caller, session)
             status_code = int(result[0].split()[0])
             if (req.write and status_code < 400 and self.config.fail_after_write_rate
@@ -182,6 +178,7 @@ class Emulator:
                 injected = "500-after-write"
                 raise AwsError(500, "InternalFailure", "We encountered an internal error. Please try again.", sender=False)
         except AwsError as err:
+            injected = injected or err.injected
             if err.code not in ("Throttling", "InternalFailure"):
                 LOG.info("refused %s %s: %s %s", req.service if req else "?", req.action if req else "?", err.code, err.message)
             result = error_response(req, err)
@@ -192,6 +189,11 @@ class Emulator:
                                                   sender=False))
         self.record(req, account, result, injected)
         return result
+
+    def throttle(self) -> None:
+        """Fault injection before a call: raise Throttling for a share of the calls (nothing is applied)."""
+        if self.config.throttle_rate and self.rng.random() < self.config.throttle_rate:
+            raise AwsError(400, "Throttling", "Rate exceeded", injected="throttle")
 
     def record(self, req: Request | None, account: str | None, result: Response, injected: str | None) -> None:
         status = int(result[0].split()[0])

@@ -18,11 +18,10 @@ SOURCE = "111111111111"
 
 def padded_trust(size: int, indent: int = 0) -> str:
     """A valid trust document of exactly ``size`` characters without white space (plus ``indent`` spaces)."""
-    base = {"Version": "2012-10-17", "Statement": [{"Sid": "", "Effect": "Allow",
-                                                     "Principal": {"AWS": f"arn:aws:iam::{SOURCE}:root"},
-                                                     "Action": "sts:AssumeRole"}]}
+    statement = {"Sid": "", "Effect": "Allow", "Principal": {"AWS": f"arn:aws:iam::{SOURCE}:root"}, "Action": "sts:AssumeRole"}
+    base: dict[str, t.Any] = {"Version": "2012-10-17", "Statement": [statement]}
     compact = len(json.dumps(base, separators=(",", ":")))
-    base["Statement"][0]["Sid"] = "S" * (size - compact)
+    statement["Sid"] = "S" * (size - compact)
     text = json.dumps(base, separators=(",", ":"))
     assert len(text) == size
     return text.replace("{", "{" + " " * indent, 1) if indent else text

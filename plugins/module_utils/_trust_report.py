@@ -92,7 +92,7 @@ def _account_in(key: str, value: str) -> str | None:
     parsed = parse_arn(value)
     if parsed is not None and len(parsed.account) == 12 and parsed.account.isdigit():
         return parsed.account
-    # Also "arn:aws:iam::111111111111:role/ci-*": parse_arn accepts patterns in the resource part.
+    # ArnLike patterns with a wildcard outside the resource ("arn:aws:sns:*:111111111111:topic") still name the account.
     parts = value.split(":")
     if len(parts) >= 6 and len(parts[4]) == 12 and parts[4].isdigit():
         return parts[4]
@@ -160,7 +160,7 @@ def classify_statement(statement: t.Mapping[str, t.Any], own_account_id: str, kn
     classes: list[str] = []
     for kind, values in _principal_map(statement.get("Principal")).items():
         for value in values:
-            if value == "*" and kind in ("AWS", "*"):
+            if value == "*" and kind == "AWS":
                 classes.append(_wildcard_class(statement, narrowing, own_account_id, known_account_ids))
             elif kind == "Service":
                 classes.append("service")

@@ -202,3 +202,9 @@ def test_bad_options(values: dict[str, t.Any], message: str) -> None:
     with pytest.raises(ValidationFailure) as caught:
         report.request_from_options(options(**values))
     assert str(caught.value).startswith(message), str(caught.value)
+
+
+def test_source_arn_pattern_with_wildcard_region_names_its_account() -> None:
+    statement = allow("*", {"ArnLike": {"aws:SourceArn": f"arn:aws:sns:*:{KNOWN}:alerts"}})
+    assert report.narrowed_accounts(statement, {"aws:sourcearn"}) == [KNOWN]
+    assert report.narrowed_accounts(allow("*", {"ArnLike": {"aws:SourceArn": "arn:aws:s3:::bucket"}}), {"aws:sourcearn"}) == [None]

@@ -814,3 +814,78 @@ KINDS.update({
     "principal_patterns": principal_patterns,
     "lint_mode": lint_mode,
 })
+
+
+# --- oidc_provider / trust_report ---
+
+OIDC_URL_MAX = 255
+OIDC_CLIENT_ID_MAX, OIDC_CLIENT_ID_COUNT_MAX = 255, 100
+OIDC_THUMBPRINT_COUNT_MAX = 5
+_OIDC_HOST_RE = re.compile(r"(?=.{1,253}\Z)[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*", re.ASCII)
+_OIDC_PATH_RE = re.compile(r"(?:/[\x21-\x22\x24-\x3e\x40-\x7e]*)*", re.ASCII)  # printable, no '?' or '#'
+_THUMBPRINT_RE = re.compile(r"[0-9A-Fa-f]{40}", re.ASCII)
+_PRINTABLE_RE = re.compile(r"[\x21-\x7e]+", re.ASCII)
+_PATH_PREFIX_RE = re.compile(r"/[\x21-\x7e]*", re.ASCII)
+
+
+def oidc_provider_url(value: t.Any, option: str) -> str:
+    """``https://HOST[/PATH]``, the issuer (``iss``) of the provider's tokens; returned with a lower-case host.
+
+    A trailing "/" is dropped: IAM names the provider ``oidc-provider/HOST[/PATH]`` either way, and
+    issuers such as Auth0 put one in ``iss``. Ports, query strings, fragments and user info are refused
+    because IAM matches the issuer on host and path only.
+    """
+    what = "an https URL of an OpenID Connect issuer such as 'https://token.actions.githubusercontent.com'"
+    text = _string(value, option, what)
+    if not text.lower().startswith("https://"):
+        raise ValidationFailure(option, f"must be {what} (https only: IAM fetches the issuer's keys over TLS), got {show(value)}")
+    rest = text[len("https://"):]
+    host, slash, path = rest.partition("/")
+    path = (slash + path).rstrip("/")
+    if "@" in host or ":" in host:
+        raise ValidationFailure(option, f"must be {what} without user info or port, got {show(value)}")
+    if _OIDC_HOST_RE.fullmatch(host) is None:
+        raise ValidationFailure(option, f"must be {what}; {show(host)} is not a host name")
+    if _OIDC_PATH_RE.fullmatch(path) is None or "//" in path:
+        raise ValidationFailure(option, f"must be {what} without query string, fragment, spaces or empty path segments, got {show(value)}")
+    url = f"https://{host.lower()}{path}"
+    if len(url) > OIDC_URL_MAX:
+        raise ValidationFailure(option, f"must have at most {OIDC_URL_MAX} characters, got {len(url)}")
+    return url
+
+
+def oidc_client_ids(values: t.Any, option: str) -> list[str]:
+    """Audiences (``aud``) the provider issues tokens for: 1 to 100 printable values of up to 255 characters."""
+    result = _dedupe(
+        _bounded_pattern(item, f"{option}[{index}]", "a client id (audience)", _PRINTABLE_RE, 1, OIDC_CLIENT_ID_MAX, "printable ASCII without spaces")
+        for index, item in enumerate(_items(values, option))
+    )
+    if len(result) > OIDC_CLIENT_ID_COUNT_MAX:
+        raise ValidationFailure(option, f"at most {OIDC_CLIENT_ID_COUNT_MAX} client ids are allowed, got {len(result)}")
+    return result
+
+
+def oidc_thumbprints(values: t.Any, option: str) -> list[str]:
+    """SHA-1 certificate thumbprints: 40 hex characters each, at most 5; returned in lower case."""
+    result = []
+    for index, item in enumerate(_items(values, option)):
+        where = f"{option}[{index}]"
+        text = _string(item, where, "a certificate thumbprint of 40 hex characters")
+        if _THUMBPRINT_RE.fullmatch(text) is None:
+            raise ValidationFailure(where, f"must be a certificate thumbprint of 40 hex characters (the SHA-1 of the certificate), got {show_sized(text)}")
+        result.append(text.lower())
+    result = _dedupe(result)
+    if len(result) > OIDC_THUMBPRINT_COUNT_MAX:
+        raise ValidationFailure(option, f"at most {OIDC_THUMBPRINT_COUNT_MAX} thumbprints are allowed, got {len(result)}")
+    return result
+
+
+def iam_path_prefix(value: t.Any, option: str) -> str:
+    """A ListRoles path prefix: "/" followed by printable ASCII, at most 512 characters ("/team" matches "/team-a/")."""
+    return _bounded_pattern(value, option, "an IAM path prefix beginning with '/'", _PATH_PREFIX_RE, 1, IAM_PATH_MAX, "'/' then printable ASCII")
+
+
+def choice_list(values: t.Any, option: str, allowed: t.Iterable[str]) -> list[str]:
+    """A list whose items are each one of ``allowed``; duplicates removed."""
+    options = tuple(allowed)
+    return _dedupe(choice(item, f"{option}[{index}]", options) for index, item in enumerate(_items(values, option)))

@@ -1,0 +1,118 @@
+# -*- coding: utf-8 -*-
+# Copyright: contributors to crossaccount.aws
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""IAM's handling of trust documents that moto lacks: principal normalisation and deleted principals."""
+
+from __future__ import annotations
+
+import json
+import re
+import time
+import typing as t
+from urllib.parse import parse_qsl, urlencode
+
+from emulator import policy as pol
+from emulator.state import PARTITION
+from emulator.wsgi import AwsError, Request, Response
+
+if t.TYPE_CHECKING:
+    from emulator.server import Emulator
+
+
+def map_aws_principals(doc: dict[str, t.Any], convert: t.Callable[[t.Any], t.Any]) -> bool:
+    """Apply ``convert`` to every AWS principal (Principal and NotPrincipal) in place; True if one changed."""
+    changed = False
+    for stmt in pol.as_list(doc.get("Statement")):
+        if not isinstance(stmt, dict):
+            continue
+        for key in ("Principal", "NotPrincipal"):
+            block = stmt.get(key)
+            if not isinstance(block, dict) or "AWS" not in block:
+                continue
+            values = block["AWS"]
+            new = [convert(value) for value in pol.as_list(values)]
+            if new != pol.as_list(values):
+                changed = True
+                block["AWS"] = new if isinstance(values, list) else new[0]
+    return changed
+
+
+class TrustDocuments:
+    def __init__(self, emu: Emulator) -> None:
+        self.emu = emu
+
+    def principal_exists(self, arn: str) -> bool:
+        match = re.match(r"^arn:(aws|aws-cn|aws-us-gov):iam::(\d{12}):(user|role)(/.*)$", arn)
+        if not match:
+            return False
+        backend = self.emu.iam_if_exists(match.group(2))
+        if backend is None:
+            return False
+        if match.group(3) == "user":
+            return any(u.arn == arn for u in backend.users.values())
+        return any(r.arn == arn for r in backend.roles.values())
+
+    def normalise(self, document: str) -> str:
+        """IAM's rewriting of trust principals; raises MalformedPolicyDocument for unknown principals."""
+        try:
+            doc = json.loads(document)
+        except ValueError:
+            return document  # moto reports the syntax error itself
+        if not isinstance(doc, dict):
+            return document
+        map_aws_principals(doc, lambda value: self.normalise_principal(str(value)))
+        return json.dumps(doc)
+
+    def normalise_principal(self, value: str) -> str:
+        if value == "*":
+            return value
+        if pol.ACCOUNT_RE.match(value):
+            return f"arn:{PARTITION}:iam::{value}:root"
+        if pol.UNIQUE_ID_RE.match(value):
+            return value
+        if re.match(r"^arn:(aws|aws-cn|aws-us-gov):iam::\d{12}:root$", value):
+            return value
+        if re.match(r"^arn:(aws|aws-cn|aws-us-gov):sts::\d{12}:(assumed-role/[^/*?]+/[^/*?]+|federated-user/[^/*?]+)$", value):
+            return value
+        if "*" not in value and "?" not in value and self.principal_exists(value):
+            return value
+        raise AwsError(400, "MalformedPolicyDocument", f'Invalid principal in policy: "AWS":"{value}"')
+
+    def write_trust_policy(self, req: Request, account: str) -> Response:
+        """CreateRole / UpdateAssumeRolePolicy with IAM's principal rewriting and the propagation clock."""
+        param = "AssumeRolePolicyDocument" if req.action == "CreateRole" else "PolicyDocument"
+        if param in req.params:
+            normalised = self.normalise(req.params[param])
+            pairs = parse_qsl(req.body.decode("utf-8"), keep_blank_values=True)
+            req.body = urlencode([(k, normalised if k == param else v) for k, v in pairs]).encode()
+        result = self.emu.forward(req, account)
+        if result[0].startswith("200") and req.params.get("RoleName"):
+            self.emu.role_changed[(account, req.params["RoleName"])] = time.time()
+        return result
+
+    def delete_principal(self, req: Request, account: str) -> Response:
+        backend = self.emu.iam(account)
+        arn = unique_id = None
+        if req.action == "DeleteUser":
+            user = backend.users.get(req.params.get("UserName", ""))
+            if user is not None:
+                arn, unique_id = user.arn, user.id
+        else:
+            role = next((r for r in backend.roles.values() if r.name == req.params.get("RoleName")), None)
+            if role is not None:
+                arn, unique_id = role.arn, role.id
+        result = self.emu.forward(req, account)
+        if result[0].startswith("200") and arn and unique_id:
+            self.replace_principal_everywhere(arn, unique_id)
+        return result
+
+    def replace_principal_everywhere(self, arn: str, unique_id: str) -> None:
+        """IAM shows a deleted principal's unique id wherever a trust policy named it."""
+        for acct in self.emu.known_accounts():
+            backend = self.emu.iam_if_exists(acct)
+            if backend is None:
+                continue
+            for role in backend.roles.values():
+                doc = pol.load_document(role.assume_role_policy_document)
+                if map_aws_principals(doc, lambda value: unique_id if value == arn else value):
+                    role.assume_role_policy_document = json.dumps(doc)

@@ -176,8 +176,10 @@ def test_default_inventory_hosts_hostvars_groups_and_api_calls(emu, tmp_path):
     assert not [call for call in emu.client.calls() if call["write"]]
 
 
-def test_graph_shows_nested_ou_groups(emu, tmp_path):
-    proc = ansible_inventory(emu, write_config(tmp_path, {}), "--graph")
+@pytest.mark.parametrize("enabled", [PLUGIN, "auto"])
+def test_graph_shows_nested_ou_groups(emu, tmp_path, enabled):
+    # "auto" (in Ansible's default enable_plugins) finds the plugin through the file's `plugin:` key.
+    proc = ansible_inventory(emu, write_config(tmp_path, {}), "--graph", env={"ANSIBLE_INVENTORY_ENABLED": enabled})
     assert proc.returncode == 0, proc.stderr
     lines = proc.stdout.splitlines()
     assert "  |--@organization_accounts:" in lines

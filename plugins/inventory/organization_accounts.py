@@ -120,6 +120,7 @@ EXAMPLES = r"""
 plugin: crossaccount.aws.organization_accounts
 profile: management-admin
 
+---
 # prod.organization_accounts.yml: the production OU and its sub-OUs, team groups, account ids as host names.
 plugin: crossaccount.aws.organization_accounts
 profile: management-admin

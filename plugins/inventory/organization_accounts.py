@@ -41,7 +41,7 @@ options:
       - Each entry is a path of OU names from the root, separated by C(/), starting with the root's name (C(Root)), such
         as C(Root/Workloads/Prod); or an OU id such as C(ou-ab12-cdef3456). V(Root) selects the whole organization.
       - Names are compared exactly (case-sensitive), as AWS stores them. An entry that names no OU fails the inventory,
-        listing the OUs that do exist at that level.
+        listing the OUs that do exist at that level. Select an OU whose name contains C(/) by its id.
       - When unset, the whole organization.
     type: list
     elements: str

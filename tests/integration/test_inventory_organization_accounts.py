@@ -223,6 +223,15 @@ def test_ou_path_includes_its_sub_ous_and_reads_only_that_part(emu, tmp_path):
     assert calls["ListTagsForResource"] == 5
 
 
+def test_overlapping_ou_paths_read_each_ou_once(emu, tmp_path):
+    emu.client.clear_calls()
+    inv = inventory(emu, tmp_path, ou_paths=["Root/Workloads/Prod", "Root/Workloads", OU["Root/Workloads/Dev"]])
+    assert inv.hosts == {"target", "member-001", "member-002", "member-004", "member-005"}
+    calls = org_calls(emu)
+    assert calls["ListAccountsForParent"] == 3
+    assert calls["ListOrganizationalUnitsForParent"] == 4
+
+
 def test_ou_ids_and_paths_together(emu, tmp_path):
     inv = inventory(emu, tmp_path, ou_paths=[OU["Root/Sandbox"], "Root/Security", "/Root/Workloads/Dev/"])
     assert inv.hosts == {"member-003", "source", "member-002"}
@@ -310,6 +319,26 @@ def test_hosts_are_usable_in_a_play(emu, tmp_path):
     for host_id in (TARGET, member(1)["id"], member(5)["id"]):
         with open(f"{out}-{host_id}", encoding="utf-8") as handle:
             assert handle.read() == f"arn:aws:iam::{host_id}:role/OrganizationAccountAccessRole"
+
+
+def test_explicit_keys_work_and_secrets_never_show(emu, tmp_path):
+    import configparser
+
+    credentials = configparser.ConfigParser()
+    credentials.read(emu.credentials_file)
+    keys = credentials["management-admin"]
+    secret = keys["aws_secret_access_key"]
+    options = {"profile": None, "access_key": keys["aws_access_key_id"], "secret_key": secret,
+               "endpoint_url": emu.endpoint_url, "region": "us-east-1"}
+    proc = ansible_inventory(emu, write_config(tmp_path, options), "--list", "-vvvv")
+    assert proc.returncode == 0, proc.stderr
+    # At -vvvv ansible-inventory prints its set-up lines before the JSON document.
+    listing = proc.stdout[proc.stdout.index("\n{\n") + 1:]
+    assert set(json.loads(listing)["_meta"]["hostvars"]) == DEFAULT_HOSTS
+    failed = ansible_inventory(emu, write_config(tmp_path, dict(options, ou_paths=["Root/Nowhere"])), "--list", "-vvvv")
+    assert failed.returncode != 0
+    for output in (proc.stdout, proc.stderr, failed.stdout, failed.stderr):
+        assert secret not in output
 
 
 # --- errors ----------------------------------------------------------------------------------------

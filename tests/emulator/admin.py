@@ -12,6 +12,7 @@ import typing as t
 from dataclasses import asdict
 from urllib.parse import parse_qsl
 
+from emulator import oidc
 from emulator.organization import ORGANIZATION_ID
 from emulator.state import ACCOUNTS, MANAGEMENT_ACCOUNT, Config
 from emulator.wsgi import AwsError, read_body
@@ -28,7 +29,7 @@ class AdminApi:
         method = environ.get("REQUEST_METHOD", "GET")
         path = environ.get("PATH_INFO", "").rstrip("/")
         query = dict(parse_qsl(environ.get("QUERY_STRING", "")))
-        code, payload = 200, {}
+        code, payload = 200, t.cast("dict[str, t.Any]", {})
         emu = self.emu
         try:
             with emu.lock:
@@ -59,6 +60,8 @@ class AdminApi:
                     if "seed" in values:
                         emu.rng = random.Random(emu.config.seed)
                     payload = asdict(emu.config)
+                elif path == "/_emulator/oidc" and method == "GET":
+                    payload = {"issuer": oidc.ISSUER, "jwks": oidc.jwks()}
                 elif path == "/_emulator/assume-role-as-service" and method == "POST":
                     code, payload = self.assume_role_as_service(json.loads(read_body(environ) or b"{}"))
                 elif path == "/_emulator/reset" and method == "POST":

@@ -82,6 +82,10 @@ class EmulatorClient:
                 return exc.payload
             raise
 
+    def oidc(self) -> dict[str, t.Any]:
+        """The local OIDC issuer: ``{"issuer": URL, "jwks": {"keys": [...]}}``."""
+        return self._call("GET", "oidc")
+
     def reset(self) -> None:
         """Wipe all AWS state, re-create the bootstrap principals, clear the log, restore the start-up config."""
         self._call("POST", "reset", payload={})

@@ -1,7 +1,8 @@
 # -*- coding: utf-8 -*-
 # Copyright: contributors to crossaccount.aws
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
-"""IAM's handling of trust documents that moto lacks: principal normalisation and deleted principals."""
+"""IAM's handling of trust documents that moto lacks: principal normalisation, deleted principals and the
+trust-policy size quota (also reported by GetAccountSummary)."""
 
 from __future__ import annotations
 
@@ -35,6 +36,11 @@ def map_aws_principals(doc: dict[str, t.Any], convert: t.Callable[[t.Any], t.Any
                 changed = True
                 block["AWS"] = new if isinstance(values, list) else new[0]
     return changed
+
+
+def trust_policy_size(document: str) -> int:
+    """The size IAM checks against AssumeRolePolicySizeQuota: characters without white space."""
+    return len(re.sub(r"\s+", "", document))
 
 
 class TrustDocuments:
@@ -82,6 +88,9 @@ class TrustDocuments:
         """CreateRole / UpdateAssumeRolePolicy with IAM's principal rewriting and the propagation clock."""
         param = "AssumeRolePolicyDocument" if req.action == "CreateRole" else "PolicyDocument"
         if param in req.params:
+            quota = self.emu.config.trust_policy_size_quota
+            if trust_policy_size(req.params[param]) > quota:
+                raise AwsError(409, "LimitExceeded", f"Cannot exceed quota for ACLSizePerRole: {quota}")
             normalised = self.normalise(req.params[param])
             pairs = parse_qsl(req.body.decode("utf-8"), keep_blank_values=True)
             req.body = urlencode([(k, normalised if k == param else v) for k, v in pairs]).encode()
@@ -116,3 +125,8 @@ class TrustDocuments:
                 doc = pol.load_document(role.assume_role_policy_document)
                 if map_aws_principals(doc, lambda value: unique_id if value == arn else value):
                     role.assume_role_policy_document = json.dumps(doc)
+
+    def account_summary(self, req: Request, account: str) -> Response:
+        """moto's realistic SummaryMap, with the trust-policy size quota this emulator enforces."""
+        self.emu.iam(account).account_summary._assume_role_policy_size_quota = self.emu.config.trust_policy_size_quota
+        return self.emu.forward(req, account)

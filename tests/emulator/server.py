@@ -8,7 +8,9 @@ moto serves every AWS API; this layer in front of it
   (unknown -> InvalidClientTokenId, expired session -> ExpiredToken) and selects the account
   (``auth.py``),
 - replaces AssumeRole with a real authorisation check (trust policy, identity policy, durations,
-  MFA, session tags, source identity, propagation delay) and GetCallerIdentity (``sts.py``),
+  MFA, session tags, source identity, propagation delay) and GetCallerIdentity (``sts.py``), and
+  AssumeRoleWithWebIdentity with one that verifies OIDC tokens of a local issuer (``webidentity.py``,
+  ``oidc.py``),
 - normalises principals in trust policies the way IAM does (``iam.py``),
 - answers the Organizations read API for an emulated organization with up to 500 members
   (``organization.py``, ``organizations.py``),
@@ -41,6 +43,7 @@ from emulator.organizations import OrganizationsApi
 from emulator.patches import patch_moto
 from emulator.state import PARTITION, Config, Session, now_iso
 from emulator.sts import Sts
+from emulator.webidentity import WebIdentity
 from emulator.wsgi import AwsError, Request, Response, error_response, parse_request
 
 LOG = logging.getLogger("emulator")
@@ -74,6 +77,7 @@ class Emulator:
         self.sts = Sts(self)
         self.trust = TrustDocuments(self)
         self.organizations = OrganizationsApi(self)
+        self.web_identity = WebIdentity(self)
         bootstrap(self)
 
     # ------------------------------------------------------------------ state
@@ -145,6 +149,9 @@ class Emulator:
         path = environ.get("PATH_INFO", "") or "/"
         if path.startswith("/_emulator/") or path == "/_emulator":
             return self.admin(environ, start_response)
+        if self.config.latency_ms:
+            # Before the lock, so that parallel callers wait in parallel as they would on AWS.
+            time.sleep(self.config.latency_ms / 1000.0)
         with self.lock:
             status, headers, body = self.handle_aws(environ)
         start_response(status, headers)
@@ -156,17 +163,22 @@ class Emulator:
         injected: str | None = None
         try:
             req = parse_request(environ)
-            account, caller, session = self.auth.authenticate(req)
-            if self.config.throttle_rate and self.rng.random() < self.config.throttle_rate:
-                injected = "throttle"
-                raise AwsError(400, "Throttling", "Rate exceeded")
-            result = self.dispatch(req, account, caller, session)
+            # Like AWS, AssumeRoleWithWebIdentity needs no credentials (the token is the proof).
+            if req.action == "AssumeRoleWithWebIdentity" and req.service in (None, "sts"):
+                req.service = "sts"
+                self.throttle()
+                result = self.web_identity.assume(req)
+            else:
+                account, caller, session = self.auth.authenticate(req)
+                self.throttle()
+                result = self.dispatch(req, account, caller, session)
             status_code = int(result[0].split()[0])
             if (req.write and status_code < 400 and self.config.fail_after_write_rate
                     and self.rng.random() < self.config.fail_after_write_rate):
                 injected = "500-after-write"
                 raise AwsError(500, "InternalFailure", "We encountered an internal error. Please try again.", sender=False)
         except AwsError as err:
+            injected = injected or err.injected
             if err.code not in ("Throttling", "InternalFailure"):
                 LOG.info("refused %s %s: %s %s", req.service if req else "?", req.action if req else "?", err.code, err.message)
             result = error_response(req, err)
@@ -177,6 +189,11 @@ class Emulator:
                                                   sender=False))
         self.record(req, account, result, injected)
         return result
+
+    def throttle(self) -> None:
+        """Fault injection before a call: raise Throttling for a share of the calls (nothing is applied)."""
+        if self.config.throttle_rate and self.rng.random() < self.config.throttle_rate:
+            raise AwsError(400, "Throttling", "Rate exceeded", injected="throttle")
 
     def record(self, req: Request | None, account: str | None, result: Response, injected: str | None) -> None:
         status = int(result[0].split()[0])
@@ -214,6 +231,8 @@ class Emulator:
             return self.organizations.handle(req, account, caller, session)
         if req.service == "iam" and req.action in ("CreateRole", "UpdateAssumeRolePolicy"):
             return self.trust.write_trust_policy(req, account)
+        if req.service == "iam" and req.action == "GetAccountSummary":
+            return self.trust.account_summary(req, account)
         if req.service == "iam" and req.action in ("DeleteUser", "DeleteRole"):
             return self.trust.delete_principal(req, account)
         return self.forward(req, account)

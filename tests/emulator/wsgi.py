@@ -20,6 +20,7 @@ STS_NS = "https://sts.amazonaws.com/doc/2011-06-15/"
 IAM_NS = "https://iam.amazonaws.com/doc/2010-05-08/"
 CREDENTIAL_RE = re.compile(r"Credential=([A-Za-z0-9]+)/(\d{8})/([a-z0-9-]+)/([a-z0-9-]+)/aws4_request")
 
+REASONS = {400: "Bad Request", 403: "Forbidden", 404: "Not Found", 409: "Conflict", 500: "Internal Server Error"}
 # (status line, headers, body) as handed to start_response.
 Response = tuple[str, list[tuple[str, str]], bytes]
 
@@ -45,7 +46,7 @@ JSON_ERROR_MESSAGES = {
 
 class AwsError(Exception):
     def __init__(self, status: int, code: str, message: str, sender: bool = True,
-                 extra: dict[str, str] | None = None) -> None:
+                 extra: dict[str, str] | None = None, injected: str | None = None) -> None:
         super().__init__(message)
         self.status = status
         self.code = code
@@ -53,6 +54,8 @@ class AwsError(Exception):
         self.sender = sender
         # More members of a JSON error (e.g. Organizations' "Reason").
         self.extra = extra or {}
+        # Set on faults the emulator injected (shown in the call log).
+        self.injected = injected
 
 
 @dataclass
@@ -144,7 +147,7 @@ def error_response(req: Request | None, err: AwsError) -> Response:
         code = JSON_ERROR_CODES.get(req.service, {}).get(err.code, err.code)
         payload = {"__type": code, "Message": JSON_ERROR_MESSAGES.get(code, err.message), **err.extra}
         data = json.dumps(payload).encode()
-        return f"{err.status} {'Bad Request' if err.status == 400 else 'Error'}", [
+        return f"{err.status} {REASONS.get(err.status, 'Error')}", [
             ("Content-Type", "application/x-amz-json-1.1"), ("Content-Length", str(len(data))),
             ("x-amzn-RequestId", request_id)], data
     if req is not None and req.service == "s3":
@@ -156,7 +159,7 @@ def error_response(req: Request | None, err: AwsError) -> Response:
         body = (f'<ErrorResponse xmlns="{ns}"><Error><Type>{kind}</Type><Code>{escape(err.code)}</Code>'
                 f"<Message>{escape(err.message)}</Message></Error><RequestId>{request_id}</RequestId></ErrorResponse>")
     data = body.encode()
-    status = f"{err.status} {'Bad Request' if err.status == 400 else 'Forbidden' if err.status == 403 else 'Error'}"
+    status = f"{err.status} {REASONS.get(err.status, 'Error')}"
     return status, [("Content-Type", "text/xml"), ("Content-Length", str(len(data))),
                     ("x-amzn-RequestId", request_id)], data
 

@@ -889,3 +889,76 @@ def choice_list(values: t.Any, option: str, allowed: t.Iterable[str]) -> list[st
     """A list whose items are each one of ``allowed``; duplicates removed."""
     options = tuple(allowed)
     return _dedupe(choice(item, f"{option}[{index}]", options) for index, item in enumerate(_items(values, option)))
+
+
+# --- organization_accounts inventory ---
+# Organizations ids per the API reference: OU ou-<root part 4-32>-<8-32>, root r-<4-32>.
+_OU_ID_RE = re.compile(r"ou-[0-9a-z]{4,32}-[a-z0-9]{8,32}", re.ASCII)
+_OU_NAME_MAX = 128
+# Status (ACTIVE, SUSPENDED, PENDING_CLOSURE) is being retired in favour of State, which adds
+# PENDING_ACTIVATION and CLOSED; a filter accepts the values of both.
+ACCOUNT_STATES = ("ACTIVE", "SUSPENDED", "PENDING_CLOSURE", "PENDING_ACTIVATION", "CLOSED")
+
+
+def ou_selector(value: t.Any, option: str) -> tuple[str, str | tuple[str, ...]]:
+    """An OU id (``ou-…``) or a path of OU names from the root (``Root/Workloads/Prod``).
+
+    Returns ``("id", "ou-…")`` or ``("path", ("Root", "Workloads", "Prod"))``. A path is split on
+    ``/``; a leading or trailing slash is tolerated, an empty segment (``Root//Prod``) is not.
+    """
+    text = _string(value, option, "an OU path such as 'Root/Workloads/Prod' or an OU id such as 'ou-ab12-cdef3456'")
+    text = text.strip()
+    if text.startswith("ou-"):
+        if _OU_ID_RE.fullmatch(text) is None:
+            raise ValidationFailure(option, f"must be an OU id like 'ou-ab12-cdef3456' (lowercase letters and digits), got {show(value)}")
+        return ("id", text)
+    segments = text.strip("/").split("/")
+    if not text.strip("/") or any(not segment for segment in segments):
+        raise ValidationFailure(option, f"must be an OU path of names separated by '/' such as 'Root/Workloads/Prod', got {show(value)}")
+    for segment in segments:
+        if len(segment) > _OU_NAME_MAX:
+            raise ValidationFailure(option, f"OU names have at most {_OU_NAME_MAX} characters, got {show_sized(segment)}")
+    return ("path", tuple(segments))
+
+
+def ou_selectors(values: t.Any, option: str) -> list[tuple[str, str | tuple[str, ...]]]:
+    """OU selectors, duplicates removed, first-seen order kept."""
+    return list(dict.fromkeys(ou_selector(item, f"{option}[{index}]") for index, item in enumerate(_items(values, option))))
+
+
+def account_states(values: t.Any, option: str) -> list[str]:
+    """Account states or statuses, case-insensitive, at least one."""
+    items = _items(values, option)
+    if not items:
+        raise ValidationFailure(option, f"must list at least one of {', '.join(ACCOUNT_STATES)}")
+    result = []
+    for index, item in enumerate(items):
+        where = f"{option}[{index}]"
+        text = _string(item, where, f"one of {', '.join(ACCOUNT_STATES)}").strip().upper()
+        if text not in ACCOUNT_STATES:
+            raise ValidationFailure(where, f"must be one of {', '.join(ACCOUNT_STATES)}, got {show(item)}")
+        result.append(text)
+    return _dedupe(result)
+
+
+def tag_filters(value: t.Any, option: str) -> dict[str, tuple[str, ...]]:
+    """Tag key -> one value or a non-empty list of values (any of them matches)."""
+    if value is None:
+        return {}
+    if not isinstance(value, t.Mapping):
+        raise ValidationFailure(option, f"must be a dict of tag key to a value or a list of values, got {show(value)}")
+    result: dict[str, tuple[str, ...]] = {}
+    for raw_key, raw_values in value.items():
+        key = _tag_text(raw_key, option, "tag key", 1, TAG_KEY_MAX)
+        where = f"{option}.{key}"
+        candidates = list(raw_values) if isinstance(raw_values, (list, tuple)) else [raw_values]
+        if not candidates:
+            raise ValidationFailure(where, "must be a tag value or a non-empty list of tag values")
+        cleaned = []
+        for index, candidate in enumerate(candidates):
+            item_where = f"{where}[{index}]" if isinstance(raw_values, (list, tuple)) else where
+            if candidate is None:
+                raise ValidationFailure(item_where, "must be a tag value; write '' to match an empty value")
+            cleaned.append(_tag_text(candidate, item_where, "tag value", 0, TAG_VALUE_MAX))
+        result[key] = tuple(_dedupe(cleaned))
+    return result

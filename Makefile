@@ -192,8 +192,21 @@ test: typecheck lint changelog-lint docs-check ee-check integration-targets-chec
 demo: venv collection-link
 	$(VENV)/bin/python scripts/demo.py
 
-bench: venv collection-link
+# The peer of bench/compare.py: amazon.aws from the pinned `ansible` package, in its own venv (built on first use).
+PEER_VENV := $(ROOT)/bench/.venv-peer
+$(PEER_VENV)/.done: bench/requirements-peer.txt
+	$(PY311) -m venv $(PEER_VENV)
+	$(PEER_VENV)/bin/python -m pip install -q --upgrade pip uv==0.13.9
+	$(PEER_VENV)/bin/uv pip install -q --python $(PEER_VENV)/bin/python -r bench/requirements-peer.txt
+	touch $@
+$(VENV)/.bench-done: bench/requirements.txt $(VENV)/.done
+	$(VENV)/bin/uv pip install -q --python $(VENV)/bin/python -r bench/requirements.txt
+	touch $@
+
+bench: venv collection-link $(PEER_VENV)/.done $(VENV)/.bench-done
 	$(VENV)/bin/python bench/run.py
+	$(VENV)/bin/python bench/compare.py
+	$(VENV)/bin/python bench/fanout.py
 
 clean:
 	rm -rf $(BUILD) tests/output .pytest_cache

@@ -269,7 +269,7 @@ class LookupModule(LookupBase):
         if fmt == "credential_process":
             return creds.credential_process()
         # The region the source side uses, without inventing one: modules fall back to their own chain otherwise.
-        region = settings.region or connection.session.region_name
+        region = connection.configured_region
         if fmt == "env":
             return creds.env(region)
         result = creds.module_args(region)

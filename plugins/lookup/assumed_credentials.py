@@ -323,13 +323,14 @@ class LookupModule(LookupBase):
         stored = descriptor_options(_TermOptions(self, term), names, str(term))
         endpoint = settings.endpoint_url or _profile_setting(connection, "endpoint_url")
         ca_bundle = settings.verify if isinstance(settings.verify, str) else _profile_setting(connection, "ca_bundle")
-        return write_profile(cache, key, stored, _region(settings, connection), endpoint, ca_bundle)
+        return write_profile(cache, key, stored, connection.configured_region, endpoint, ca_bundle)
 
     @staticmethod
     def _shape(creds: AssumedCredentials, settings: ConnectionSettings, connection: AwsConnection, fmt: str) -> dict[str, t.Any]:
         if fmt == "credential_process":
             return creds.credential_process()
-        region = _region(settings, connection)
+        # The region the source side uses, without inventing one: modules fall back to their own chain otherwise.
+        region = connection.configured_region
         if fmt == "env":
             return creds.env(region)
         result = creds.module_args(region)
@@ -338,15 +339,10 @@ class LookupModule(LookupBase):
         return result
 
 
-def _region(settings: ConnectionSettings, connection: AwsConnection) -> str | None:
-    # The region the source side uses, without inventing one: modules fall back to their own chain otherwise.
-    return settings.region or connection.session.region_name
-
-
 def _profile_setting(connection: AwsConnection, name: str) -> str | None:
     """A setting of the source profile that the generated profile must carry over (its endpoint, CA bundle)."""
     try:
-        value = connection.session._session.get_scoped_config().get(name)
+        value = connection.session.get_scoped_config().get(name)
     except Exception:
         return None
     return str(value) if value else None

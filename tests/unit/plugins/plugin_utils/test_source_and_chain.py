@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import datetime
 
-import boto3
+import botocore.session
 import pytest
 from ansible_collections.crossaccount.aws.plugins.module_utils import _credential_cache as cc
 from ansible_collections.crossaccount.aws.plugins.module_utils._sts import AssumedCredentials, AssumeRoleRequest
@@ -42,7 +42,7 @@ def aws_files(tmp_path, monkeypatch):
 
 
 def key_for(profile: str) -> str:
-    principal = resolved_principal(boto3.session.Session(profile_name=profile))
+    principal = resolved_principal(botocore.session.Session(profile=profile))
     return cc.cache_key(cc.source_fields({"profile": profile}, principal=principal), {"role_arn": ROLE})
 
 
@@ -50,7 +50,7 @@ def test_profile_whose_keys_changed_gets_another_cache_key(aws_files):
     # Issue 12 (11): same profile name, same files, other keys -> never the previous principal's entry.
     aws_files("AKIAFIRSTKEY00000001")
     first = key_for("dev")
-    assert resolved_principal(boto3.session.Session(profile_name="dev"))["access_key_id"] == "AKIAFIRSTKEY00000001"
+    assert resolved_principal(botocore.session.Session(profile="dev"))["access_key_id"] == "AKIAFIRSTKEY00000001"
     aws_files("AKIASECONDKEY0000002")
     assert key_for("dev") != first
     aws_files("AKIAFIRSTKEY00000001")
@@ -60,7 +60,7 @@ def test_profile_whose_keys_changed_gets_another_cache_key(aws_files):
 def test_role_profile_is_keyed_by_its_source_without_calling_aws(aws_files):
     # The hop profile's endpoint is a closed port: any AWS call would raise, not return.
     aws_files("AKIAFIRSTKEY00000001")
-    principal = resolved_principal(boto3.session.Session(profile_name="hop"))
+    principal = resolved_principal(botocore.session.Session(profile="hop"))
     assert principal["method"] == "assume-role"
     assert principal["profile"]["role_arn"] == "arn:aws:iam::222222222222:role/Hop"
     assert principal["profile"]["source"]["access_key_id"] == "AKIAFIRSTKEY00000001"
@@ -71,7 +71,9 @@ def test_role_profile_is_keyed_by_its_source_without_calling_aws(aws_files):
 
 def test_explicit_keys_and_no_secret_in_the_principal(aws_files):
     aws_files("AKIAFIRSTKEY00000001")
-    session = boto3.session.Session(aws_access_key_id="AKIAEXPLICIT00000001", aws_secret_access_key="very-secret")
+    # What AwsConnection does with explicit keys.
+    session = botocore.session.Session()
+    session.set_credentials("AKIAEXPLICIT00000001", "very-secret")
     principal = resolved_principal(session)
     assert principal == {"method": "explicit", "access_key_id": "AKIAEXPLICIT00000001"}
     assert "very-secret" not in repr(cc.source_fields({}, principal=principal))

@@ -68,3 +68,28 @@ def patch_moto() -> None:
             attach_to(self, obj)
 
     iam_models.ManagedPolicy.attach_to = attach_once
+
+    # moto 5.2 lacks AddClientIDToOpenIDConnectProvider and RemoveClientIDFromOpenIDConnectProvider
+    # (module oidc_provider changes client ids with them). Both are idempotent in IAM.
+    from moto.core.responses import EmptyResult
+    from moto.iam import responses as iam_responses
+    from moto.iam.exceptions import LimitExceededException
+
+    def add_client_id(self: t.Any) -> t.Any:
+        provider = self.backend.get_open_id_connect_provider(self._get_param("OpenIDConnectProviderArn"))
+        client_id = self._get_param("ClientID")
+        if client_id not in provider.client_id_list:
+            if len(provider.client_id_list) >= 100:
+                raise LimitExceededException("Cannot exceed quota for ClientIdsPerOpenIdConnectProvider: 100")
+            provider.client_id_list.append(client_id)
+        return EmptyResult()
+
+    def remove_client_id(self: t.Any) -> t.Any:
+        provider = self.backend.get_open_id_connect_provider(self._get_param("OpenIDConnectProviderArn"))
+        client_id = self._get_param("ClientID")
+        if client_id in provider.client_id_list:
+            provider.client_id_list.remove(client_id)
+        return EmptyResult()
+
+    iam_responses.IamResponse.add_client_id_to_open_id_connect_provider = add_client_id
+    iam_responses.IamResponse.remove_client_id_from_open_id_connect_provider = remove_client_id

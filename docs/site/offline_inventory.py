@@ -24,6 +24,10 @@ ENTRIES = (
     ("lookup_plugins", "std:label", "-1", "plugins/lookup.html#lookup-plugins", "Lookup plugins"),
     ("module_defaults", "std:label", "-1", "playbook_guide/playbooks_module_defaults.html#module-defaults", "Module defaults"),
     ("ANSIBLE_DEBUG", "std:envvar", "1", "reference_appendices/config.html#envvar-ANSIBLE_DEBUG", "-"),
+    ("ANSIBLE_CACHE_PLUGIN", "std:envvar", "1", "reference_appendices/config.html#envvar-ANSIBLE_CACHE_PLUGIN", "-"),
+    ("ANSIBLE_CACHE_PLUGIN_CONNECTION", "std:envvar", "1", "reference_appendices/config.html#envvar-ANSIBLE_CACHE_PLUGIN_CONNECTION", "-"),
+    ("ANSIBLE_CACHE_PLUGIN_PREFIX", "std:envvar", "1", "reference_appendices/config.html#envvar-ANSIBLE_CACHE_PLUGIN_PREFIX", "-"),
+    ("ANSIBLE_CACHE_PLUGIN_TIMEOUT", "std:envvar", "1", "reference_appendices/config.html#envvar-ANSIBLE_CACHE_PLUGIN_TIMEOUT", "-"),
 )
 
 

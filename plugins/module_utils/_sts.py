@@ -547,8 +547,9 @@ def _unsigned_sts(conn: AwsConnection) -> t.Any:
     from botocore import UNSIGNED
     from botocore.config import Config
 
-    return conn.session.create_client("sts", region_name=conn.region, endpoint_url=conn.settings.endpoint_url, verify=conn.settings.verify,
-                               config=Config(signature_version=UNSIGNED, retries=dict(RETRY_CONFIG)))
+    return conn.session.create_client(
+        "sts", region_name=conn.region, endpoint_url=conn.settings.endpoint_url, verify=conn.settings.verify,
+        config=Config(signature_version=UNSIGNED, retries=dict(RETRY_CONFIG)))
 
 
 def _without(text: str, secret: str) -> str:

@@ -258,17 +258,6 @@ def test_problems_refuses_a_malformed_call(checks):
         v.problems(checks)
 
 
-def test_filter_plugin():
-    from ansible.errors import AnsibleFilterError
-    from ansible_collections.crossaccount.aws.plugins.filter.option_problems import FilterModule
-
-    option_problems = FilterModule().filters()["option_problems"]
-    assert option_problems({"x": ["account_id", "111111111111"]}) == []
-    assert option_problems({"x": ["account_id", "1"]})[0].startswith("x: must be a 12-digit AWS account id")
-    with pytest.raises(AnsibleFilterError):
-        option_problems({"x": ["nope", 1]})
-
-
 # --- defect 2: an unknown key next to a secret (connection dicts) ----------------------------------
 
 @pytest.mark.parametrize("data", [

@@ -443,6 +443,7 @@ def policy_document(value: t.Any, option: str, max_size: int = POLICY_SIZE_MAX) 
             raise ValidationFailure(option, f"{where} must have an Action or NotAction")
     return document
 
+
 # --- STS request, connection and role-variable validators (issue 12) ---
 
 WAIT_TIMEOUT_MAX = 3600

@@ -42,6 +42,9 @@ DEFAULT_CACHE_DIR = "~/.ansible/tmp/crossaccount_aws_credentials"
 # Refresh at most 5 minutes before expiry, and never more than a third of the session's lifetime:
 # botocore's fixed 15-minute window makes every read of a 900-second session call AssumeRole again.
 MAX_REFRESH_WINDOW = 300.0
+TEMP_SUFFIX = ".tmp"
+# A temp file older than this was left by a writer that died between write and rename.
+STALE_TEMP_SECONDS = 60.0
 REFRESH_FRACTION = 1.0 / 3.0
 # Environment that changes which principal boto3 resolves when no explicit option is given.
 _SOURCE_ENV = (
@@ -63,18 +66,27 @@ class CacheUnusable(Exception):
     """The cache directory cannot be trusted; callers fall back to calling AWS without caching."""
 
 
-def source_fields(public_settings: t.Mapping[str, t.Any], environ: t.Mapping[str, str] | None = None) -> dict[str, t.Any]:
+def source_fields(
+    public_settings: t.Mapping[str, t.Any],
+    environ: t.Mapping[str, str] | None = None,
+    principal: t.Mapping[str, t.Any] | None = None,
+) -> dict[str, t.Any]:
     """Who the source principal is, without a network call.
 
-    The explicit public connection settings (profile, access key id, region, endpoint) plus the
-    environment variables boto3 would fall back to. No secret takes part: an access key id names
-    its principal, and hashing a secret key would leave a crackable digest on disk.
+    The explicit public connection settings (profile, access key id, region, endpoint), the
+    environment variables boto3 would fall back to, and ``principal``: what boto3 resolved them to
+    (the access key id it found; see plugin_utils/_source.py), so a profile whose keys changed
+    never shares entries with the previous keys. No secret takes part: an access key id names its
+    principal, and hashing a secret key would leave a crackable digest on disk.
     """
     env = os.environ if environ is None else environ
-    return {
+    fields: dict[str, t.Any] = {
         "settings": {key: public_settings.get(key) for key in sorted(public_settings)},
         "env": {name: env.get(name) for name in _SOURCE_ENV if env.get(name)},
     }
+    if principal is not None:
+        fields["principal"] = dict(principal)
+    return fields
 
 
 def cache_key(source: t.Mapping[str, t.Any], request_fields: t.Mapping[str, t.Any]) -> str:
@@ -95,32 +107,89 @@ class CredentialCache:
         directory: str,
         refresh_window: float | None = None,
         clock: t.Callable[[], float] = time.time,
+        sdk_window: float | None = None,
     ) -> None:
         self.directory = os.path.abspath(os.path.expanduser(directory))
         self.refresh_window = refresh_window
+        # A reader that an SDK calls again and again near expiry (credential_process) refreshes
+        # earlier: up to this many seconds, at most half the lifetime.
+        self.sdk_window = sdk_window
         self.clock = clock
         self._uid = os.geteuid()
 
     # -- directory -------------------------------------------------------------------------
     def ensure_directory(self) -> None:
-        """Create the directory 0700, or check an existing one; raises CacheUnusable when unsafe."""
+        """Create the directory 0700, or check an existing one; raises CacheUnusable when unsafe.
+
+        Only a directory made here is chmod'ed: tightening an existing one (``cache_dir: /tmp`` as
+        root) would lock everyone else out of it. An existing directory is used as it is when it is
+        ours and nobody else may write to it, and refused otherwise.
+        """
+        parent = os.path.dirname(self.directory)
         try:
-            os.makedirs(os.path.dirname(self.directory), mode=0o700, exist_ok=True)
+            os.makedirs(parent, mode=0o700, exist_ok=True)
             try:
                 os.mkdir(self.directory, 0o700)
+                created = True
             except FileExistsError:
-                pass
+                created = False
             info = os.lstat(self.directory)
         except OSError as exc:
-            raise CacheUnusable(f"cannot create cache directory {self.directory}: {exc.strerror}") from None
+            raise CacheUnusable(f"cache_dir {self.directory}: cannot create the directory: {exc.strerror}") from None
         if stat.S_ISLNK(info.st_mode) or not stat.S_ISDIR(info.st_mode):
-            raise CacheUnusable(f"cache directory {self.directory} is a symlink or not a directory")
+            raise CacheUnusable(f"cache_dir {self.directory} is a symlink or not a directory; refusing to keep credentials there")
         if info.st_uid != self._uid:
-            raise CacheUnusable(f"cache directory {self.directory} is owned by another user")
-        if stat.S_IMODE(info.st_mode) != 0o700:
-            # Our own directory with a loose mode (umask, a copy): tighten it. Files other users may
-            # have planted meanwhile are rejected one by one in _read().
-            os.chmod(self.directory, 0o700)
+            raise CacheUnusable(f"cache_dir {self.directory} is owned by another user; refusing to keep credentials there")
+        if created:
+            if stat.S_IMODE(info.st_mode) != 0o700:
+                # mkdir's mode is filtered by the umask; what we made is ours to set exactly.
+                os.chmod(self.directory, 0o700)
+        elif stat.S_IMODE(info.st_mode) & 0o022:
+            raise CacheUnusable(
+                f"cache_dir {self.directory} is writable by other users (mode {stat.S_IMODE(info.st_mode):04o}); refusing to keep "
+                "credentials there: choose a directory of your own, or let the lookup create one"
+            )
+        self._remove_stale_temp_files()
+
+    def _remove_stale_temp_files(self) -> None:
+        """Remove temp files a killed writer left between write and rename: they hold live secrets.
+
+        Only files older than STALE_TEMP_SECONDS go, so a concurrent writer's file (renamed within
+        milliseconds) is never taken away from under it.
+        """
+        try:
+            names = os.listdir(self.directory)
+        except OSError:
+            return
+        now = time.time()
+        for name in names:
+            if not (name.startswith(".") and name.endswith(TEMP_SUFFIX)):
+                continue
+            path = os.path.join(self.directory, name)
+            try:
+                info = os.lstat(path)
+                if now - info.st_mtime >= STALE_TEMP_SECONDS:
+                    os.unlink(path)
+            except OSError:
+                continue
+
+    def write_private(self, path: str, data: bytes) -> None:
+        """Write ``data`` to ``path`` (inside the directory) 0600 and atomically."""
+        # mkstemp creates the file 0600 with O_EXCL, so nobody can pre-create or symlink it.
+        fd, tmp = tempfile.mkstemp(prefix=f".{os.path.basename(path)[:16]}.", suffix=TEMP_SUFFIX, dir=self.directory)
+        try:
+            with os.fdopen(fd, "wb") as handle:
+                handle.write(data)
+                handle.flush()
+                os.fsync(handle.fileno())
+            os.replace(tmp, path)
+        except BaseException:
+            try:
+                os.unlink(tmp)
+            except OSError:
+                pass
+            raise
+        self._fsync_directory()
 
     def path(self, key: str) -> str:
         return os.path.join(self.directory, f"{key}.json")
@@ -156,7 +225,11 @@ class CredentialCache:
         return creds, issued
 
     def window(self, creds: AssumedCredentials, issued_at: float) -> float:
-        return refresh_window_for(creds.expiration.timestamp() - issued_at, self.refresh_window)
+        lifetime = creds.expiration.timestamp() - issued_at
+        window = refresh_window_for(lifetime, self.refresh_window)
+        if self.sdk_window is not None:
+            window = max(window, min(self.sdk_window, max(lifetime, 0.0) / 2))
+        return window
 
     def get(self, key: str) -> AssumedCredentials | None:
         """A cached entry that stays valid beyond the refresh window, else None."""
@@ -179,21 +252,7 @@ class CredentialCache:
             "credentials": creds.to_cache(),
         }
         data = json.dumps(payload, sort_keys=True).encode("utf-8")
-        # mkstemp creates the file 0600 with O_EXCL, so nobody can pre-create or symlink it.
-        fd, tmp = tempfile.mkstemp(prefix=f".{key[:16]}.", suffix=".tmp", dir=self.directory)
-        try:
-            with os.fdopen(fd, "wb") as handle:
-                handle.write(data)
-                handle.flush()
-                os.fsync(handle.fileno())
-            os.replace(tmp, self.path(key))
-        except BaseException:
-            try:
-                os.unlink(tmp)
-            except OSError:
-                pass
-            raise
-        self._fsync_directory()
+        self.write_private(self.path(key), data)
 
     def _fsync_directory(self) -> None:
         # Makes the rename itself durable; best effort (not every filesystem supports it).
@@ -261,8 +320,10 @@ class CredentialCache:
             creds = fetch()
             try:
                 self.put(key, creds, issued_at=issued)
-            except OSError:
-                # A full disk or a vanished directory must not fail the task: the credentials are good.
+            except (OSError, CacheUnusable):
+                # A full disk, or a directory swapped meanwhile, must not fail the task, and must never
+                # make the caller fetch again: the credentials are good, and a second AssumeRole would
+                # reuse a one-time MFA code.
                 pass
             return creds, True
         finally:

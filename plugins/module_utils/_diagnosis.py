@@ -19,7 +19,7 @@ import typing as t
 from dataclasses import dataclass, field
 
 from ansible_collections.crossaccount.aws.plugins.module_utils import _iam as iam
-from ansible_collections.crossaccount.aws.plugins.module_utils import _policy as policy
+from ansible_collections.crossaccount.aws.plugins.module_utils import _policy_eval as policy
 from ansible_collections.crossaccount.aws.plugins.module_utils import _sts as sts
 from ansible_collections.crossaccount.aws.plugins.module_utils import _validators as validators
 from ansible_collections.crossaccount.aws.plugins.module_utils._arn import parse_arn, role_arn_from_assumed_role_arn
@@ -33,6 +33,9 @@ from ansible_collections.crossaccount.aws.plugins.module_utils._connection impor
 )
 from ansible_collections.crossaccount.aws.plugins.module_utils._errors import CrossAccountError, ValidationFailure, aws_operation
 
+if t.TYPE_CHECKING:  # pragma: no cover
+    from ansible_collections.crossaccount.aws.plugins.module_utils._module import CrossAccountModule
+
 # A role younger than this may not have reached every IAM/STS endpoint yet (AWS documents
 # "usually seconds, sometimes minutes"); beyond it, propagation is no longer a likely reason.
 PROPAGATION_WINDOW = 300
@@ -40,7 +43,7 @@ ALL_BUCKETS = "*"
 _BUCKET_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{1,253}[A-Za-z0-9]", re.ASCII)
 # Options that only mean something together with role_arn.
 _ASSUME_ONLY = ("role_session_name", "external_id", "duration_seconds", "mfa_serial_number", "mfa_token", "policy", "policy_arns",
-                "session_tags", "transitive_tag_keys", "source_identity")
+                "session_tags", "transitive_tag_keys", "source_identity", "via", "web_identity_token", "web_identity_token_file")
 
 
 def _target_aws_spec() -> dict[str, t.Any]:
@@ -346,7 +349,7 @@ def _age_seconds(created: t.Any) -> float | None:
         return None
     if created.tzinfo is None:
         created = created.replace(tzinfo=datetime.UTC)
-    return (datetime.datetime.now(datetime.UTC) - created).total_seconds()
+    return float((datetime.datetime.now(datetime.UTC) - created).total_seconds())
 
 
 def diagnose_denied(source: AwsConnection, target: AwsConnection | None, request: sts.AssumeRoleRequest, caller: t.Mapping[str, str],
@@ -397,9 +400,9 @@ def diagnose_denied(source: AwsConnection, target: AwsConnection | None, request
             docs = None
         if docs is not None:
             for action in _actions(request):
-                decision = policy.evaluate_identity_policies(docs, action, role_arn, ctx)
-                report.check(f"identity_policy:{action}", decision.allowed, decision.reason)
-                report.reasons.extend(_identity_sentences(decision, action, role_arn))
+                allowed = policy.evaluate_identity_policies(docs, action, role_arn, ctx)
+                report.check(f"identity_policy:{action}", allowed.allowed, allowed.reason)
+                report.reasons.extend(_identity_sentences(allowed, action, role_arn))
     if report.reasons:
         return True
     age = _age_seconds(facts.role.get("CreateDate")) if facts.role is not None else None
@@ -516,21 +519,36 @@ def verify(source: AwsConnection, request: VerifyRequest, target: AwsConnection 
         report.identity = _public_identity(caller.get())
     else:
         assume = request.assume
+        steps = sts.chain_requests(assume)
+        chained = len(steps) > 1
+        token = assume.web_identity_token
         if sts.chaining_cap_applies(assume):
             caller_arn = caller.get()["arn"]
             try:
                 sts.check_chaining(assume, caller_arn)
             except ValidationFailure as exc:
+                prefix = f"{sts.step_label(assume, 0)}: " if chained else ""
                 report.check("assume_role", False, exc.msg)
-                report.reasons.append(f"duration_seconds {assume.duration_seconds} is above the 1-hour cap for role chaining: the caller "
-                                      f"{caller_arn} is itself an assumed-role session")
+                report.reasons.append(f"{prefix}duration_seconds {steps[0].duration_seconds} is above the 1-hour cap for role chaining: "
+                                      f"the caller {caller_arn} is itself an assumed-role session")
                 raise report.fail(exc.msg, exc) from None
-        creds = _assume(source, target, assume, request.wait_timeout, caller, report)
-        if not caller.known:
-            # AssumeRole accepted the source credentials, which is what this check proves; their ARN was not needed.
-            report.check("source_identity", True, "the source credentials were accepted by sts:AssumeRole")
-        report.check("assume_role", True, f"assumed {assume.role_arn} as {creds.assumed_role_arn}")
-        conn = assumed_connection(source, creds)
+        creds: sts.AssumedCredentials | None = None
+        for index, step in enumerate(steps):
+            # The previous hop's session is the caller of this one, and what the diagnosis reads with.
+            step_source = source if creds is None else sts.hop_connection(source, creds)
+            step_caller = caller if creds is None else SourceCaller(step_source, report)
+            label = sts.step_label(assume, index) if chained else None
+            name = "assume_role" if index == len(steps) - 1 else f"assume_role:via[{index}]"
+            if index == 0 and token is not None:
+                creds = _assume_web_identity(step_source, step, token, request.wait_timeout, report, name, label)
+            else:
+                creds = _assume(step_source, target, step, request.wait_timeout, step_caller, report, label=label)
+            if index == 0 and token is None and not caller.known:
+                # AssumeRole accepted the source credentials, which is what this check proves; their ARN was not needed.
+                report.check("source_identity", True, "the source credentials were accepted by sts:AssumeRole")
+            report.check(name, True, f"assumed {step.role_arn} as {creds.assumed_role_arn}")
+        # chain_requests always yields at least role_arn's step, so creds is set here.
+        conn = assumed_connection(source, t.cast(sts.AssumedCredentials, creds))
         try:
             report.identity = _public_identity(conn.identity())
         except CrossAccountError as exc:
@@ -545,9 +563,43 @@ def verify(source: AwsConnection, request: VerifyRequest, target: AwsConnection 
     return {"changed": False, "verified": True, "identity": report.identity, "checks": report.checks, "diagnosis": []}
 
 
+def handle(module: CrossAccountModule) -> dict[str, t.Any]:
+    """The verify_access module: validate, build the connections (no AWS call yet), verify."""
+    request = request_from_options(module.options)
+    source = module.connection()
+    target = AwsConnection(request.target) if request.target is not None else None
+    return verify(source, request, target)
+
+
+def _assume_web_identity(source: AwsConnection, step: sts.AssumeRoleRequest, token: str, wait_timeout: int, report: Report,
+                         name: str, label: str | None) -> sts.AssumedCredentials:
+    try:
+        return sts.assume_role_with_web_identity(source, step, token, wait_timeout=wait_timeout)
+    except CrossAccountError as exc:
+        report.check(name, False, exc.msg)
+        prefix = f"{label}: " if label else ""
+        report.reasons.append(f"{prefix}the web identity token was not accepted for role {_role_name(step.role_arn)}: {exc.msg}")
+        raise report.fail(exc.msg, exc) from None
+
+
 def _assume(source: AwsConnection, target: AwsConnection | None, request: sts.AssumeRoleRequest, wait_timeout: int,
-            source_caller: SourceCaller, report: Report) -> sts.AssumedCredentials:
-    """AssumeRole; on a denial, diagnose at once and wait for propagation only when nothing else explains it."""
+            source_caller: SourceCaller, report: Report, label: str | None = None) -> sts.AssumedCredentials:
+    """AssumeRole; on a denial, diagnose at once and wait for propagation only when nothing else explains it.
+
+    ``label`` names the step of a chain (``via[1] ARN``); every sentence of the diagnosis then starts with it.
+    """
+    if label is not None:
+        hop_report = Report()
+        try:
+            return _assume(source, target, request, wait_timeout, source_caller, hop_report)
+        except CrossAccountError as exc:
+            report.checks.extend(hop_report.checks)
+            report.reasons.extend(f"{label}: {sentence}" for sentence in hop_report.reasons)
+            report.notes.extend(f"{label}: {sentence}" for sentence in hop_report.notes)
+            # The hop's own message (its main reason and the AWS error), named; checks and diagnosis of the whole run.
+            raise CrossAccountError(f"{label}: {exc.msg}", operation=exc.operation, code=exc.code, verified=False,
+                                    identity=report.identity or {}, checks=report.checks,
+                                    diagnosis=report.diagnosis or [f"{label}: {exc.msg}"]) from None
     try:
         return sts.assume_role(source, request, wait_timeout=0)
     except CrossAccountError as exc:

@@ -333,3 +333,80 @@ def list_attached_group_policies(client: t.Any, name: str) -> list[str]:
     for page in client.get_paginator("list_attached_group_policies").paginate(GroupName=name):
         arns.extend(item["PolicyArn"] for item in page.get("AttachedPolicies", []))
     return arns
+
+
+# --- trust lint (issue 11; owner: helper trust) ---
+
+
+@aws_operation("iam:GetAccountSummary")
+def get_account_summary(client: t.Any) -> dict[str, int]:
+    """The account's IAM usage and quotas (``SummaryMap``: AssumeRolePolicySizeQuota, ...)."""
+    return dict(client.get_account_summary().get("SummaryMap", {}))
+
+
+# --- OpenID Connect providers (oidc_provider) and role listing (trust_report) ---
+
+
+@aws_operation("iam:ListOpenIDConnectProviders")
+def list_open_id_connect_providers(client: t.Any) -> list[str]:
+    # The API does not page: an account holds at most 100 providers.
+    return [item["Arn"] for item in client.list_open_id_connect_providers().get("OpenIDConnectProviderList", [])]
+
+
+@aws_operation("iam:GetOpenIDConnectProvider", missing=("NoSuchEntity",))
+def get_open_id_connect_provider(client: t.Any, arn: str) -> dict[str, t.Any] | None:
+    answer = dict(client.get_open_id_connect_provider(OpenIDConnectProviderArn=arn))
+    answer.pop("ResponseMetadata", None)
+    return answer
+
+
+@aws_operation("iam:CreateOpenIDConnectProvider")
+def create_open_id_connect_provider(client: t.Any, url: str, client_ids: t.Sequence[str] = (), thumbprints: t.Sequence[str] = (),
+                                    tags: dict[str, str] | None = None) -> str:
+    params: dict[str, t.Any] = {"Url": url, "ClientIDList": list(client_ids)}
+    if thumbprints:
+        # Optional since IAM verifies well-known issuers through its own trusted CAs.
+        params["ThumbprintList"] = list(thumbprints)
+    if tags:
+        params["Tags"] = [{"Key": k, "Value": v} for k, v in tags.items()]
+    return str(client.create_open_id_connect_provider(**params)["OpenIDConnectProviderArn"])
+
+
+@aws_operation("iam:DeleteOpenIDConnectProvider", missing=("NoSuchEntity",), missing_value=False)
+def delete_open_id_connect_provider(client: t.Any, arn: str) -> bool:
+    client.delete_open_id_connect_provider(OpenIDConnectProviderArn=arn)
+    return True
+
+
+@aws_operation("iam:UpdateOpenIDConnectProviderThumbprint")
+def update_open_id_connect_provider_thumbprint(client: t.Any, arn: str, thumbprints: t.Sequence[str]) -> None:
+    client.update_open_id_connect_provider_thumbprint(OpenIDConnectProviderArn=arn, ThumbprintList=list(thumbprints))
+
+
+@aws_operation("iam:AddClientIDToOpenIDConnectProvider")
+def add_client_id_to_open_id_connect_provider(client: t.Any, arn: str, client_id: str) -> None:
+    client.add_client_id_to_open_id_connect_provider(OpenIDConnectProviderArn=arn, ClientID=client_id)
+
+
+@aws_operation("iam:RemoveClientIDFromOpenIDConnectProvider")
+def remove_client_id_from_open_id_connect_provider(client: t.Any, arn: str, client_id: str) -> None:
+    client.remove_client_id_from_open_id_connect_provider(OpenIDConnectProviderArn=arn, ClientID=client_id)
+
+
+@aws_operation("iam:TagOpenIDConnectProvider")
+def tag_open_id_connect_provider(client: t.Any, arn: str, tags: dict[str, str]) -> None:
+    client.tag_open_id_connect_provider(OpenIDConnectProviderArn=arn, Tags=[{"Key": k, "Value": v} for k, v in tags.items()])
+
+
+@aws_operation("iam:UntagOpenIDConnectProvider")
+def untag_open_id_connect_provider(client: t.Any, arn: str, keys: t.Iterable[str]) -> None:
+    client.untag_open_id_connect_provider(OpenIDConnectProviderArn=arn, TagKeys=list(keys))
+
+
+@aws_operation("iam:ListRoles")
+def list_roles(client: t.Any, path_prefix: str = "/") -> list[dict[str, t.Any]]:
+    """Every role under ``path_prefix``, with its trust policy (botocore decodes the documents)."""
+    roles: list[dict[str, t.Any]] = []
+    for page in client.get_paginator("list_roles").paginate(PathPrefix=path_prefix):
+        roles.extend(page.get("Roles", []))
+    return roles

@@ -104,6 +104,12 @@ def _nul_option(argument_spec: dict[str, t.Any], params: t.Mapping[str, t.Any]) 
     return None
 
 
+def _unknown_options(argument_spec: dict[str, t.Any], params: t.Mapping[str, t.Any]) -> list[str]:
+    """Top-level keys that are neither an option nor an alias (ansible's own ``_ansible_*`` keys aside)."""
+    known = {name for name, spec in argument_spec.items() for name in (name, *(spec.get("aliases") or ()))}
+    return sorted(key for key in params if key not in known and not key.startswith("_ansible_"))
+
+
 class CrossAccountModule:
     """AnsibleModule plus the collection's option adapter and connection factory."""
 
@@ -119,6 +125,15 @@ class CrossAccountModule:
             spec[name] = {key: spec[name][key] for key in ("aliases",) if key in spec[name]}
             spec[name].update(type="raw", no_log=True)
             AnsibleModule(argument_spec=spec, **kwargs).fail_json(msg=f"{used}: must not contain a NUL character")
+        unknown = _unknown_options(argument_spec, params)
+        if unknown:
+            # ansible-core echoes an unsupported key's value in the failure's invocation: a misspelt
+            # secret_key would print the secret. Take them as no_log to name them without their values.
+            spec = copy.deepcopy(argument_spec)
+            spec.update({key: {"type": "raw", "no_log": True} for key in unknown})
+            AnsibleModule(argument_spec=spec, **kwargs).fail_json(
+                msg=f"{', '.join(unknown)}: unsupported parameter{'s' if len(unknown) > 1 else ''} (value not shown); "
+                    f"supported parameters: {', '.join(sorted(argument_spec))}")
         bad = _non_dict_suboptions(argument_spec, params)
         if bad is not None:
             # Validate everything else as usual, with the bad option taken as it is, then name it. The

@@ -5,7 +5,7 @@
 
 Build trust and source documents from intent, normalise and compare them by meaning, merge and
 remove trust principals statement by statement, find principals that AWS replaced by unique ids,
-lint trust policies and evaluate documents for the verify_access diagnosis.
+and lint trust policies. Evaluating documents (the verify_access diagnosis) lives in ``_policy_eval``.
 
 Every function is pure: no AWS call, no I/O, inputs are never mutated. Documents are plain dicts
 as boto3 returns them (``GetRole`` already URL-decodes ``AssumeRolePolicyDocument``).
@@ -18,19 +18,15 @@ literally reports "changed" on every run.
 from __future__ import annotations
 
 import copy
-import datetime
-import ipaddress
 import json
 import re
 import typing as t
 import urllib.parse
-from dataclasses import dataclass, field
 
 from ansible_collections.crossaccount.aws.plugins.module_utils._arn import (
     PARTITIONS,
     is_unique_id,
     parse_arn,
-    role_arn_from_assumed_role_arn,
     root_arn,
 )
 
@@ -97,7 +93,7 @@ def _as_doc(doc: t.Any) -> Document:
     return load(doc)
 
 
-def _as_list(value: t.Any) -> list:
+def _as_list(value: t.Any) -> list[t.Any]:
     if value is None:
         return []
     if isinstance(value, (list, tuple)):
@@ -105,7 +101,7 @@ def _as_list(value: t.Any) -> list:
     return [value]
 
 
-def _statements(doc: Document) -> list[dict]:
+def _statements(doc: Document) -> list[dict[str, t.Any]]:
     """The statements of a document as a list of dicts (IAM accepts a single statement object)."""
     raw = doc.get("Statement")
     return [st for st in _as_list(raw) if isinstance(st, dict)]
@@ -223,7 +219,7 @@ def _canon_generic(value: t.Any) -> t.Any:
     return value
 
 
-def _canon_statement(statement: t.Mapping, partition: str) -> dict:
+def _canon_statement(statement: t.Mapping[str, t.Any], partition: str) -> dict[str, t.Any]:
     result: dict[str, t.Any] = {}
     for key, value in statement.items():
         if key == "Sid":
@@ -357,7 +353,7 @@ def trust_actions(allow_session_tags: bool = False, allow_source_identity: bool 
     return sorted(actions)
 
 
-def trust_condition(external_id: str | None = None, require_mfa: bool = False) -> dict:
+def trust_condition(external_id: str | None = None, require_mfa: bool = False) -> dict[str, t.Any]:
     """The Condition block for the requested external id and MFA requirement ({} for none)."""
     condition: dict[str, dict[str, str]] = {}
     if external_id is not None and external_id != "":
@@ -379,7 +375,7 @@ def _principal_arns(account_ids: t.Iterable[str], principal_arns: t.Iterable[str
     return _sorted_unique(result)
 
 
-def _trust_statement(sid: str, principals: list[str], actions: list[str], condition: dict) -> dict:
+def _trust_statement(sid: str, principals: list[str], actions: list[str], condition: dict[str, t.Any]) -> dict[str, t.Any]:
     statement: dict[str, t.Any] = {
         "Sid": sid,
         "Effect": "Allow",
@@ -441,11 +437,49 @@ def build_source_policy(
     return {"Version": DEFAULT_VERSION, "Statement": [statement]}
 
 
+SOURCE_ORG_SID = "AllowAssumeRoleInOrganization"
+
+
+def build_source_org_policy(organization_id: str, role_name: str, role_path: str = "/", partition: str = "aws",
+                            allow_session_tags: bool = False, allow_source_identity: bool = False) -> Document:
+    """sts:AssumeRole on the role named ``role_path + role_name`` in any account, only under
+    ``StringEquals aws:ResourceOrgID``: one constant-size policy for every account of an organization."""
+    _check_partition(partition)
+    path = "/" if not role_path or role_path == "/" else "/" + role_path.strip("/") + "/"
+    if any(char in role_name + path for char in "*?$"):
+        raise ValueError("role name and path must not contain '*', '?' or '$' (wildcards or variables in a Resource)")
+    statement = {
+        "Sid": SOURCE_ORG_SID,
+        "Effect": "Allow",
+        "Action": trust_actions(allow_session_tags, allow_source_identity),
+        "Resource": f"arn:{partition}:iam::*:role{path}{role_name}",
+        "Condition": {"StringEquals": {"aws:ResourceOrgID": organization_id}},
+    }
+    return {"Version": DEFAULT_VERSION, "Statement": [statement]}
+
+
+def lint_source(doc: t.Any, known_account_ids: t.Iterable[str] = ()) -> list[dict[str, t.Any]]:
+    """Findings about a source policy: ``unknown_target_account`` (warning) for a target role in an
+    account outside ``known_account_ids`` (only when some are given)."""
+    known = {str(a) for a in known_account_ids or ()}
+    found: list[dict[str, t.Any]] = []
+    if not known:
+        return found
+    for index, statement in enumerate(_statements(_as_doc(doc))):
+        accounts = sorted({parsed.account for r in _as_list(statement.get("Resource"))
+                           if (parsed := parse_arn(_scalar_text(r))) is not None and parsed.account.isdigit()} - known)
+        if accounts:
+            found.append(_finding(LINT_WARNING, "unknown_target_account", index, (
+                f"{_label(statement, index)} grants sts:AssumeRole on roles of account {', '.join(accounts)}, which is not in "
+                "known_account_ids")))
+    return found
+
+
 # --------------------------------------------------------------------------------------------
 # Statement-level editing of trust policies
 # --------------------------------------------------------------------------------------------
 
-def _aws_values(statement: t.Mapping, key: str = "Principal") -> list[str] | None:
+def _aws_values(statement: t.Mapping[str, t.Any], key: str = "Principal") -> list[str] | None:
     """The AWS principals of a statement as raw strings, or None when it has no AWS principal."""
     principal = statement.get(key)
     if principal == "*":
@@ -455,11 +489,11 @@ def _aws_values(statement: t.Mapping, key: str = "Principal") -> list[str] | Non
     return None
 
 
-def _action_set(statement: t.Mapping) -> frozenset[str]:
+def _action_set(statement: t.Mapping[str, t.Any]) -> frozenset[str]:
     return frozenset(_scalar_text(a).lower() for a in _as_list(statement.get("Action")))
 
 
-def _is_plain_aws_trust(statement: t.Mapping) -> bool:
+def _is_plain_aws_trust(statement: t.Mapping[str, t.Any]) -> bool:
     """An Allow statement naming only AWS principals for sts trust actions, with nothing unusual.
 
     Only such statements are edited by merge_trust; anything else (service or federated principals,
@@ -473,14 +507,22 @@ def _is_plain_aws_trust(statement: t.Mapping) -> bool:
     if not (isinstance(principal, t.Mapping) and set(principal) == {"AWS"}):
         return False
     actions = _action_set(statement)
-    return bool(actions) and actions <= _TRUST_ACTIONS_LOWER and ASSUME_ROLE.lower() in actions
+    if not (actions and actions <= _TRUST_ACTIONS_LOWER and ASSUME_ROLE.lower() in actions):
+        return False
+    # Wildcards, organization and principal-pattern statements belong to other intents (_policy_intents).
+    return "*" not in (_aws_values(statement) or []) and not _belongs_to_other_intent(statement)
 
 
-def _set_aws_values(statement: dict, values: list[str]) -> None:
-    principal = statement.get("Principal")
-    if principal == "*":
-        principal = {"AWS": "*"}
-    principal = dict(principal)
+def _belongs_to_other_intent(statement: t.Mapping[str, t.Any]) -> bool:
+    return bool(set(_condition_keys(statement)) & _OTHER_INTENT_KEYS)
+
+
+_OTHER_INTENT_KEYS = frozenset({"aws:principalarn", "aws:principalorgid", "aws:principalorgpaths"})
+
+
+def _set_aws_values(statement: dict[str, t.Any], values: list[str]) -> None:
+    raw = statement.get("Principal")
+    principal: dict[str, t.Any] = {"AWS": "*"} if raw == "*" else dict(raw or {})
     if values:
         principal["AWS"] = values[0] if len(values) == 1 and isinstance(principal.get("AWS"), str) else values
     else:
@@ -488,7 +530,7 @@ def _set_aws_values(statement: dict, values: list[str]) -> None:
     statement["Principal"] = principal
 
 
-def _used_sids(statements: t.Iterable[t.Mapping]) -> set[str]:
+def _used_sids(statements: t.Iterable[t.Mapping[str, t.Any]]) -> set[str]:
     return {str(st.get("Sid")) for st in statements if st.get("Sid")}
 
 
@@ -559,7 +601,7 @@ def merge_trust(
     missing = [p for p in wanted if p not in present]
     target = same[0] if same else None
 
-    result: list[dict] = []
+    result: list[dict[str, t.Any]] = []
     for index, statement in enumerate(statements):
         if index == target:
             if missing:
@@ -590,11 +632,12 @@ def merge_trust(
     return merged
 
 
-def _remove_principals(doc: Document, doomed: t.Callable[[str], bool], effects: tuple[str, ...] | None) -> Document:
-    result: list[dict] = []
+def _remove_principals(doc: Document, doomed: t.Callable[[str], bool], effects: tuple[str, ...] | None,
+                       skip: t.Callable[[t.Mapping[str, t.Any]], bool] | None = None) -> Document:
+    result: list[dict[str, t.Any]] = []
     for statement in _statements(doc):
         values = _aws_values(statement)
-        if values is None or (effects is not None and statement.get("Effect") not in effects):
+        if values is None or (effects is not None and statement.get("Effect") not in effects) or (skip is not None and skip(statement)):
             result.append(copy.deepcopy(statement))
             continue
         kept = [v for v in values if not doomed(v)]
@@ -614,7 +657,8 @@ def _remove_principals(doc: Document, doomed: t.Callable[[str], bool], effects: 
 def remove_trust_principals(current: t.Any, principals: t.Iterable[str], partition: str | None = None) -> Document:
     """Remove just ``principals`` from Allow statements; drop statements left without any principal.
 
-    Deny statements, NotPrincipal blocks and every other principal are kept. When no statement is
+    Deny statements, NotPrincipal blocks, organization and principal-pattern statements (their account
+    roots are how a pattern is written, see _policy_intents) and every other principal are kept. When no statement is
     left the result has an empty ``Statement`` list: IAM refuses to store such a trust policy
     (``MalformedPolicyDocument``), so the caller must decide what to do (fail, or delete the role).
     """
@@ -625,7 +669,7 @@ def remove_trust_principals(current: t.Any, principals: t.Iterable[str], partiti
     wanted = set(_wanted_principals(principals, partition))
     if not wanted:
         return doc
-    removed = _remove_principals(doc, lambda v: _canon_aws_principal(v, partition) in wanted, ("Allow",))
+    removed = _remove_principals(doc, lambda v: _canon_aws_principal(v, partition) in wanted, ("Allow",), _belongs_to_other_intent)
     if equivalent(removed, doc, partition):
         return doc
     return removed
@@ -666,15 +710,28 @@ def trust_principals(doc: t.Any, partition: str | None = None) -> list[str]:
 
 
 # --------------------------------------------------------------------------------------------
-# Lint
+# Wildcard narrowing and lint
 # --------------------------------------------------------------------------------------------
 
-def _label(statement: t.Mapping, index: int) -> str:
+LINT_ERROR = "error"
+LINT_WARNING = "warning"
+# Condition keys that can limit a wildcard principal to known principals (SPEC "Trust beyond account ids").
+NARROWING_KEYS = (
+    "aws:principalorgid", "aws:principalorgpaths", "aws:principalaccount", "aws:principalarn", "aws:sourceaccount", "aws:sourcearn",
+)
+_ORG_KEYS = frozenset({"aws:principalorgid", "aws:principalorgpaths"})
+_POSITIVE_STRING_OPERATORS = frozenset({"StringEquals", "StringEqualsIgnoreCase", "StringLike"})
+_POSITIVE_ARN_OPERATORS = frozenset({"ArnEquals", "ArnLike", "StringEquals", "StringLike"})
+_ORG_ID_RE = re.compile(r"o-[a-z0-9]{10,32}", re.ASCII)
+_WILDCARD_CHARS = ("*", "?", "${")
+
+
+def _label(statement: t.Mapping[str, t.Any], index: int) -> str:
     sid = statement.get("Sid")
     return f'statement "{sid}"' if sid else f"statement #{index + 1}"
 
 
-def _condition_keys(statement: t.Mapping) -> dict[str, set[str]]:
+def _condition_keys(statement: t.Mapping[str, t.Any]) -> dict[str, set[str]]:
     """Lower-case condition key -> set of operator names using it."""
     keys: dict[str, set[str]] = {}
     condition = statement.get("Condition")
@@ -686,23 +743,90 @@ def _condition_keys(statement: t.Mapping) -> dict[str, set[str]]:
     return keys
 
 
-def _unconditioned_wildcards(doc: Document) -> list[tuple[str, bool]]:
-    """(label, via NotPrincipal) of every Allow statement that admits everybody without a condition."""
-    found = []
-    for index, statement in enumerate(_statements(doc)):
-        if statement.get("Effect") != "Allow" or statement.get("Condition"):
+def _concrete(text: str) -> bool:
+    return bool(text) and not any(char in text for char in _WILDCARD_CHARS)
+
+
+def _narrowing_value(key: str, value: str) -> bool:
+    """Does this one condition value limit the principal to something concrete?"""
+    if key == "aws:principalorgid":
+        return _concrete(value) and _ORG_ID_RE.fullmatch(value) is not None
+    if key == "aws:principalorgpaths":
+        # o-…/ then anything: the organization is fixed even when the OU part is a pattern.
+        org, sep, _rest = value.partition("/")
+        return bool(sep) and _concrete(org) and _ORG_ID_RE.fullmatch(org) is not None
+    if key in ("aws:principalaccount", "aws:sourceaccount"):
+        return _ACCOUNT_RE.fullmatch(value) is not None
+    if key == "aws:principalarn":
+        parsed = parse_arn(value)
+        return parsed is not None and _ACCOUNT_RE.fullmatch(parsed.account) is not None
+    if key == "aws:sourcearn":
+        parsed = parse_arn(value)
+        if parsed is None:
+            return False
+        # A concrete account, or a resource without any wildcard (S3 bucket ARNs have no account).
+        return _ACCOUNT_RE.fullmatch(parsed.account) is not None or _concrete(value)
+    return False
+
+
+def narrowing_keys(statement: t.Mapping[str, t.Any]) -> set[str]:
+    """Lower-case condition keys of ``statement`` that really narrow a wildcard principal.
+
+    A key counts only under a positive operator (StringEquals/StringLike/ArnEquals/ArnLike, plain or
+    ``ForAnyValue:``), without ``IfExists`` (a principal outside any organization has no
+    aws:PrincipalOrgID, so ``IfExists`` would admit it), with at least one value, and every value
+    concrete: an organization id ``o-…``, a 12-digit account, an ARN naming a 12-digit account. So
+    ``StringLike aws:PrincipalArn "*"``, ``arn:aws:iam::*:role/x``, an empty operator block or a
+    negated operator narrow nothing. Empty set when nothing narrows.
+    """
+    found: set[str] = set()
+    condition = statement.get("Condition")
+    if not isinstance(condition, t.Mapping):
+        return found
+    for operator, block in condition.items():
+        if not isinstance(block, t.Mapping):
             continue
-        if "NotPrincipal" in statement:
-            # "everybody except these" is a wildcard too.
-            found.append((_label(statement, index), True))
-        elif "*" in (_aws_values(statement) or []):
-            found.append((_label(statement, index), False))
+        prefix, base, if_exists = _split_operator(str(operator))
+        if if_exists or prefix == "ForAllValues":
+            continue
+        for raw_key, raw in block.items():
+            key = str(raw_key).lower()
+            if key not in NARROWING_KEYS:
+                continue
+            allowed = _POSITIVE_ARN_OPERATORS if key in ("aws:principalarn", "aws:sourcearn") else _POSITIVE_STRING_OPERATORS
+            if base not in allowed:
+                continue
+            values = [_scalar_text(v).strip() for v in _as_list(raw)]
+            if values and all(_narrowing_value(key, value) for value in values):
+                found.add(key)
     return found
 
 
+def _is_wildcard_statement(statement: t.Mapping[str, t.Any]) -> bool:
+    """An Allow statement whose principal is everybody: ``*`` (also among AWS principals) or NotPrincipal."""
+    if statement.get("Effect") != "Allow":
+        return False
+    if "NotPrincipal" in statement:
+        return True
+    principal = statement.get("Principal")
+    if principal == "*":
+        return True
+    if isinstance(principal, t.Mapping):
+        return any(_scalar_text(v).strip() == "*" for values in principal.values() for v in _as_list(values))
+    return False
+
+
+def unnarrowed_wildcards(doc: t.Any) -> list[int]:
+    """Indexes of Allow statements that trust everybody without a condition that narrows it."""
+    return [
+        index for index, statement in enumerate(_statements(_as_doc(doc)))
+        if _is_wildcard_statement(statement) and not narrowing_keys(statement)
+    ]
+
+
 def has_unconditioned_wildcard(doc: t.Any) -> bool:
-    """True when an Allow statement trusts ``Principal: "*"`` (AWS ``*``, or a NotPrincipal) without any condition."""
-    return bool(_unconditioned_wildcards(_as_doc(doc)))
+    """True when an Allow statement trusts everybody (``*`` or NotPrincipal) without a narrowing condition."""
+    return bool(unnarrowed_wildcards(doc))
 
 
 def _account_of(principal: str) -> str | None:
@@ -714,69 +838,162 @@ def _account_of(principal: str) -> str | None:
     return None
 
 
-def lint_trust(doc: t.Any, own_account_id: str | None = None) -> list[str]:
-    """Warnings about a trust policy, as sentences for the module's ``warnings``.
+def _finding(severity: str, code: str, statement: int | None, message: str) -> dict[str, t.Any]:
+    return {"severity": severity, "code": code, "statement": statement, "message": message}
 
-    - ``Principal: "*"`` (or AWS ``*``) in an Allow statement without any condition: anyone can assume the role.
-    - With ``own_account_id``: every principal of another account trusted without an ``sts:ExternalId``
-      or ``aws:MultiFactorAuthPresent`` condition (confused deputy, no MFA). Without it the foreign-account
-      check is skipped, because a same-account principal would be reported wrongly.
+
+def _arn_partitions(value: t.Any) -> set[str]:
+    if isinstance(value, str):
+        return set(_ARN_PARTITION_RE.findall(value))
+    if isinstance(value, t.Mapping):
+        return set().union(*(_arn_partitions(v) for v in value.values())) if value else set()
+    if isinstance(value, (list, tuple)):
+        return set().union(*(_arn_partitions(v) for v in value)) if value else set()
+    return set()
+
+
+def _positive_keys(statement: t.Mapping[str, t.Any]) -> dict[str, list[str]]:
+    """Condition key -> values under non-negated operators (what a request must carry)."""
+    keys: dict[str, list[str]] = {}
+    condition = statement.get("Condition")
+    if not isinstance(condition, t.Mapping):
+        return keys
+    for operator, block in condition.items():
+        if not isinstance(block, t.Mapping) or _base_operator(str(operator)) in _NEGATED_BASES:
+            continue
+        for key, raw in block.items():
+            keys.setdefault(str(key).lower(), []).extend(_scalar_text(v) for v in _as_list(raw))
+    return keys
+
+
+_NEGATED_BASES = frozenset({
+    "StringNotEquals", "StringNotEqualsIgnoreCase", "StringNotLike", "ArnNotEquals", "ArnNotLike", "NumericNotEquals", "DateNotEquals",
+    "NotIpAddress", "Null",
+})
+_WEB_IDENTITY = "sts:assumerolewithwebidentity"
+_BROAD_ACTIONS = frozenset({"*", "sts:*"})
+
+
+def _lint_statement(index: int, statement: t.Mapping[str, t.Any], own: str | None, known: set[str],
+                    partition: str | None) -> list[dict[str, t.Any]]:
+    found: list[dict[str, t.Any]] = []
+    label = _label(statement, index)
+    allow = statement.get("Effect") == "Allow"
+    narrowing = narrowing_keys(statement)
+    keys = _positive_keys(statement)
+
+    partitions = _arn_partitions({k: v for k, v in statement.items() if k != "Sid"})
+    expected = {partition} if partition else set()
+    if len(partitions | expected) > 1:
+        found.append(_finding(LINT_ERROR, "mixed_partition", index, (
+            f"{label} names ARNs of partition(s) {', '.join(sorted(partitions))}"
+            + (f" in a role of partition {partition}" if partition else "")
+            + ": an ARN of another partition never matches, so the statement does not do what it says")))
+    if not allow:
+        return found
+
+    if _is_wildcard_statement(statement) and not narrowing:
+        who = "every principal outside NotPrincipal" if "NotPrincipal" in statement else 'Principal "*"'
+        found.append(_finding(LINT_ERROR, "wildcard_principal", index, (
+            f"{label} trusts {who} without a condition that narrows it (aws:PrincipalOrgID, aws:PrincipalOrgPaths, "
+            "aws:PrincipalAccount, aws:PrincipalArn with a concrete account, aws:SourceAccount, aws:SourceArn): "
+            "any AWS principal in any account can assume this role")))
+
+    actions = _action_set(statement)
+    if actions & _BROAD_ACTIONS:
+        found.append(_finding(LINT_WARNING, "broad_action", index, (
+            f"{label} allows {', '.join(sorted(actions & _BROAD_ACTIONS))}: more than assuming the role "
+            "(name sts:AssumeRole and the sts actions you mean)")))
+
+    if "aws:principalorgid" in narrowing and "aws:principalorgpaths" not in narrowing:
+        found.append(_finding(LINT_WARNING, "org_trust_without_path", index, (
+            f"{label} trusts every account of organization {', '.join(sorted(set(keys.get('aws:principalorgid', []))))}, "
+            "sandbox accounts included: narrow it to OU paths with trusted_org_paths (aws:PrincipalOrgPaths)")))
+
+    principal = statement.get("Principal")
+    federated = [_scalar_text(v) for v in _as_list(principal.get("Federated"))] if isinstance(principal, t.Mapping) else []
+    if federated and _action_matches(statement, "sts:AssumeRoleWithWebIdentity") and not any(
+            f.startswith("arn:") and ":saml-provider/" in f for f in federated):
+        if not any(key.endswith(":aud") for key in keys):
+            found.append(_finding(LINT_ERROR, "oidc_audience_missing", index, (
+                f"{label} lets {', '.join(federated)} tokens assume the role without an audience (…:aud) condition: "
+                "a token issued to any client of that provider is accepted")))
+        subjects = [value for key, values in keys.items() if key.endswith(":sub") for value in values]
+        if not subjects or any(not value.strip("*?") for value in subjects):
+            found.append(_finding(LINT_WARNING, "oidc_subject_missing", index, (
+                f"{label} does not limit the token subject (…:sub) of {', '.join(federated)}: every identity of the "
+                "provider (for a CI service: every repository or project) can assume the role")))
+
+    if not _action_matches(statement, ASSUME_ROLE):
+        return found
+    values = [v for v in _aws_values(statement) or [] if v != "*"]
+    dangling = [v for v in values if is_unique_id(v)]
+    if dangling:
+        found.append(_finding(LINT_WARNING, "dangling_principal", index, (
+            f"{label} names {', '.join(sorted(set(dangling)))}: AWS put these unique ids in place of deleted users or roles, "
+            "which can never match again (trust_policy remove_dangling=true drops them)")))
+    accounts = [a for a in (_account_of(v) for v in values) if a is not None]
+    foreign = sorted({a for a in accounts if a != own and a not in known}) if own else []
+    if foreign and "sts:externalid" not in keys and not (narrowing & _ORG_KEYS):
+        found.append(_finding(LINT_ERROR, "external_id_missing", index, (
+            f"{label} trusts account {', '.join(foreign)} (neither the role's own account nor in known_account_ids) "
+            "without an sts:ExternalId or organization condition: if that account acts for several customers this role "
+            "is open to the confused deputy problem (set external_id, or list the account in known_account_ids)")))
+    roots = sorted({a for v in values if (a := _account_of(v)) is not None and (v == a or v.endswith(":root"))
+                    and a != own and a not in known}) if own else []
+    if roots and "aws:multifactorauthpresent" not in keys and "aws:principalarn" not in narrowing:
+        found.append(_finding(LINT_WARNING, "root_trust_without_mfa", index, (
+            f"{label} trusts the whole of account {', '.join(roots)} (its root: every principal that account's policies "
+            "allow) without requiring MFA (require_mfa)")))
+    return found
+
+
+def lint_trust(doc: t.Any, *, own_account_id: str | None, known_account_ids: t.Iterable[str] = (),
+               partition: str | None = None) -> list[dict[str, t.Any]]:
+    """Findings about a trust policy: ``{severity, code, statement, message}``, ``statement`` the index.
+
+    Errors: ``wildcard_principal`` (everybody, not narrowed, see narrowing_keys), ``external_id_missing``
+    (an account other than ``own_account_id`` and not in ``known_account_ids`` trusted without
+    ``sts:ExternalId`` or an organization condition; the account checks are skipped when
+    ``own_account_id`` is None, since the role's own account would be reported),
+    ``oidc_audience_missing``, ``mixed_partition`` (ARNs of another partition than ``partition``, or of
+    several). Warnings: ``org_trust_without_path``, ``root_trust_without_mfa`` (a foreign, unknown
+    account's root without MFA), ``oidc_subject_missing``, ``dangling_principal``, ``broad_action``.
+    The trust-size quota needs an AWS read and is checked by lint_size(). Pure and offline.
     """
     source = _as_doc(doc)
-    warnings = []
-    for label, negated in _unconditioned_wildcards(source):
-        who = "every principal outside NotPrincipal" if negated else 'Principal "*"'
-        warnings.append(f"{label} of the trust policy allows {who} without any condition: any AWS principal in any account can assume this role")
-    if own_account_id:
-        seen = set()
-        for index, statement in enumerate(_statements(source)):
-            if statement.get("Effect") != "Allow" or not _action_matches(statement, ASSUME_ROLE):
-                continue
-            keys = _condition_keys(statement)
-            has_external_id = "sts:externalid" in keys
-            has_mfa = "aws:multifactorauthpresent" in keys
-            if has_external_id or has_mfa:
-                continue
-            for value in _aws_values(statement) or []:
-                account = _account_of(value)
-                if account is None or account == str(own_account_id) or value in seen:
-                    continue
-                seen.add(value)
-                who = f"account {account}" if value == account or value.endswith(":root") else f"principal {value} of account {account}"
-                warnings.append(
-                    f"{_label(statement, index)} of the trust policy trusts foreign {who} without an sts:ExternalId or "
-                    "aws:MultiFactorAuthPresent condition: if that account acts for several customers this role is open to the "
-                    "confused deputy problem (set external_id), and no MFA is required (set require_mfa)"
-                )
-    return warnings
+    own = str(own_account_id) if own_account_id else None
+    known = {str(a) for a in known_account_ids or ()}
+    # Without the role's partition, the document's first ARN sets it: another partition anywhere is mixed.
+    partition = partition or _find_partition(source)
+    found: list[dict[str, t.Any]] = []
+    for index, statement in enumerate(_statements(source)):
+        found.extend(_lint_statement(index, statement, own, known, partition))
+    return found
+
+
+def policy_size(doc: t.Any) -> int:
+    """Characters IAM counts against a size quota: the JSON without whitespace."""
+    return len(re.sub(r"\s", "", json.dumps(_as_doc(doc), separators=(",", ":"))))
+
+
+def lint_size(doc: t.Any, quota: int | None, what: str = "trust policy", quota_name: str = "AssumeRolePolicySizeQuota") -> list[dict[str, t.Any]]:
+    """The ``size_quota`` finding when the document is larger than ``quota`` (None: quota unknown)."""
+    size = policy_size(doc)
+    if quota is None or size <= quota:
+        return []
+    return [_finding(LINT_ERROR, "size_quota", None, (
+        f"the {what} has {size} characters (without whitespace) and the account's {quota_name} is {quota}: "
+        "IAM would refuse it; merge statements, or ask for a quota increase"))]
+
+
+def error_findings(findings: t.Iterable[t.Mapping[str, t.Any]]) -> list[t.Mapping[str, t.Any]]:
+    return [f for f in findings if f.get("severity") == LINT_ERROR]
 
 
 # --------------------------------------------------------------------------------------------
-# Evaluation (verify_access diagnosis)
+# Patterns and condition operators (shared with _policy_eval)
 # --------------------------------------------------------------------------------------------
-
-@dataclass(frozen=True)
-class Decision:
-    """Outcome of evaluating identity policies for one action on one resource."""
-
-    effect: str  # "allow" | "deny" | "implicit_deny"
-    statement_sid: str | None
-    reason: str
-
-    @property
-    def allowed(self) -> bool:
-        return self.effect == "allow"
-
-
-@dataclass(frozen=True)
-class TrustDecision:
-    """Outcome of evaluating a trust policy for one caller and one sts action."""
-
-    allowed: bool
-    reason: str
-    failed_conditions: list[str] = field(default_factory=list)
-    matched_principal: bool = False
-
 
 _VARIABLE_RE = re.compile(r"\$\{([^}]*)\}")
 
@@ -792,7 +1009,7 @@ def _context_lookup(context: t.Mapping[str, t.Any], key: str) -> list[str] | Non
     return None
 
 
-def _pattern_regex(pattern: str, context: t.Mapping[str, t.Any], wildcards: bool, ignore_case: bool, variables: bool) -> re.Pattern | None:
+def _pattern_regex(pattern: str, context: t.Mapping[str, t.Any], wildcards: bool, ignore_case: bool, variables: bool) -> re.Pattern[str] | None:
     """Compile an IAM pattern (``*``/``?`` wildcards, ``${key}`` policy variables) to a regex.
 
     Returns None when a policy variable has no value in the context (IAM then treats the
@@ -835,41 +1052,13 @@ def _matches(pattern: str, value: str, context: t.Mapping[str, t.Any] | None = N
     return regex is not None and regex.fullmatch(value) is not None
 
 
-def _action_matches(statement: t.Mapping, action: str) -> bool:
+def _action_matches(statement: t.Mapping[str, t.Any], action: str) -> bool:
     if "NotAction" in statement:
         return not any(_matches(_scalar_text(a), action, ignore_case=True) for a in _as_list(statement["NotAction"]))
     return any(_matches(_scalar_text(a), action, ignore_case=True) for a in _as_list(statement.get("Action")))
 
 
-def _resource_matches(statement: t.Mapping, resource: str, context: t.Mapping[str, t.Any], variables: bool) -> bool:
-    if "NotResource" in statement:
-        return not any(_matches(_scalar_text(r), resource, context, variables=variables) for r in _as_list(statement["NotResource"]))
-    if "Resource" not in statement:
-        # Resource-less statements only occur in resource policies (trust policies): the resource is implied.
-        return True
-    return any(_matches(_scalar_text(r), resource, context, variables=variables) for r in _as_list(statement.get("Resource")))
-
-
 _SET_PREFIXES = ("ForAnyValue:", "ForAllValues:")
-_NEGATED = {
-    "StringNotEquals", "StringNotEqualsIgnoreCase", "StringNotLike", "ArnNotEquals", "ArnNotLike", "NumericNotEquals",
-    "DateNotEquals", "NotIpAddress",
-}
-_SUPPORTED = {
-    "StringEquals", "StringNotEquals", "StringEqualsIgnoreCase", "StringNotEqualsIgnoreCase", "StringLike", "StringNotLike",
-    "ArnEquals", "ArnNotEquals", "ArnLike", "ArnNotLike", "Bool", "NumericEquals", "NumericNotEquals", "NumericLessThan",
-    "NumericLessThanEquals", "NumericGreaterThan", "NumericGreaterThanEquals", "DateEquals", "DateNotEquals", "DateLessThan",
-    "DateLessThanEquals", "DateGreaterThan", "DateGreaterThanEquals", "IpAddress", "NotIpAddress", "BinaryEquals",
-}
-_KEY_LABELS = {
-    "sts:externalid": "external id",
-    "aws:principalarn": "principal ARN",
-    "aws:principalaccount": "principal account",
-    "sts:rolesessionname": "role session name",
-    "sts:sourceidentity": "source identity",
-    "aws:principalorgid": "organization id",
-    "aws:tagkeys": "session tag keys",
-}
 
 
 def _split_operator(operator: str) -> tuple[str | None, str, bool]:
@@ -888,282 +1077,3 @@ def _split_operator(operator: str) -> tuple[str | None, str, bool]:
 
 def _base_operator(operator: str) -> str:
     return _split_operator(operator)[1]
-
-
-def _number(text: str) -> float | None:
-    try:
-        return float(text)
-    except ValueError:
-        return None
-
-
-def _epoch(text: str) -> float | None:
-    """Seconds since the epoch from an epoch number or an ISO 8601 date (IAM accepts both)."""
-    number = _number(text)
-    if number is not None:
-        return number
-    try:
-        # fromisoformat() before Python 3.11 does not read a "Z" suffix.
-        moment = datetime.datetime.fromisoformat(text.strip().replace("Z", "+00:00"))
-    except ValueError:
-        return None
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=datetime.UTC)
-    return moment.timestamp()
-
-
-def _in_network(network: str, address: str) -> bool:
-    try:
-        return ipaddress.ip_address(address.strip()) in ipaddress.ip_network(network.strip(), strict=False)
-    except ValueError:
-        return False
-
-
-def _value_matches(base: str, policy_value: str, value: str, context: t.Mapping[str, t.Any], variables: bool) -> bool | None:
-    """Does one context value match one policy value for a (non-negated form of the) operator? None: unsupported."""
-    positive = base.replace("Not", "", 1) if base in _NEGATED else base
-    if positive == "StringEquals":
-        return _matches(policy_value, value, context, wildcards=False, variables=variables)
-    if positive == "StringEqualsIgnoreCase":
-        return _matches(policy_value, value, context, wildcards=False, ignore_case=True, variables=variables)
-    if positive in ("StringLike", "ArnEquals", "ArnLike"):
-        return _matches(policy_value, value, context, variables=variables)
-    if positive == "Bool":
-        return policy_value.lower() == value.lower()
-    if positive == "BinaryEquals":
-        return policy_value == value
-    if positive == "IpAddress":
-        return _in_network(policy_value, value)
-    if positive.startswith(("Numeric", "Date")):
-        convert = _number if positive.startswith("Numeric") else _epoch
-        left, right = convert(value), convert(policy_value)
-        if left is None or right is None:
-            return False
-        comparison = positive[len("Numeric"):] if positive.startswith("Numeric") else positive[len("Date"):]
-        return {
-            "Equals": left == right,
-            "LessThan": left < right,
-            "LessThanEquals": left <= right,
-            "GreaterThan": left > right,
-            "GreaterThanEquals": left >= right,
-        }.get(comparison)
-    return None
-
-
-def _describe_failure(operator: str, key: str, base: str, policy_values: list[str], present: bool) -> str:
-    name = f"condition {operator} {key}"
-    label = _KEY_LABELS.get(key.lower(), f"value of {key}")
-    if key.lower() == "aws:multifactorauthpresent" and base == "Bool" and "true" in [v.lower() for v in policy_values]:
-        return f"{name} requires MFA"
-    if base == "Null":
-        wants_absent = "true" in [v.lower() for v in policy_values]
-        return f"{name} requires the {label} to be {'absent' if wants_absent else 'present'}"
-    if not present:
-        return f"{name} requires a value and none was given"
-    if base == "Bool":
-        return f"{name} requires {' or '.join(policy_values)}"
-    if base in _NEGATED:
-        return f"{name} rejects the given {label}"
-    return f"{name} does not match the given {label}"
-
-
-def _key_condition_holds(prefix: str | None, base: str, if_exists: bool, policy_values: list[str], values: list[str],
-                         context: t.Mapping[str, t.Any], variables: bool) -> bool:
-    """IAM semantics of one operator/key pair against the request's values of that key."""
-    negated = base in _NEGATED
-
-    def hit(value: str) -> bool:
-        matched = any(_value_matches(base, pv, value, context, variables) for pv in policy_values)
-        return not matched if negated else matched
-
-    if not values:
-        # A missing (or empty multi-valued) key: ForAllValues holds vacuously, ForAnyValue never does,
-        # a plain negated operator holds, anything else holds only with IfExists.
-        if prefix == "ForAllValues":
-            return True
-        if prefix == "ForAnyValue":
-            return if_exists
-        return if_exists or negated
-    if prefix == "ForAllValues" or (negated and prefix is None):
-        return all(hit(v) for v in values)
-    return any(hit(v) for v in values)
-
-
-def _condition_failures(condition: t.Any, context: t.Mapping[str, t.Any], variables: bool) -> list[str]:
-    """Sentences for every condition of a statement that does not hold in ``context`` (empty: all hold)."""
-    failures: list[str] = []
-    if not isinstance(condition, t.Mapping):
-        return failures
-    for operator, block in condition.items():
-        if not isinstance(block, t.Mapping):
-            continue
-        prefix, base, if_exists = _split_operator(str(operator))
-        for raw_key, raw in block.items():
-            key = str(raw_key)
-            policy_values = [_condition_value_text(str(operator), v) for v in _as_list(raw)]
-            values = _context_lookup(context, key)
-            present = values is not None and len(values) > 0
-            if base == "Null":
-                wants_absent = "true" in [v.lower() for v in policy_values]
-                if wants_absent == present:
-                    failures.append(_describe_failure(str(operator), key, base, policy_values, present))
-                continue
-            if base not in _SUPPORTED:
-                failures.append(f"condition {operator} {key} uses an operator this check cannot evaluate")
-                continue
-            ok = _key_condition_holds(prefix, base, if_exists, policy_values, values or [], context, variables)
-            if not ok:
-                failures.append(_describe_failure(str(operator), key, base, policy_values, present))
-    return failures
-
-
-def _uses_variables(doc: Document) -> bool:
-    # Policy variables are only substituted in Version 2012-10-17 documents.
-    return _scalar_text(doc.get("Version", IMPLICIT_VERSION)) == DEFAULT_VERSION
-
-
-def _named_documents(documents: t.Any) -> list[tuple[str | None, Document]]:
-    if documents is None:
-        return []
-    if isinstance(documents, (str, bytes)):
-        return [(None, load(documents))]
-    if isinstance(documents, t.Mapping):
-        if "Statement" in documents:
-            return [(None, load(documents))]
-        return [(str(name), load(doc)) for name, doc in documents.items()]
-    return [(None, load(doc)) for doc in documents]
-
-
-def evaluate_identity_policies(documents: t.Any, action: str, resource: str, context: t.Mapping[str, t.Any] | None = None) -> Decision:
-    """Evaluate identity policies for one action on one resource: an explicit Deny wins, then an Allow.
-
-    ``documents`` is one document, a list of documents, or a mapping policy name -> document (the names
-    then appear in the reason). Principal elements are ignored (identity policies have none).
-    """
-    context = dict(context or {})
-    allow: tuple[str | None, str] | None = None
-    near_misses: list[str] = []
-    for name, doc in _named_documents(documents):
-        variables = _uses_variables(doc)
-        where = f" of policy {name}" if name else ""
-        for index, statement in enumerate(_statements(doc)):
-            if not _action_matches(statement, action) or not _resource_matches(statement, resource, context, variables):
-                continue
-            failures = _condition_failures(statement.get("Condition"), context, variables)
-            label = _label(statement, index) + where
-            effect = statement.get("Effect")
-            if failures:
-                if effect == "Allow":
-                    near_misses.append(f"{label} would allow {action} on {resource} but {'; '.join(failures)}")
-                continue
-            if effect == "Deny":
-                return Decision("deny", statement.get("Sid") or None, f"{label} explicitly denies {action} on {resource}")
-            if effect == "Allow" and allow is None:
-                allow = (statement.get("Sid") or None, f"{label} allows {action} on {resource}")
-    if allow is not None:
-        return Decision("allow", allow[0], allow[1])
-    reason = f"no identity policy of the caller allows {action} on {resource}"
-    if near_misses:
-        reason += ": " + "; ".join(near_misses)
-    return Decision("implicit_deny", None, reason)
-
-
-def _caller_principal(caller_arn: str) -> str:
-    """The ARN a trust policy would name for the caller (an assumed-role session names its role)."""
-    return role_arn_from_assumed_role_arn(caller_arn) or caller_arn
-
-
-def _principal_names_caller(value: str, caller_arn: str, caller_account: str | None) -> bool:
-    if value == "*":
-        return True
-    if caller_account:
-        if value == caller_account:
-            return True
-        parsed = parse_arn(value)
-        if parsed is not None and parsed.service == "iam" and parsed.resource == "root" and parsed.account == caller_account:
-            return True
-    if not caller_arn:
-        return False
-    if value == caller_arn:
-        return True
-    session_role = role_arn_from_assumed_role_arn(caller_arn)
-    if session_role:
-        # An assumed-role ARN has no role path: a trust entry for the role matches by account and name.
-        named, session = parse_arn(value), parse_arn(session_role)
-        if named is not None and session is not None and named.service == "iam" and named.resource_type == "role":
-            return (named.partition, named.account, named.resource_name) == (session.partition, session.account, session.resource_name)
-    return False
-
-
-def _statement_names_caller(statement: t.Mapping, caller_arn: str, caller_account: str | None) -> bool:
-    if "NotPrincipal" in statement:
-        values = _aws_values(statement, "NotPrincipal") or []
-        return not any(_principal_names_caller(v, caller_arn, caller_account) for v in values)
-    values = _aws_values(statement) or []
-    return any(_principal_names_caller(v, caller_arn, caller_account) for v in values)
-
-
-def evaluate_trust(
-    doc: t.Any,
-    *,
-    caller_arn: str,
-    caller_account: str | None = None,
-    context: t.Mapping[str, t.Any] | None = None,
-    action: str = ASSUME_ROLE,
-) -> TrustDecision:
-    """Would this trust policy let the caller perform ``action`` (sts:AssumeRole, sts:TagSession, …)?
-
-    ``context`` holds request values such as ``sts:ExternalId``, ``aws:MultiFactorAuthPresent``,
-    ``sts:RoleSessionName``, ``sts:SourceIdentity``, ``aws:RequestTag/<key>``, ``aws:TagKeys``;
-    ``aws:PrincipalArn`` and ``aws:PrincipalAccount`` default from the caller. The reason is a sentence
-    for the diagnosis; failed_conditions lists every condition that did not hold in the best candidate.
-    """
-    source = _as_doc(doc)
-    parsed_caller = parse_arn(caller_arn) if caller_arn else None
-    if not caller_account and parsed_caller is not None and parsed_caller.account.isdigit():
-        caller_account = parsed_caller.account
-    principal_arn = _caller_principal(caller_arn) if caller_arn else ""
-    ctx = dict(context or {})
-    if principal_arn and _context_lookup(ctx, "aws:PrincipalArn") is None:
-        ctx["aws:PrincipalArn"] = principal_arn
-    if caller_account and _context_lookup(ctx, "aws:PrincipalAccount") is None:
-        ctx["aws:PrincipalAccount"] = caller_account
-    variables = _uses_variables(source)
-
-    matched_principal = False
-    named_without_action = False
-    candidates: list[tuple[str, list[str]]] = []
-    allow_label: str | None = None
-    for index, statement in enumerate(_statements(source)):
-        if not _statement_names_caller(statement, caller_arn, caller_account):
-            continue
-        label = _label(statement, index)
-        if not _action_matches(statement, action):
-            if statement.get("Effect") == "Allow":
-                named_without_action = True
-            continue
-        failures = _condition_failures(statement.get("Condition"), ctx, variables)
-        if statement.get("Effect") == "Deny":
-            if not failures:
-                return TrustDecision(False, f"{label} of the trust policy explicitly denies {action} to {principal_arn or caller_account}", [], True)
-            continue
-        if statement.get("Effect") != "Allow":
-            continue
-        matched_principal = True
-        if failures:
-            candidates.append((label, failures))
-        elif allow_label is None:
-            allow_label = label
-    if allow_label is not None:
-        return TrustDecision(True, f"{allow_label} of the trust policy allows {principal_arn or caller_account} to call {action}", [], True)
-    if candidates:
-        label, failures = min(candidates, key=lambda item: len(item[1]))
-        return TrustDecision(False, "; ".join(failures), list(failures), True)
-    if named_without_action:
-        return TrustDecision(False, f"the trust policy names {principal_arn or caller_account} but does not allow {action}", [], True)
-    who = []
-    if caller_account:
-        who.append(f"account {caller_account}")
-    if principal_arn:
-        who.append(f"principal {principal_arn}")
-    return TrustDecision(False, f"the trust policy does not name {' or '.join(who) or 'the caller'}", [], matched_principal)

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import configparser
 import contextlib
+import errno
 import fcntl
 import io
 import os
@@ -23,7 +24,11 @@ import typing as t
 from dataclasses import dataclass, field
 
 from ansible_collections.crossaccount.aws.plugins.module_utils import _validators as validators
+from ansible_collections.crossaccount.aws.plugins.module_utils._connection import OptionAdapter
 from ansible_collections.crossaccount.aws.plugins.module_utils._errors import CrossAccountError, ValidationFailure
+
+if t.TYPE_CHECKING:  # pragma: no cover - typing only; _module imports the module runner
+    from ansible_collections.crossaccount.aws.plugins.module_utils._module import CrossAccountModule
 
 KINDS = ("role", "credentials")
 CREDENTIAL_SOURCES = ("Environment", "Ec2InstanceMetadata", "EcsContainer")
@@ -51,7 +56,12 @@ CREDENTIAL_KEYS: dict[str, str] = {
     "endpoint_url": "endpoint_url",
 }
 KEYS_BY_KIND = {"role": ROLE_KEYS, "credentials": CREDENTIAL_KEYS}
-SECRET_FILE_KEYS = frozenset(("aws_secret_access_key", "aws_session_token"))
+# botocore still reads the pre-2014 name of the session token, and reads it BEFORE aws_session_token:
+# a profile written without removing it would silently use the stale token.
+LEGACY_KEYS_BY_KIND: dict[str, tuple[str, ...]] = {"role": (), "credentials": ("aws_security_token",)}
+SECRET_FILE_KEYS = frozenset(("aws_secret_access_key", "aws_session_token", "aws_security_token"))
+# Symbolic links followed at most this many times while resolving a path (the kernel's own limit).
+MAX_SYMLINKS = 40
 # Options that only make sense for one kind: giving them to the other kind is a mistake, not a no-op.
 ROLE_ONLY_OPTIONS = ("role_arn", "source_profile", "credential_source", "external_id", "mfa_serial", "duration_seconds", "role_session_name")
 CREDENTIAL_ONLY_OPTIONS = ("access_key", "secret_key", "session_token")
@@ -81,7 +91,7 @@ class ProfileRequest:
 
     @property
     def managed_keys(self) -> tuple[str, ...]:
-        return tuple(KEYS_BY_KIND[self.kind].values())
+        return tuple(KEYS_BY_KIND[self.kind].values()) + LEGACY_KEYS_BY_KIND[self.kind]
 
     @property
     def header(self) -> str:
@@ -140,10 +150,10 @@ def validate_profile_name(name: t.Any, option: str = "name") -> str:
     return name
 
 
-def _role_settings(opts: t.Mapping[str, t.Any]) -> dict[str, str]:
+def _role_settings(opts: OptionAdapter) -> dict[str, str]:
     if not opts.get("role_arn"):
         raise ValidationFailure("role_arn", "is required when kind=role and state=present")
-    values: dict[str, t.Any] = {"role_arn": validators.role_arn(opts["role_arn"], "role_arn")}
+    values: dict[str, t.Any] = {"role_arn": validators.role_arn(opts.get("role_arn"), "role_arn")}
     source_profile = opts.get("source_profile")
     credential_source = opts.get("credential_source")
     if bool(source_profile) == bool(credential_source):
@@ -163,14 +173,14 @@ def _role_settings(opts: t.Mapping[str, t.Any]) -> dict[str, str]:
         "role_session_name": validators.session_name,
     }
     for option, check in checks.items():
-        if opts.get(option) not in (None, ""):
-            values[option] = check(opts[option], option)
+        if opts.get(option) is not None:
+            values[option] = check(opts.get(option), option)
     for option in ("region", "endpoint_url"):
         values[option] = opts.get(option)
     return {key: str(values[opt]) for opt, key in ROLE_KEYS.items() if values.get(opt) not in (None, "")}
 
 
-def _credential_settings(opts: t.Mapping[str, t.Any]) -> dict[str, str]:
+def _credential_settings(opts: OptionAdapter) -> dict[str, str]:
     access_key = opts.get("access_key")
     secret_key = opts.get("secret_key")
     if not access_key or not secret_key:
@@ -183,11 +193,11 @@ def _credential_settings(opts: t.Mapping[str, t.Any]) -> dict[str, str]:
         # Never echo the value: it is a secret.
         if value is not None and (not isinstance(value, str) or not value or value != value.strip() or "\n" in value or "\r" in value):
             raise ValidationFailure(option, "must be a single line without surrounding whitespace")
-    return {key: str(opts[opt]) for opt, key in CREDENTIAL_KEYS.items() if opts.get(opt) not in (None, "")}
+    return {key: str(opts.get(opt)) for opt, key in CREDENTIAL_KEYS.items() if opts.get(opt) is not None}
 
 
-def build_request(opts: t.Mapping[str, t.Any], environ: t.Mapping[str, str] | None = None) -> ProfileRequest:
-    """Validate every option before any file is touched."""
+def request_from_options(opts: OptionAdapter, environ: t.Mapping[str, str] | None = None) -> ProfileRequest:
+    """Validate every option before any file is touched (``environ``: the managed host's, for the default paths)."""
     name = validate_profile_name(opts.get("name"))
     kind = opts.get("kind") or "role"
     if kind not in KINDS:
@@ -197,7 +207,7 @@ def build_request(opts: t.Mapping[str, t.Any], environ: t.Mapping[str, str] | No
         raise ValidationFailure("state", "must be present or absent")
     wrong = CREDENTIAL_ONLY_OPTIONS if kind == "role" else ROLE_ONLY_OPTIONS
     for option in wrong:
-        if opts.get(option) not in (None, ""):
+        if opts.get(option) is not None:
             # Secrets in a config-file profile would sit next to role settings the CLI ignores for them.
             raise ValidationFailure(option, f"is not valid with kind={kind}; use kind={'credentials' if kind == 'role' else 'role'}")
     option, default_path = default_file(kind, environ)
@@ -208,8 +218,8 @@ def build_request(opts: t.Mapping[str, t.Any], environ: t.Mapping[str, str] | No
     settings: dict[str, str] = {}
     if state == "present":
         for opt in ("region", "endpoint_url"):
-            if opts.get(opt) not in (None, ""):
-                _check_value(opt, str(opts[opt]))
+            if opts.get(opt) is not None:
+                _check_value(opt, str(opts.get(opt)))
         region = opts.get("region")
         if region and not _REGION_RE.fullmatch(region):
             raise ValidationFailure("region", f"{region!r} is not an AWS region name such as us-east-1")
@@ -323,10 +333,15 @@ def _terminated(line: str, nl: str) -> str:
 
 
 def find_section(lines: list[str], request: ProfileRequest) -> _Section | None:
-    for section in sections(lines):
-        if request.matches(section.header):
-            return section
-    return None
+    found = [section for section in sections(lines) if request.matches(section.header)]
+    if len(found) > 1:
+        # botocore keeps the last of them; editing any one would leave the profile meaning something else.
+        headers = ", ".join(f"[{section.header}]" for section in found)
+        raise CrossAccountError(
+            f"{request.option}: {request.path} has {len(found)} sections for profile {request.name!r} ({headers}); "
+            "the AWS CLI uses only the last one, so the file is left untouched: merge them into one by hand"
+        )
+    return found[0] if found else None
 
 
 def current_settings(parser: configparser.RawConfigParser, section: _Section | None, request: ProfileRequest) -> dict[str, str]:
@@ -422,13 +437,41 @@ def section_text(text: str, request: ProfileRequest, mask: bool = True) -> str:
 # --- files ---
 
 
+def _not_regular(path: str, option: str, mode: int) -> CrossAccountError:
+    kinds = ((stat.S_ISDIR, "a directory"), (stat.S_ISFIFO, "a named pipe"), (stat.S_ISSOCK, "a socket"),
+             (stat.S_ISCHR, "a character device"), (stat.S_ISBLK, "a block device"), (stat.S_ISLNK, "a symbolic link"))
+    what = next((name for test, name in kinds if test(mode)), "not a regular file")
+    return CrossAccountError(f"{option}: {path} is {what}; it must be a regular file (or not exist yet)")
+
+
 def read_file(path: str, option: str) -> tuple[str | None, os.stat_result | None]:
+    """The file's text and stat, or (None, None) when it does not exist; anything but a regular file is refused.
+
+    O_NONBLOCK: opening a named pipe for reading would otherwise wait for a writer forever. O_NOFOLLOW:
+    the path was resolved by ``resolve_path``; a link that appears since is not followed.
+    """
     try:
-        with open(path, "rb") as handle:
-            data = handle.read()
-        info = os.stat(path)
+        info = os.lstat(path)
     except FileNotFoundError:
         return None, None
+    except OSError as exc:
+        raise CrossAccountError(f"{option}: cannot read {path}: {exc.strerror}") from None
+    if not stat.S_ISREG(info.st_mode):
+        raise _not_regular(path, option, info.st_mode)
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_NOFOLLOW | os.O_CLOEXEC)
+    except FileNotFoundError:
+        return None, None
+    except OSError as exc:
+        if exc.errno == errno.ELOOP:
+            raise _not_regular(path, option, stat.S_IFLNK) from None
+        raise CrossAccountError(f"{option}: cannot read {path}: {exc.strerror}") from None
+    try:
+        with os.fdopen(fd, "rb") as handle:
+            info = os.fstat(handle.fileno())
+            if not stat.S_ISREG(info.st_mode):
+                raise _not_regular(path, option, info.st_mode)
+            data = handle.read()
     except OSError as exc:
         raise CrossAccountError(f"{option}: cannot read {path}: {exc.strerror}") from None
     try:
@@ -437,10 +480,73 @@ def read_file(path: str, option: str) -> tuple[str | None, os.stat_result | None
         raise CrossAccountError(f"{option}: {path} is not UTF-8 text, so it is left untouched") from None
 
 
+def resolve_path(path: str, option: str) -> str:
+    """``path`` with every symbolic link resolved, following only links owned by the user running the module or root.
+
+    A play running as root (become) on a user's ``~/.aws/config`` must not be steered by that user's links to
+    a file only root may write. Root-owned links (``/var/run``, ``/tmp`` on macOS) were made by root itself.
+    """
+    euid = os.geteuid()
+    pending = [part for part in path.split("/") if part]
+    resolved = "/"
+    followed = 0
+    while pending:
+        part = pending.pop(0)
+        if part == ".":
+            continue
+        if part == "..":
+            resolved = os.path.dirname(resolved)
+            continue
+        candidate = os.path.join(resolved, part)
+        try:
+            info = os.lstat(candidate)
+        except FileNotFoundError:
+            # Nothing below a missing directory exists yet, so nothing below it can be a link.
+            return os.path.normpath(os.path.join(candidate, *pending))
+        except OSError as exc:
+            raise CrossAccountError(f"{option}: cannot read {candidate}: {exc.strerror}") from None
+        if not stat.S_ISLNK(info.st_mode):
+            resolved = candidate
+            continue
+        if info.st_uid not in (euid, 0):
+            raise CrossAccountError(
+                f"{option}: {candidate} is a symbolic link owned by uid {info.st_uid}, not by the user running the module "
+                f"(uid {euid}); it is not followed, since it could point anywhere: give the path of the real file"
+            )
+        followed += 1
+        if followed > MAX_SYMLINKS:
+            raise CrossAccountError(f"{option}: too many levels of symbolic links in {path}")
+        target = os.readlink(candidate)
+        if target.startswith("/"):
+            resolved = "/"
+        pending[:0] = [part for part in target.split("/") if part]
+    return resolved
+
+
+def _owned_like_parent(path: str, fd: int | None = None) -> None:
+    """Give what root just created the owner of the directory it was created in (the user whose home it is)."""
+    if os.geteuid() != 0:
+        return
+    parent = os.stat(os.path.dirname(path))
+    if fd is None:
+        os.chown(path, parent.st_uid, parent.st_gid, follow_symlinks=False)
+    else:
+        os.fchown(fd, parent.st_uid, parent.st_gid)
+
+
 def make_private_dir(directory: str) -> None:
-    if not os.path.isdir(directory):
-        os.makedirs(directory, mode=DIR_MODE, exist_ok=True)
-        os.chmod(directory, DIR_MODE)  # makedirs' mode is filtered by the umask
+    """Create the missing directories of ``directory``, each 0700 and owned like its parent."""
+    if os.path.isdir(directory):
+        return
+    make_private_dir(os.path.dirname(directory))
+    try:
+        os.mkdir(directory, DIR_MODE)
+    except FileExistsError:
+        if os.path.isdir(directory):
+            return  # a parallel task made it
+        raise
+    os.chmod(directory, DIR_MODE)  # mkdir's mode is filtered by the umask
+    _owned_like_parent(directory)
 
 
 @contextlib.contextmanager
@@ -470,6 +576,8 @@ def write_atomic(path: str, text: str, previous: os.stat_result | None) -> None:
         if previous is not None and os.geteuid() == 0:
             # Running as root for another user (become): the file must stay theirs.
             os.fchown(fd, previous.st_uid, previous.st_gid)
+        elif previous is None:
+            _owned_like_parent(path, fd)
         with os.fdopen(fd, "wb") as handle:
             handle.write(text.encode("utf-8"))
             handle.flush()
@@ -492,7 +600,7 @@ def write_atomic(path: str, text: str, previous: os.stat_result | None) -> None:
 def ensure_profile(request: ProfileRequest, check_mode: bool = False) -> dict[str, t.Any]:
     """Apply the request to its file; returns the module result (changed, profile, diff)."""
     # A symlinked ~/.aws/config (dotfiles) is edited where it points, not replaced by a plain file.
-    path = os.path.realpath(request.path)
+    path = resolve_path(request.path, request.option)
     directory = os.path.dirname(path)
     if check_mode or (request.state == "absent" and not os.path.isdir(directory)):
         return _apply(request, path, check_mode)
@@ -506,6 +614,7 @@ def ensure_profile(request: ProfileRequest, check_mode: bool = False) -> dict[st
 
 def _apply(request: ProfileRequest, path: str, check_mode: bool) -> dict[str, t.Any]:
     before, info = read_file(path, request.option)
+    after: str | None
     if request.state == "present":
         after = render_present(before or "", request)
     else:
@@ -528,7 +637,7 @@ def _apply(request: ProfileRequest, path: str, check_mode: bool) -> dict[str, t.
         file_mode: str | None = f"{FILE_MODE:04o}"
     else:
         file_mode = None if info is None else f"{stat.S_IMODE(info.st_mode):04o}"
-    section_header = None
+    section_header: str | None = None
     if exists_after:
         existing_section = find_section(split_lines(after or ""), request)
         section_header = existing_section.header if existing_section is not None else request.header
@@ -552,3 +661,11 @@ def _apply(request: ProfileRequest, path: str, check_mode: bool) -> dict[str, t.
             "after": section_text(after or "", request),
         },
     }
+
+
+def handle(module: CrossAccountModule) -> dict[str, t.Any]:
+    request = request_from_options(module.options)
+    result = ensure_profile(request, check_mode=module.check_mode)
+    if not module.diff_mode:
+        result.pop("diff")
+    return result

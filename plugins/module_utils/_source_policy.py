@@ -8,7 +8,7 @@ The source account's half of cross-account access: an identity policy that allow
 target role ARNs, either as a customer managed policy attached to principals or as an inline
 policy put on them.
 
-Every option is checked in ``validate_params`` and every named principal is known to exist before
+Every option is checked in ``request_from_options`` and every named principal is known to exist before
 the first write (attached to the policy already, or read with GetUser/GetGroup/GetRole), so a typo
 never leaves a half-applied change. Managed policies keep at most five versions
 (the IAM quota) by pruning before the limit, and re-read state after writes so that a request
@@ -28,6 +28,7 @@ from ansible_collections.crossaccount.aws.plugins.module_utils._arn import parse
 from ansible_collections.crossaccount.aws.plugins.module_utils._errors import CrossAccountError, ValidationFailure
 
 if t.TYPE_CHECKING:
+    from ansible_collections.crossaccount.aws.plugins.module_utils._connection import OptionAdapter
     from ansible_collections.crossaccount.aws.plugins.module_utils._module import CrossAccountModule
 
 KINDS = ("users", "groups", "roles")
@@ -80,6 +81,15 @@ class SourcePolicyRequest:
     allow_session_tags: bool = False
     allow_source_identity: bool = False
     document: dict[str, t.Any] | None = None
+    organization_id: str | None = None
+    target_role_name: str | None = None
+    target_role_path: str = "/"
+    lint: str = "warn"
+    known_account_ids: list[str] = field(default_factory=list)
+
+    @property
+    def organization_form(self) -> bool:
+        return self.organization_id is not None
 
     @property
     def managed(self) -> bool:
@@ -132,21 +142,58 @@ def _target_role_arns(value: t.Any) -> list[str]:
     return arns
 
 
-def validate_params(params: t.Mapping[str, t.Any]) -> SourcePolicyRequest:
+def _fitting_arns(request: SourcePolicyRequest, limit: int) -> int:
+    """How many of the role ARNs (in the order given) fit one policy of ``limit`` characters."""
+    fitting = 0
+    for count in range(1, len(request.target_role_arns) + 1):
+        document = _policy.build_source_policy(request.target_role_arns[:count], request.allow_session_tags, request.allow_source_identity)
+        if _policy.policy_size(document) > limit:
+            break
+        fitting = count
+    return fitting
+
+
+def _organization_options(options: OptionAdapter, request: SourcePolicyRequest) -> None:
+    org = options.raw("target_organization_id")
+    name = options.raw("target_role_name")
+    path = options.raw("target_role_path")
+    if org is None:
+        for option, value in (("target_role_name", name), ("target_role_path", path)):
+            if value is not None:
+                raise ValidationFailure(option, "applies to target_organization_id (the organization form); give target_organization_id as well")
+        return
+    request.organization_id = v.organization_id(org, "target_organization_id")
+    if request.target_role_arns:
+        raise ValidationFailure(
+            "target_organization_id",
+            "is mutually exclusive with target_role_arns: grant either exact role ARNs or one role name in every account of the organization")
+    if name is None:
+        raise ValidationFailure("target_role_name", "is required with target_organization_id: the name of the role to assume in the organization's accounts")
+    request.target_role_name = v.iam_name(name, "target_role_name", "role")
+    request.target_role_path = v.iam_path("/" if path is None else path, "target_role_path")
+    for option, value in (("target_role_name", request.target_role_name), ("target_role_path", request.target_role_path)):
+        if any(char in value for char in "*?$"):
+            raise ValidationFailure(option, f"must not contain '*', '?' or '$' (IAM reads them as wildcards or variables), got {v.show(value)}")
+
+
+def request_from_options(options: OptionAdapter) -> SourcePolicyRequest:
     """Check every option without calling AWS; raises ValidationFailure naming the option."""
-    policy_type = v.choice(params.get("type") or "managed", "type", ("managed", "inline"))
-    state = v.choice(params.get("state") or "present", "state", ("present", "absent"))
+    policy_type = v.choice(options.raw("type") or "managed", "type", ("managed", "inline"))
+    state = v.choice(options.raw("state") or "present", "state", ("present", "absent"))
     request = SourcePolicyRequest(
-        name=v.iam_name(params.get("name"), "name", "policy"),
-        path=v.iam_path("/" if params.get("path") is None else params.get("path"), "path"),
+        name=v.iam_name(options.raw("name"), "name", "policy"),
+        path=v.iam_path("/" if options.raw("path") is None else options.raw("path"), "path"),
         policy_type=policy_type,
         state=state,
-        target_role_arns=_target_role_arns(params.get("target_role_arns")),
-        principals={kind: _name_list(params.get(kind), kind, PRINCIPAL_APIS[kind].kind) for kind in KINDS},
-        purge_attachments=bool(params.get("purge_attachments")),
-        allow_session_tags=bool(params.get("allow_session_tags")),
-        allow_source_identity=bool(params.get("allow_source_identity")),
+        target_role_arns=_target_role_arns(options.raw("target_role_arns")),
+        principals={kind: _name_list(options.raw(kind), kind, PRINCIPAL_APIS[kind].kind) for kind in KINDS},
+        purge_attachments=bool(options.raw("purge_attachments")),
+        allow_session_tags=bool(options.raw("allow_session_tags")),
+        allow_source_identity=bool(options.raw("allow_source_identity")),
     )
+    _organization_options(options, request)
+    request.lint = v.lint_mode(options.raw("lint"))
+    request.known_account_ids = v.account_ids(options.raw("known_account_ids"), "known_account_ids")
     has_principals = any(request.principals[kind] for kind in KINDS)
     if not request.managed:
         if request.path != "/":
@@ -160,9 +207,11 @@ def validate_params(params: t.Mapping[str, t.Any]) -> SourcePolicyRequest:
         if not has_principals:
             purpose = "put the policy on" if request.present else "remove the policy from"
             raise ValidationFailure("users", f"type=inline needs at least one of users, groups or roles to {purpose}")
-    if request.present:
+    if request.present and not request.organization_form:
         if not request.target_role_arns:
-            raise ValidationFailure("target_role_arns", "is required with state=present: the list of role ARNs the principals may assume")
+            raise ValidationFailure(
+                "target_role_arns", "is required with state=present: the list of role ARNs the principals may assume "
+                "(or target_organization_id with target_role_name)")
         document = _policy.build_source_policy(request.target_role_arns, request.allow_session_tags, request.allow_source_identity)
         if request.managed:
             limit, where = MANAGED_POLICY_SIZE_MAX, "a managed policy version"
@@ -170,10 +219,13 @@ def validate_params(params: t.Mapping[str, t.Any]) -> SourcePolicyRequest:
             smallest = min((kind for kind in KINDS if request.principals[kind]), key=INLINE_POLICY_SIZE_MAX.__getitem__)
             limit, where = INLINE_POLICY_SIZE_MAX[smallest], f"the inline policies of one {PRINCIPAL_APIS[smallest].singular}"
         # IAM counts the JSON without whitespace, which is how _iam sends it.
-        size = len(json.dumps(document, separators=(",", ":")))
+        size = _policy.policy_size(document)
         if size > limit:
+            fitting = _fitting_arns(request, limit)
             raise ValidationFailure(
-                "target_role_arns", f"{len(request.target_role_arns)} role ARNs make a policy of {size} characters; {where} holds at most {limit}"
+                "target_role_arns", f"{len(request.target_role_arns)} role ARNs make a policy of {size} characters; {where} holds at most "
+                f"{limit}, which fits the first {fitting} of these ARNs; for a role of the same name in every account of an "
+                "organization use target_organization_id with target_role_name (one constant-size policy)"
             )
         request.document = document
     return request
@@ -193,7 +245,7 @@ def _version_number(version_id: str) -> int:
     return int(match.group(1)) if match else 0
 
 
-def _age_key(version: t.Mapping[str, t.Any]) -> tuple[t.Any, int]:
+def _age_key(version: t.Mapping[str, t.Any]) -> tuple[int, str]:
     # Version numbers only grow, so they order versions even when two share a CreateDate second.
     return (_version_number(version["VersionId"]), str(version.get("CreateDate", "")))
 
@@ -209,6 +261,7 @@ class SourcePolicy:
         self.changed = False
         self.account = ""
         self.partition = "aws"
+        self.findings: list[dict[str, t.Any]] = []
 
     # ---- preparation (reads only) ----------------------------------------------------------
 
@@ -221,6 +274,12 @@ class SourcePolicy:
             raise ValidationFailure(
                 "target_role_arns", f"role ARNs are in partition {wanted} but the caller's account {self.account} is in partition {self.partition}"
             )
+        request = self.request
+        if request.present and request.organization_form:
+            # The role ARN pattern is written in the caller's partition, known only now.
+            request.document = _policy.build_source_org_policy(
+                t.cast(str, request.organization_id), t.cast(str, request.target_role_name), request.target_role_path, self.partition,
+                request.allow_session_tags, request.allow_source_identity)
         if self.request.present and not self.request.managed:
             # A managed policy resolves its principals after reading its attachments (managed_present).
             self._resolve_principals(_empty_attachments())
@@ -325,7 +384,7 @@ class SourcePolicy:
             if _policy.equivalent(self._version_document(item), self.request.document):
                 if not self.check_mode:
                     _iam.set_default_policy_version(self.iam, self.policy_arn, item["VersionId"])
-                return item["VersionId"]
+                return str(item["VersionId"])
         if self.check_mode:
             highest = max((_version_number(item["VersionId"]) for item in versions), default=0)
             return f"v{highest + 1}"
@@ -476,19 +535,33 @@ class SourcePolicy:
 
     # ---- entry point -----------------------------------------------------------------------
 
+    def lint(self) -> None:
+        """Findings about the wanted document, before any write; ``error`` fails on an error finding."""
+        request = self.request
+        if request.lint == "off" or request.document is None:
+            return
+        self.findings = _policy.lint_source(request.document, request.known_account_ids)
+        errors = _policy.error_findings(self.findings)
+        if request.lint == "error" and errors:
+            named = "; ".join(f"{f['code']}: {f['message']}" for f in errors)
+            raise CrossAccountError(f"lint: the source policy has {len(errors)} error finding(s), nothing was written: {named}", findings=self.findings)
+
     def run(self) -> tuple[dict[str, t.Any], dict[str, t.Any], dict[str, t.Any]]:
         self.prepare()
+        self.lint()
         if self.request.managed:
             return self.managed_present() if self.request.present else self.managed_absent()
         return self.inline_present() if self.request.present else self.inline_absent()
 
 
-def handler(module: CrossAccountModule) -> dict[str, t.Any]:
+def handle(module: CrossAccountModule) -> dict[str, t.Any]:
     """Module entry: validate, converge, report ``changed``, ``policy`` and (in diff mode) ``diff``."""
-    request = validate_params(module.params)
+    request = request_from_options(module.options)
     runner = SourcePolicy(module, request)
     policy, before, after = runner.run()
-    result: dict[str, t.Any] = {"changed": runner.changed, "policy": policy}
+    for finding in runner.findings if request.lint == "warn" else []:
+        module.warn(f"lint {finding['severity']} {finding['code']}: {finding['message']}")
+    result: dict[str, t.Any] = {"changed": runner.changed, "policy": policy, "findings": runner.findings}
     if module.diff_mode:
         result["diff"] = {"before": before, "after": after}
     return result

@@ -16,7 +16,7 @@ from __future__ import annotations
 import copy
 import re
 import typing as t
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from ansible_collections.crossaccount.aws.plugins.module_utils import _iam, _policy
 from ansible_collections.crossaccount.aws.plugins.module_utils import _validators as v
@@ -24,11 +24,13 @@ from ansible_collections.crossaccount.aws.plugins.module_utils._arn import aws_m
 from ansible_collections.crossaccount.aws.plugins.module_utils._errors import CrossAccountError, ValidationFailure
 from ansible_collections.crossaccount.aws.plugins.module_utils._trust_policy import (
     TRUST_INTENT_OPTIONS,
+    LintOptions,
     TrustIntent,
     build_from_intent,
     check_exclusive,
     check_partition,
     lint,
+    lint_options,
     refuse_wildcard,
     validate_document,
     validate_intent,
@@ -36,9 +38,10 @@ from ansible_collections.crossaccount.aws.plugins.module_utils._trust_policy imp
 )
 
 if t.TYPE_CHECKING:
+    from ansible_collections.crossaccount.aws.plugins.module_utils._connection import OptionAdapter
     from ansible_collections.crossaccount.aws.plugins.module_utils._module import CrossAccountModule
 
-__all__ = ["TRUST_INTENT_OPTIONS", "handle"]
+__all__ = ["TRUST_INTENT_OPTIONS", "TargetRoleRequest", "handle", "request_from_options"]
 
 _POLICY_NAME_RE = re.compile(r"[\w+=,.@-]{1,128}", re.ASCII)
 _PATH_SEGMENT_RE = re.compile(r"[\x21-\x2e\x30-\x7e]+", re.ASCII)
@@ -52,7 +55,9 @@ DIFF_KEYS = (
 
 
 @dataclass
-class RoleParams:
+class TargetRoleRequest:
+    """Validated options of module target_role."""
+
     name: str
     path: str
     state: str
@@ -66,6 +71,7 @@ class RoleParams:
     boundary: str | None  # "" removes
     tags: dict[str, str] | None
     purge_tags: bool
+    lint: LintOptions = field(default_factory=LintOptions)
 
     @property
     def trust_option(self) -> str:
@@ -116,47 +122,48 @@ def _inline(value: t.Any) -> dict[str, dict[str, t.Any]] | None:
     return result
 
 
-def validate_params(params: t.Mapping[str, t.Any]) -> RoleParams:
+def request_from_options(options: OptionAdapter) -> TargetRoleRequest:
     """Every option checked, no AWS call: a typo costs nothing and never leaves a half-applied change."""
-    name = v.iam_name(params.get("name"), "name", "role")
-    path = v.iam_path(params.get("path") or "/", "path")
-    state = params.get("state") or "present"
-    check_exclusive(params, "trust_policy")
+    name = v.iam_name(options.raw("name"), "name", "role")
+    path = v.iam_path(options.raw("path") or "/", "path")
+    state = options.raw("state") or "present"
+    check_exclusive(options, "trust_policy")
     trust_document = None
-    if params.get("trust_policy") is not None:
-        trust_document = validate_document(params["trust_policy"], "trust_policy")
+    if options.raw("trust_policy") is not None:
+        trust_document = validate_document(options.raw("trust_policy"), "trust_policy")
         refuse_wildcard(trust_document, "trust_policy")
-    intent = validate_intent(params)
+    intent = validate_intent(options)
     managed = None
-    if params.get("managed_policies") is not None:
-        raw = params["managed_policies"]
+    if options.raw("managed_policies") is not None:
+        raw = options.raw("managed_policies")
         if not isinstance(raw, list):
             raise ValidationFailure("managed_policies", f"must be a list, got {v.show(raw)}")
         managed = list(dict.fromkeys(_managed_ref(item, f"managed_policies[{index}]") for index, item in enumerate(raw)))
-    duration = params.get("max_session_duration")
-    boundary = params.get("permissions_boundary")
+    duration = options.raw("max_session_duration")
+    boundary = options.raw("permissions_boundary")
     if boundary:
         boundary = v.policy_arn(boundary, "permissions_boundary")
-    tags = v.tags(params["tags"], "tags") if params.get("tags") is not None else None
-    return RoleParams(
+    tags = v.tags(options.raw("tags"), "tags") if options.raw("tags") is not None else None
+    return TargetRoleRequest(
         name=name,
         path=path,
         state=state,
-        description=_description(params.get("description")),
+        description=_description(options.raw("description")),
         trust_document=trust_document,
         intent=intent,
         managed=managed,
-        inline=_inline(params.get("inline_policies")),
-        purge_policies=params.get("purge_policies", True) is not False,
+        inline=_inline(options.raw("inline_policies")),
+        purge_policies=options.raw("purge_policies") is not False,
         max_session_duration=v.max_session_duration(duration, "max_session_duration") if duration is not None else None,
         boundary=boundary,
         tags=tags,
-        purge_tags=params.get("purge_tags", True) is not False,
+        purge_tags=options.raw("purge_tags") is not False,
+        lint=lint_options(options),
     )
 
 
-def _check_arn_partitions(p: RoleParams, partition: str) -> None:
-    check_partition(p.intent, partition)
+def _check_arn_partitions(p: TargetRoleRequest, partition: str, account: str) -> None:
+    check_partition(p.intent, partition, account)
     for index, ref in enumerate(p.managed or []):
         parsed = parse_arn(ref)
         if parsed is not None and parsed.partition != partition:
@@ -173,6 +180,7 @@ def _check_arn_partitions(p: RoleParams, partition: str) -> None:
 def _role_dict(role: t.Mapping[str, t.Any], managed: list[str], inline: dict[str, t.Any], tags: dict[str, str]) -> dict[str, t.Any]:
     boundary = role.get("PermissionsBoundary") or {}
     created = role.get("CreateDate")
+    isoformat = getattr(created, "isoformat", None)
     return {
         "arn": role.get("Arn"),
         "name": role.get("RoleName"),
@@ -185,7 +193,7 @@ def _role_dict(role: t.Mapping[str, t.Any], managed: list[str], inline: dict[str
         "max_session_duration": int(role["MaxSessionDuration"]) if role.get("MaxSessionDuration") is not None else None,
         "permissions_boundary": boundary.get("PermissionsBoundaryArn"),
         "tags": tags,
-        "create_date": created.isoformat() if hasattr(created, "isoformat") else created,
+        "create_date": isoformat() if callable(isoformat) else created,
     }
 
 
@@ -243,7 +251,7 @@ def resolve_managed(iam: t.Any, refs: list[str], account: str, partition: str, a
 # --- planning ---
 
 
-def _desired(p: RoleParams, current: dict[str, t.Any] | None, trust: dict[str, t.Any] | None,
+def _desired(p: TargetRoleRequest, current: dict[str, t.Any] | None, trust: dict[str, t.Any] | None,
              managed_arns: list[str] | None, account: str, partition: str) -> dict[str, t.Any]:
     """The role as it should be after the run: unspecified attributes keep their current value."""
     base = copy.deepcopy(current) if current else {
@@ -296,7 +304,7 @@ def _diff_view(role: dict[str, t.Any] | None) -> dict[str, t.Any]:
 # --- writing ---
 
 
-def _create(iam: t.Any, p: RoleParams, want: dict[str, t.Any]) -> dict[str, t.Any] | None:
+def _create(iam: t.Any, p: TargetRoleRequest, want: dict[str, t.Any]) -> dict[str, t.Any] | None:
     """CreateRole with everything it accepts; returns the re-read role when it already existed."""
 
     def call() -> t.Any:
@@ -319,7 +327,7 @@ def _create(iam: t.Any, p: RoleParams, want: dict[str, t.Any]) -> dict[str, t.An
     return None
 
 
-def _update(iam: t.Any, p: RoleParams, have: dict[str, t.Any], want: dict[str, t.Any], partition: str) -> bool:
+def _update(iam: t.Any, p: TargetRoleRequest, have: dict[str, t.Any], want: dict[str, t.Any], partition: str) -> bool:
     """Write each attribute that differs with the API of that attribute only; True when anything was written."""
     name = p.name
     changed = False
@@ -403,7 +411,7 @@ def _delete(iam: t.Any, name: str) -> None:
 # --- module ---
 
 
-def _check_path(p: RoleParams, role: t.Mapping[str, t.Any]) -> None:
+def _check_path(p: TargetRoleRequest, role: t.Mapping[str, t.Any]) -> None:
     # Failing (rather than warning) is deliberate: a different path means a different ARN, and
     # every trust and source policy naming the role would silently point at the wrong one.
     if role["path"] != p.path:
@@ -415,7 +423,7 @@ def _check_path(p: RoleParams, role: t.Mapping[str, t.Any]) -> None:
 
 
 def handle(module: CrossAccountModule) -> dict[str, t.Any]:
-    p = validate_params(module.params)
+    p = request_from_options(module.options)
     conn = module.connection()
     iam = conn.iam
     # GetRole comes first: the ARN of an existing role names its account and partition (the caller's,
@@ -426,10 +434,10 @@ def handle(module: CrossAccountModule) -> dict[str, t.Any]:
         identity = conn.identity()
         where = identity["partition"], identity["account"]
     partition, account = where
-    _check_arn_partitions(p, partition)
+    _check_arn_partitions(p, partition, account)
 
     if p.state == "absent":
-        result: dict[str, t.Any] = {"changed": current is not None, "role": {}}
+        result: dict[str, t.Any] = {"changed": current is not None, "role": {}, "findings": []}
         if current is not None and not module.check_mode:
             _delete(iam, p.name)
         if module.diff_mode:
@@ -442,13 +450,14 @@ def handle(module: CrossAccountModule) -> dict[str, t.Any]:
         raise ValidationFailure(
             "trusted_account_ids",
             f"role {p.name} does not exist and creating it needs a trust policy: give trusted_account_ids, "
-            "trusted_principal_arns or trust_policy",
+            "trusted_principal_arns, trusted_org_id, trusted_org_paths, trusted_principal_patterns, trusted_services, trusted_oidc "
+            "or trust_policy",
         )
     trust = None
     if p.trust_document is not None:
         trust = p.trust_document
     elif p.intent.has_principals:
-        trust = build_from_intent(p.intent, partition)
+        trust = build_from_intent(p.intent, partition, account)
     # Reads only: an unknown policy name or boundary fails here, before any write.
     attached = current["managed_policies"] if current is not None else []
     managed_arns = resolve_managed(iam, p.managed, account, partition, attached) if p.managed is not None else None
@@ -456,27 +465,31 @@ def handle(module: CrossAccountModule) -> dict[str, t.Any]:
         raise ValidationFailure("permissions_boundary", f"managed policy {p.boundary} does not exist")
 
     want = _desired(p, current, trust, managed_arns, account, partition)
-    lint(module, want["trust_policy"], account)
-
     changed = current is None or _needs_update(current, want, partition)
+    # The trust-size quota matters only when the trust policy itself is written.
+    trust_write = current is None or not _policy.equivalent(current["trust_policy"], want["trust_policy"], partition)
+    findings = lint(module, p.lint, want["trust_policy"], account=account, partition=partition, write_due=trust_write, iam=iam)
+
     role = want
     if changed and not module.check_mode:
-        have = current
-        if current is None:
-            have = _create(iam, p, want)
-            if have is None:
+        if current is not None:
+            have = current
+        else:
+            existing = _create(iam, p, want)
+            if existing is None:
                 # The role now has trust, description, duration, boundary and tags from CreateRole.
                 have = copy.deepcopy(want)
                 have["managed_policies"] = []
                 have["inline_policies"] = {}
             else:
                 # It already existed: what the user left unset must keep the stored value, as on any update.
+                have = existing
                 _check_path(p, have)
                 want = _desired(p, have, trust, managed_arns, account, partition)
         _update(iam, p, have, want, partition)
         role = read_role(iam, p.name) or want
 
-    result = {"changed": changed, "role": role}
+    result = {"changed": changed, "role": role, "findings": findings}
     if module.diff_mode:
         result["diff"] = {"before": _diff_view(current), "after": _diff_view(role)}
     return result

@@ -3,7 +3,7 @@
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 """PRIVATE to the collection: logic of module trust_policy, and the trust helpers target_role shares.
 
-Everything a user can get wrong is checked in ``validate_intent`` / ``validate_params`` before the
+Everything a user can get wrong is checked in ``validate_intent`` / ``request_from_options`` before the
 first AWS call; documents are compared by meaning (``_policy.equivalent``) so a rerun writes nothing.
 """
 
@@ -15,16 +15,47 @@ import time
 import typing as t
 from dataclasses import dataclass, field
 
-from ansible_collections.crossaccount.aws.plugins.module_utils import _iam, _policy
+from ansible_collections.crossaccount.aws.plugins.module_utils import _iam, _policy, _policy_intents
 from ansible_collections.crossaccount.aws.plugins.module_utils import _validators as v
 from ansible_collections.crossaccount.aws.plugins.module_utils._arn import parse_arn, role_arn
 from ansible_collections.crossaccount.aws.plugins.module_utils._errors import CrossAccountError, ValidationFailure
 
 if t.TYPE_CHECKING:
+    from ansible_collections.crossaccount.aws.plugins.module_utils._connection import OptionAdapter
     from ansible_collections.crossaccount.aws.plugins.module_utils._module import CrossAccountModule
 
 TRUST_BOOL_OPTIONS = ("require_mfa", "allow_session_tags", "allow_source_identity")
-TRUST_INTENT_OPTIONS = ("trusted_account_ids", "trusted_principal_arns", "external_id") + TRUST_BOOL_OPTIONS
+# Every statement-level trust option: exclusive with a whole document.
+TRUST_INTENT_OPTIONS = (
+    "trusted_account_ids", "trusted_principal_arns", "external_id", *TRUST_BOOL_OPTIONS, "trusted_org_id", "trusted_org_paths",
+    "trusted_principal_patterns", "trusted_services", "source_account", "source_arn", "trusted_oidc",
+)
+# Options naming who is trusted (conditions and actions apply to them).
+PARTY_OPTIONS = ("trusted_account_ids", "trusted_principal_arns", "trusted_org_id", "trusted_org_paths", "trusted_principal_patterns",
+                 "trusted_services", "trusted_oidc")
+# Options whose conditions only AWS principals can meet (a service or an OIDC token never sends them).
+_AWS_PRINCIPAL_OPTIONS = ("trusted_account_ids", "trusted_principal_arns", "trusted_org_id", "trusted_org_paths", "trusted_principal_patterns")
+_OIDC_KEYS = ("provider", "audience", "subjects")
+
+LINT_ARGSPEC: dict[str, dict[str, t.Any]] = {
+    "lint": {"type": "str", "choices": ["warn", "error", "off"], "default": "warn"},
+    "known_account_ids": {"type": "list", "elements": "str", "default": []},
+}
+# The options of doc fragment crossaccount.aws.trust_intents (target_role and trust_policy).
+TRUST_INTENT_ARGSPEC: dict[str, dict[str, t.Any]] = {
+    "trusted_org_id": {"type": "str"},
+    "trusted_org_paths": {"type": "list", "elements": "str"},
+    "trusted_principal_patterns": {"type": "list", "elements": "str"},
+    "trusted_services": {"type": "list", "elements": "str"},
+    "source_account": {"type": "str"},
+    "source_arn": {"type": "str"},
+    "trusted_oidc": {"type": "dict", "options": {
+        "provider": {"type": "str", "required": True},
+        "audience": {"type": "raw"},
+        "subjects": {"type": "list", "elements": "str"},
+    }},
+    **LINT_ARGSPEC,
+}
 
 # A user or role created in another account a moment ago is not yet known to the IAM endpoint
 # that stores the trust policy; AWS answers MalformedPolicyDocument "Invalid principal" until it
@@ -51,32 +82,128 @@ class TrustIntent:
     require_mfa: bool = False
     allow_session_tags: bool = False
     allow_source_identity: bool = False
+    org_id: str | None = None
+    org_paths: list[str] = field(default_factory=list)
+    principal_patterns: list[str] = field(default_factory=list)
+    services: list[str] = field(default_factory=list)
+    source_account: str | None = None
+    source_arn: str | None = None
+    oidc_provider: str | None = None  # an ARN, or host/path of an https URL
+    oidc_audiences: list[str] = field(default_factory=list)
+    oidc_subjects: list[str] = field(default_factory=list)
 
     @property
     def has_principals(self) -> bool:
-        return bool(self.account_ids or self.principal_arns)
+        """Anyone to trust at all (account, ARN, organization, pattern, service or OIDC provider)."""
+        return bool(self.account_ids or self.principal_arns or self.org_id or self.org_paths or self.principal_patterns
+                    or self.services or self.oidc_provider)
 
     def principal_option(self) -> str:
-        return "trusted_principal_arns" if self.principal_arns and not self.account_ids else "trusted_account_ids"
+        for option, value in (("trusted_account_ids", self.account_ids), ("trusted_principal_arns", self.principal_arns),
+                              ("trusted_org_id", self.org_id), ("trusted_org_paths", self.org_paths),
+                              ("trusted_principal_patterns", self.principal_patterns), ("trusted_services", self.services),
+                              ("trusted_oidc", self.oidc_provider)):
+            if value:
+                return option
+        return "trusted_account_ids"
+
+    def describe(self) -> str:
+        """What the intent names, for messages."""
+        parts = [*self.account_ids, *self.principal_arns, *([f"organization {self.org_id}"] if self.org_id else []), *self.org_paths,
+                 *self.principal_patterns, *self.services, *([f"OIDC provider {self.oidc_provider}"] if self.oidc_provider else [])]
+        return ", ".join(parts)
+
+    def resolve(self, partition: str, account: str) -> _policy_intents.TrustIntents:
+        """The engine's view: the OIDC provider as an ARN of the role's account."""
+        return _policy_intents.TrustIntents(
+            principals=tuple(self.account_ids) + tuple(self.principal_arns),
+            external_id=self.external_id,
+            require_mfa=self.require_mfa,
+            allow_session_tags=self.allow_session_tags,
+            allow_source_identity=self.allow_source_identity,
+            org_id=self.org_id,
+            org_paths=tuple(self.org_paths),
+            principal_patterns=tuple(self.principal_patterns),
+            services=tuple(self.services),
+            source_account=self.source_account,
+            source_arn=self.source_arn,
+            oidc_provider_arn=_policy_intents.oidc_provider_arn(self.oidc_provider, account, partition) if self.oidc_provider else None,
+            oidc_audiences=tuple(self.oidc_audiences),
+            oidc_subjects=tuple(self.oidc_subjects),
+        )
 
 
-def validate_intent(params: t.Mapping[str, t.Any], check_conditions: bool = True) -> TrustIntent:
-    """Statement-level trust options; conditions without a principal to apply them to are refused."""
+def _string_list(value: t.Any, option: str, check: t.Callable[[t.Any, str], str]) -> list[str]:
+    return list(dict.fromkeys(check(item, f"{option}[{index}]") for index, item in enumerate(_list(value, option))))
+
+
+def _oidc(value: t.Any, present: bool) -> tuple[str | None, list[str], list[str]]:
+    option = "trusted_oidc"
+    if value is None:
+        return None, [], []
+    if not isinstance(value, t.Mapping):
+        raise ValidationFailure(option, f"must be a dict with provider, audience and subjects, got {v.show(value)}")
+    unknown = sorted(str(key) for key in value if key not in _OIDC_KEYS)
+    if unknown:
+        raise ValidationFailure(option, f"has unknown keys {', '.join(unknown)}; expected {', '.join(_OIDC_KEYS)}")
+    if value.get("provider") is None:
+        raise ValidationFailure(f"{option}.provider", "is required: the issuer URL (https://...) or the OIDC provider ARN")
+    provider = v.oidc_provider(value["provider"], f"{option}.provider")
+    audience = value.get("audience")
+    audiences = [v.oidc_audience(audience, f"{option}.audience")] if isinstance(audience, str) else _string_list(
+        audience, f"{option}.audience", v.oidc_audience)
+    subjects = _string_list(value.get("subjects"), f"{option}.subjects", v.oidc_subject)
+    if present and not audiences:
+        raise ValidationFailure(f"{option}.audience", "is required: the client id the tokens are issued to (sts.amazonaws.com for GitHub Actions)")
+    if present and not subjects:
+        raise ValidationFailure(f"{option}.subjects", "needs at least one subject pattern (such as repo:ORG/REPO:ref:refs/heads/main)")
+    return provider, audiences, subjects
+
+
+def validate_intent(options: OptionAdapter, check_conditions: bool = True) -> TrustIntent:
+    """Statement-level trust options; conditions without a principal to apply them to are refused.
+
+    ``check_conditions`` is False for state=absent, where conditions mean nothing (principals are
+    removed whatever their conditions) and OIDC needs only its provider.
+    """
+    external_id = options.raw("external_id")
+    org_id = v.organization_id(options.raw("trusted_org_id"), "trusted_org_id") if options.raw("trusted_org_id") is not None else None
+    oidc_provider, audiences, subjects = _oidc(options.raw("trusted_oidc"), present=check_conditions)
+    source_account = options.raw("source_account")
+    source_arn = options.raw("source_arn")
     intent = TrustIntent(
-        account_ids=v.account_ids(params.get("trusted_account_ids"), "trusted_account_ids"),
+        account_ids=v.account_ids(options.raw("trusted_account_ids"), "trusted_account_ids"),
         principal_arns=list(dict.fromkeys(
             v.principal_arn(item, f"trusted_principal_arns[{index}]")
-            for index, item in enumerate(_list(params.get("trusted_principal_arns"), "trusted_principal_arns"))
+            for index, item in enumerate(_list(options.raw("trusted_principal_arns"), "trusted_principal_arns"))
         )),
-        external_id=v.external_id(params["external_id"], "external_id") if params.get("external_id") is not None else None,
-        require_mfa=bool(params.get("require_mfa")),
-        allow_session_tags=bool(params.get("allow_session_tags")),
-        allow_source_identity=bool(params.get("allow_source_identity")),
+        external_id=v.external_id(external_id, "external_id") if external_id is not None else None,
+        require_mfa=bool(options.raw("require_mfa")),
+        allow_session_tags=bool(options.raw("allow_session_tags")),
+        allow_source_identity=bool(options.raw("allow_source_identity")),
+        org_id=org_id,
+        org_paths=v.organization_paths(options.raw("trusted_org_paths"), "trusted_org_paths", org_id),
+        principal_patterns=_string_list(options.raw("trusted_principal_patterns"), "trusted_principal_patterns", v.principal_pattern),
+        services=_string_list(options.raw("trusted_services"), "trusted_services", v.service_principal),
+        source_account=v.account_id(source_account, "source_account") if source_account is not None else None,
+        source_arn=v.source_arn(source_arn, "source_arn") if source_arn is not None else None,
+        oidc_provider=oidc_provider,
+        oidc_audiences=audiences,
+        oidc_subjects=subjects,
     )
+    for option in ("source_account", "source_arn"):
+        if options.raw(option) is not None and not intent.services:
+            raise ValidationFailure(option, "applies to trusted_services (the confused-deputy guard of a service principal); give trusted_services as well")
     if check_conditions and not intent.has_principals:
         for option in ("external_id",) + TRUST_BOOL_OPTIONS:
-            if params.get(option):
+            if options.raw(option):
                 raise ValidationFailure(option, "applies to the principals being trusted; give trusted_account_ids or trusted_principal_arns as well")
+    if check_conditions and intent.has_principals and not any(options.raw(o) for o in _AWS_PRINCIPAL_OPTIONS):
+        for option in ("external_id", "require_mfa"):
+            if options.raw(option):
+                raise ValidationFailure(
+                    option, "applies to AWS principals (trusted_account_ids, trusted_principal_arns, trusted_org_id, trusted_org_paths, "
+                    "trusted_principal_patterns); a service or an OIDC token never sends it, so the role could not be assumed")
     return intent
 
 
@@ -88,12 +215,12 @@ def _list(value: t.Any, option: str) -> list[t.Any]:
     return value
 
 
-def check_exclusive(params: t.Mapping[str, t.Any], document_option: str) -> None:
+def check_exclusive(options: OptionAdapter, document_option: str) -> None:
     """A whole document and statement-level intent cannot both be given (only true booleans conflict)."""
-    if params.get(document_option) is None:
+    if options.raw(document_option) is None:
         return
     for option in TRUST_INTENT_OPTIONS:
-        value = params.get(option)
+        value = options.raw(option)
         if value not in (None, False, []):
             raise ValidationFailure(document_option, f"is mutually exclusive with {option}; give a whole document or the trust options, not both")
 
@@ -110,13 +237,21 @@ def validate_document(value: t.Any, option: str) -> dict[str, t.Any]:
     return document
 
 
-def check_partition(intent: TrustIntent, partition: str) -> None:
-    for index, value in enumerate(intent.principal_arns):
-        parsed = parse_arn(value)
-        if parsed is not None and parsed.partition != partition:
+def check_partition(intent: TrustIntent, partition: str, account: str | None = None) -> None:
+    """ARNs of the intent must be in the caller's partition; an OIDC provider ARN in the role's account."""
+    for option, values in (("trusted_principal_arns", intent.principal_arns), ("trusted_principal_patterns", intent.principal_patterns),
+                           ("source_arn", [intent.source_arn] if intent.source_arn else [])):
+        for index, value in enumerate(values):
+            name = option if option == "source_arn" else f"{option}[{index}]"
+            if not value.startswith(f"arn:{partition}:"):
+                raise ValidationFailure(name, f"must be in partition {partition} (the caller's), got {v.show(value)}")
+    provider = intent.oidc_provider
+    if provider and provider.startswith("arn:"):
+        parsed = parse_arn(provider)
+        if parsed is not None and (parsed.partition != partition or (account and parsed.account != account)):
             raise ValidationFailure(
-                f"trusted_principal_arns[{index}]", f"must be in partition {partition} (the caller's), got {v.show(value)}"
-            )
+                "trusted_oidc.provider", f"must be a provider of the role's account {account} in partition {partition} "
+                f"(AssumeRoleWithWebIdentity looks the provider up there), got {v.show(provider)}")
 
 
 def principals(intent: TrustIntent) -> list[str]:
@@ -124,28 +259,12 @@ def principals(intent: TrustIntent) -> list[str]:
     return list(intent.account_ids) + list(intent.principal_arns)
 
 
-def build_from_intent(intent: TrustIntent, partition: str) -> dict[str, t.Any]:
-    return _policy.build_trust_policy(
-        trusted_account_ids=intent.account_ids,
-        trusted_principal_arns=intent.principal_arns,
-        external_id=intent.external_id,
-        require_mfa=intent.require_mfa,
-        allow_session_tags=intent.allow_session_tags,
-        allow_source_identity=intent.allow_source_identity,
-        partition=partition,
-    )
+def build_from_intent(intent: TrustIntent, partition: str, account: str) -> dict[str, t.Any]:
+    return _policy_intents.build_trust(intent.resolve(partition, account), partition)
 
 
-def merge_intent(current: t.Mapping[str, t.Any], intent: TrustIntent, partition: str) -> dict[str, t.Any]:
-    return _policy.merge_trust(
-        current,
-        principals=principals(intent),
-        external_id=intent.external_id,
-        require_mfa=intent.require_mfa,
-        allow_session_tags=intent.allow_session_tags,
-        allow_source_identity=intent.allow_source_identity,
-        partition=partition,
-    )
+def merge_intent(current: t.Mapping[str, t.Any], intent: TrustIntent, partition: str, account: str) -> dict[str, t.Any]:
+    return _policy_intents.merge_intents(current, intent.resolve(partition, account), partition)
 
 
 def refuse_wildcard(document: t.Mapping[str, t.Any], option: str) -> None:
@@ -157,15 +276,48 @@ def refuse_wildcard(document: t.Mapping[str, t.Any], option: str) -> None:
     if _policy.has_unconditioned_wildcard(document):
         raise ValidationFailure(
             option,
-            'trusts Principal "*" without any condition, so any AWS principal in any account could assume the role; '
-            "add a condition (for example aws:PrincipalOrgID or sts:ExternalId) or name the principals",
+            'trusts Principal "*" without a condition that narrows it, so any AWS principal in any account could assume the role; '
+            "add aws:PrincipalOrgID, aws:PrincipalOrgPaths, aws:PrincipalAccount, aws:PrincipalArn with a concrete account, "
+            "aws:SourceAccount or aws:SourceArn (sts:ExternalId alone does not narrow it), or name the principals",
         )
 
 
-def lint(module: CrossAccountModule, document: t.Mapping[str, t.Any], account_id: str) -> None:
-    """Lint findings (foreign account without external id or MFA, stored wildcards) become warnings."""
-    for message in _policy.lint_trust(document, account_id):
-        module.warn(message)
+@dataclass(frozen=True)
+class LintOptions:
+    mode: str = "warn"
+    known_account_ids: tuple[str, ...] = ()
+
+
+def lint_options(options: OptionAdapter) -> LintOptions:
+    return LintOptions(
+        mode=v.lint_mode(options.raw("lint")),
+        known_account_ids=tuple(v.account_ids(options.raw("known_account_ids"), "known_account_ids")),
+    )
+
+
+def lint(module: CrossAccountModule, lint_opts: LintOptions, document: t.Mapping[str, t.Any] | None, *, account: str, partition: str,
+         write_due: bool, iam: t.Any, what: str = "trust policy") -> list[dict[str, t.Any]]:
+    """Findings about the document the role will have, before any write.
+
+    The size quota is read (iam:GetAccountSummary) only when a write is due, so a rerun that changes
+    nothing makes no extra call. ``error`` fails here, naming the findings; ``warn`` turns every finding
+    into a warning.
+    """
+    if lint_opts.mode == "off" or not document:
+        return []
+    findings = _policy.lint_trust(document, own_account_id=account, known_account_ids=lint_opts.known_account_ids, partition=partition)
+    if write_due:
+        quota = _iam.get_account_summary(iam).get("AssumeRolePolicySizeQuota")
+        findings.extend(_policy.lint_size(document, int(quota) if quota is not None else None, what))
+    errors = _policy.error_findings(findings)
+    if lint_opts.mode == "error" and errors:
+        named = "; ".join(f"{f['code']}" + (f" (statement {f['statement']})" if f["statement"] is not None else "") + f": {f['message']}"
+                          for f in errors)
+        raise CrossAccountError(f"lint: the {what} has {len(errors)} error finding(s), nothing was written: {named}", findings=findings)
+    if lint_opts.mode == "warn":
+        for finding in findings:
+            module.warn(f"lint {finding['severity']} {finding['code']}: {finding['message']}")
+    return findings
 
 
 def principal_wait_seconds() -> float:
@@ -227,40 +379,44 @@ def dangling_warning(role_name: str, dangling: list[str]) -> str:
 
 
 @dataclass
-class TrustParams:
+class TrustPolicyRequest:
+    """Validated options of module trust_policy."""
+
     role_name: str
     state: str
     document: dict[str, t.Any] | None
     intent: TrustIntent
     remove_dangling: bool
+    lint: LintOptions = field(default_factory=LintOptions)
 
 
-def validate_params(params: t.Mapping[str, t.Any]) -> TrustParams:
-    role_name = v.iam_name(params.get("role_name"), "role_name", "role")
-    state = params.get("state") or "present"
-    check_exclusive(params, "policy")
+def request_from_options(options: OptionAdapter) -> TrustPolicyRequest:
+    """Every option checked, no AWS call; raises ValidationFailure naming the option."""
+    role_name = v.iam_name(options.raw("role_name"), "role_name", "role")
+    state = options.raw("state") or "present"
+    check_exclusive(options, "policy")
     document = None
-    if params.get("policy") is not None:
+    if options.raw("policy") is not None:
         if state == "absent":
             raise ValidationFailure("policy", "cannot be combined with state=absent; name the principals to remove instead")
-        document = validate_document(params["policy"], "policy")
+        document = validate_document(options.raw("policy"), "policy")
         refuse_wildcard(document, "policy")
     # Conditions say how principals are trusted, so they mean nothing when principals are removed.
-    intent = validate_intent(params, check_conditions=state == "present")
-    return TrustParams(role_name, state, document, intent, bool(params.get("remove_dangling")))
+    intent = validate_intent(options, check_conditions=state == "present")
+    return TrustPolicyRequest(role_name, state, document, intent, bool(options.raw("remove_dangling")), lint_options(options))
 
 
-def desired_document(p: TrustParams, current: dict[str, t.Any], dangling: list[str], partition: str) -> dict[str, t.Any]:
+def desired_document(p: TrustPolicyRequest, current: dict[str, t.Any], dangling: list[str], partition: str, account: str) -> dict[str, t.Any]:
     if p.document is not None:
         new = p.document
     elif p.state == "present" and p.intent.has_principals:
-        new = merge_intent(current, p.intent, partition)
+        new = merge_intent(current, p.intent, partition, account)
     elif p.state == "absent" and p.intent.has_principals:
-        new = _policy.remove_trust_principals(current, principals(p.intent), partition=partition)
+        new = _policy_intents.remove_intents(current, p.intent.resolve(partition, account), partition)
         if not new.get("Statement"):
             raise ValidationFailure(
                 p.intent.principal_option(),
-                f"removing {', '.join(principals(p.intent))} would leave role {p.role_name} with an empty trust policy, which IAM "
+                f"removing {p.intent.describe()} would leave role {p.role_name} with an empty trust policy, which IAM "
                 "does not accept; trust another principal first or delete the role with crossaccount.aws.target_role",
             )
     else:
@@ -278,7 +434,7 @@ def desired_document(p: TrustParams, current: dict[str, t.Any], dangling: list[s
 
 
 def handle(module: CrossAccountModule) -> dict[str, t.Any]:
-    p = validate_params(module.params)
+    p = request_from_options(module.options)
     conn = module.connection()
     iam = conn.iam
 
@@ -289,7 +445,7 @@ def handle(module: CrossAccountModule) -> dict[str, t.Any]:
     parsed = parse_arn(role.get("Arn") or "") if role is not None else None
     identity = {"partition": parsed.partition, "account": parsed.account} if parsed and parsed.account else conn.identity()
     partition = identity["partition"]
-    check_partition(p.intent, partition)
+    check_partition(p.intent, partition, identity["account"])
     if role is None:
         raise CrossAccountError(
             f"role_name: role {p.role_name} does not exist in account {identity['account']}; create it with crossaccount.aws.target_role"
@@ -299,10 +455,10 @@ def handle(module: CrossAccountModule) -> dict[str, t.Any]:
     if dangling:
         module.warn(dangling_warning(p.role_name, dangling))
 
-    new = desired_document(p, current, dangling, partition)
-    lint(module, new, identity["account"])
-
+    new = desired_document(p, current, dangling, partition, identity["account"])
     changed = not _policy.equivalent(current, new)
+    findings = lint(module, p.lint, new, account=identity["account"], partition=partition, write_due=changed, iam=iam)
+
     stored = current
     if changed and not module.check_mode:
         option = "policy" if p.document is not None else "trusted_principal_arns"
@@ -316,6 +472,7 @@ def handle(module: CrossAccountModule) -> dict[str, t.Any]:
         "changed": changed,
         "trust_policy": stored,
         "dangling_principals": dangling,
+        "findings": findings,
         "role_arn": role.get("Arn") or role_arn(identity["account"], p.role_name, role.get("Path", "/"), partition),
     }
     if module.diff_mode:

@@ -685,3 +685,281 @@ def choice(value: t.Any, option: str, choices: t.Iterable[t.Any]) -> t.Any:
     if not any(type(item) is type(value) and item == value for item in allowed):
         raise ValidationFailure(option, f"must be one of {', '.join(map(str, allowed))}, got {show(value)}")
     return value
+
+
+# --- trust intents, lint, source_policy organization mode (issue 11; owner: helper trust) ---
+
+_ORG_ID_RE = re.compile(r"o-[a-z0-9]{10,32}", re.ASCII)
+# o-…/r-…/ then any number of ou-…/ segments; a final "*" takes in the sub-OUs too.
+_ORG_PATH_RE = re.compile(r"o-[a-z0-9]{10,32}/r-[0-9a-z]{4,32}/(?:ou-[0-9a-z]{4,32}-[a-z0-9]{8,32}/)*\*?", re.ASCII)
+_PATTERN_RE = re.compile(r"arn:(?P<partition>aws|aws-cn|aws-us-gov):iam::(?P<account>[^:]*):(?P<resource>[\x21-\x7e]+)", re.ASCII)
+_PATTERN_RESOURCE_RE = re.compile(r"(?:role|user)/[\w+=,.@/*?-]+", re.ASCII)
+_SERVICE_RE = re.compile(r"[a-z0-9](?:[a-z0-9-]*[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]*[a-z0-9])?)*\.(?:amazonaws\.com(?:\.cn)?|amazon\.com)", re.ASCII)
+_SOURCE_ARN_RE = re.compile(r"arn:(?:aws|aws-cn|aws-us-gov):[a-z0-9*][a-z0-9*-]*:[a-z0-9*-]*:(?:[0-9]{12}|\*|):[\x21-\x7e]+", re.ASCII)
+_OIDC_URL_RE = re.compile(r"https://(?P<host>[A-Za-z0-9](?:[A-Za-z0-9.-]*[A-Za-z0-9])?)(?P<path>(?:/[\x21-\x7e]*)?)", re.ASCII)
+_OIDC_ARN_RE = re.compile(r"arn:(?:aws|aws-cn|aws-us-gov):iam::[0-9]{12}:oidc-provider/[A-Za-z0-9.-]+(?:/[\x21-\x7e]*)?", re.ASCII)
+_CONDITION_TEXT_RE = re.compile(r"[\x20-\x7e]{1,1024}", re.ASCII)
+LINT_MODES = ("warn", "error", "off")
+
+
+def organization_id(value: t.Any, option: str) -> str:
+    """An AWS Organizations id: ``o-`` and 10 to 32 lower-case letters or digits."""
+    text = _string(value, option, "an organization id (o-xxxxxxxxxx)")
+    if _ORG_ID_RE.fullmatch(text) is None:
+        raise ValidationFailure(option, f"must be an organization id (o- and 10 to 32 lower-case letters or digits), got {show(value)}")
+    return text
+
+
+def organization_path(value: t.Any, option: str, org_id: str | None = None) -> str:
+    """An aws:PrincipalOrgPaths value ``o-…/r-…/ou-…/`` (a trailing ``*`` adds the sub-OUs)."""
+    what = "an organization path o-xxxxxxxxxx/r-xxxx/ou-xxxx-xxxxxxxx/ (ending in / or /*)"
+    text = _string(value, option, what)
+    if _ORG_PATH_RE.fullmatch(text) is None or not (text.endswith("/") or text.endswith("/*")):
+        raise ValidationFailure(option, f"must be {what}, got {show(value)}")
+    if org_id is not None and not text.startswith(f"{org_id}/"):
+        raise ValidationFailure(option, f"must be a path of organization {org_id} (trusted_org_id), got {show(value)}")
+    return text
+
+
+def organization_paths(values: t.Any, option: str, org_id: str | None = None) -> list[str]:
+    paths = _dedupe(organization_path(item, f"{option}[{index}]", org_id) for index, item in enumerate(_items(values, option)))
+    orgs = sorted({path.split("/", 1)[0] for path in paths})
+    if len(orgs) > 1:
+        raise ValidationFailure(option, f"must all be paths of one organization, got {', '.join(orgs)}")
+    return paths
+
+
+def principal_pattern(value: t.Any, option: str) -> str:
+    """An IAM role or user ARN pattern (``*``/``?`` wildcards) naming one concrete 12-digit account."""
+    what = "an IAM role or user ARN pattern such as arn:aws:iam::123456789012:role/ci-*"
+    text = _string(value, option, what)
+    match = _PATTERN_RE.fullmatch(text)
+    if match is None:
+        raise ValidationFailure(option, f"must be {what}, got {show(value)}")
+    if _ACCOUNT_RE.fullmatch(match.group("account")) is None:
+        raise ValidationFailure(option, f"must name one concrete 12-digit account (no wildcard in the account field), got {show(value)}")
+    if _PATTERN_RESOURCE_RE.fullmatch(match.group("resource")) is None:
+        raise ValidationFailure(option, f"must be {what} (role/… or user/… with IAM name characters and * ?), got {show(value)}")
+    return text
+
+
+def service_principal(value: t.Any, option: str) -> str:
+    """An AWS service principal (``ec2.amazonaws.com``, ``ec2.amazonaws.com.cn``), lower-cased."""
+    what = "an AWS service principal such as ec2.amazonaws.com"
+    text = _string(value, option, what).strip().lower()
+    if len(text) > 128 or _SERVICE_RE.fullmatch(text) is None:
+        raise ValidationFailure(option, f"must be {what}, got {show(value)}")
+    return text
+
+
+def source_arn(value: t.Any, option: str) -> str:
+    """An aws:SourceArn value: an ARN, ``*`` and ``?`` allowed (ArnLike)."""
+    what = "an ARN such as arn:aws:sns:us-east-1:123456789012:topic (wildcards allowed)"
+    text = _string(value, option, what)
+    if _SOURCE_ARN_RE.fullmatch(text) is None:
+        raise ValidationFailure(option, f"must be {what}, got {show(value)}")
+    return text
+
+
+def oidc_provider(value: t.Any, option: str) -> str:
+    """An OIDC provider as an ``https://`` URL or an IAM ``oidc-provider`` ARN.
+
+    Returns the ARN as given, or the URL without its scheme and trailing slash (``host/path``): that
+    is the provider's name in its ARN and the prefix of its condition keys (``host:aud``).
+    """
+    what = "an https:// issuer URL or an IAM OIDC provider ARN (arn:aws:iam::123456789012:oidc-provider/HOST)"
+    text = _string(value, option, what).strip()
+    if text.startswith("arn:"):
+        if _OIDC_ARN_RE.fullmatch(text) is None:
+            raise ValidationFailure(option, f"must be {what}, got {show(value)}")
+        return text
+    if not text.lower().startswith("https://"):
+        raise ValidationFailure(option, f"must be an https:// URL (IAM accepts only https issuers) or an OIDC provider ARN, got {show(value)}")
+    match = _OIDC_URL_RE.fullmatch(text)
+    if match is None or any(char in text for char in "?#@"):
+        raise ValidationFailure(option, f"must be {what} without port, query or fragment, got {show(value)}")
+    return (match.group("host").lower() + match.group("path")).rstrip("/")
+
+
+def oidc_subject(value: t.Any, option: str) -> str:
+    """A token subject pattern; one made only of wildcards would trust every identity of the provider."""
+    text = _string(value, option, "a token subject pattern such as repo:ORG/REPO:ref:refs/heads/main")
+    if _CONDITION_TEXT_RE.fullmatch(text) is None:
+        raise ValidationFailure(option, f"must be 1 to 1024 printable ASCII characters, got {show(value)}")
+    if not text.strip("*?"):
+        raise ValidationFailure(
+            option, f"must not be only wildcards ({show(value)}): every identity of the provider (every repository of a CI service) could assume the role"
+        )
+    return text
+
+
+def oidc_audience(value: t.Any, option: str) -> str:
+    text = _string(value, option, "a token audience (client id) such as sts.amazonaws.com")
+    if _CONDITION_TEXT_RE.fullmatch(text) is None or "*" in text:
+        raise ValidationFailure(option, f"must be 1 to 1024 printable ASCII characters without '*', got {show(value)}")
+    return text
+
+
+def lint_mode(value: t.Any, option: str = "lint") -> str:
+    return t.cast(str, choice("warn" if value is None else value, option, LINT_MODES))
+
+
+def principal_patterns(values: t.Any, option: str) -> list[str]:
+    return [principal_pattern(item, f"{option}[{index}]") for index, item in enumerate(_items(values, option))]
+
+
+# The roles' validate.yml reach these through crossaccount.aws.option_problems like every other kind.
+KINDS.update({
+    "organization_id": organization_id,
+    "organization_paths": organization_paths,
+    "principal_patterns": principal_patterns,
+    "lint_mode": lint_mode,
+})
+
+
+# --- oidc_provider / trust_report ---
+
+OIDC_URL_MAX = 255
+OIDC_CLIENT_ID_MAX, OIDC_CLIENT_ID_COUNT_MAX = 255, 100
+OIDC_THUMBPRINT_COUNT_MAX = 5
+_OIDC_HOST_RE = re.compile(r"(?=.{1,253}\Z)[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*", re.ASCII)
+_OIDC_PATH_RE = re.compile(r"(?:/[\x21-\x22\x24-\x3e\x40-\x7e]*)*", re.ASCII)  # printable, no '?' or '#'
+_THUMBPRINT_RE = re.compile(r"[0-9A-Fa-f]{40}", re.ASCII)
+_PRINTABLE_RE = re.compile(r"[\x21-\x7e]+", re.ASCII)
+_PATH_PREFIX_RE = re.compile(r"/[\x21-\x7e]*", re.ASCII)
+
+
+def oidc_provider_url(value: t.Any, option: str) -> str:
+    """``https://HOST[/PATH]``, the issuer (``iss``) of the provider's tokens; returned with a lower-case host.
+
+    A trailing "/" is dropped: IAM names the provider ``oidc-provider/HOST[/PATH]`` either way, and
+    issuers such as Auth0 put one in ``iss``. Ports, query strings, fragments and user info are refused
+    because IAM matches the issuer on host and path only.
+    """
+    what = "an https URL of an OpenID Connect issuer such as 'https://token.actions.githubusercontent.com'"
+    text = _string(value, option, what)
+    if not text.lower().startswith("https://"):
+        raise ValidationFailure(option, f"must be {what} (https only: IAM fetches the issuer's keys over TLS), got {show(value)}")
+    rest = text[len("https://"):]
+    host, slash, path = rest.partition("/")
+    path = (slash + path).rstrip("/")
+    if "@" in host or ":" in host:
+        raise ValidationFailure(option, f"must be {what} without user info or port, got {show(value)}")
+    if _OIDC_HOST_RE.fullmatch(host) is None:
+        raise ValidationFailure(option, f"must be {what}; {show(host)} is not a host name")
+    if _OIDC_PATH_RE.fullmatch(path) is None or "//" in path:
+        raise ValidationFailure(option, f"must be {what} without query string, fragment, spaces or empty path segments, got {show(value)}")
+    url = f"https://{host.lower()}{path}"
+    if len(url) > OIDC_URL_MAX:
+        raise ValidationFailure(option, f"must have at most {OIDC_URL_MAX} characters, got {len(url)}")
+    return url
+
+
+def oidc_client_ids(values: t.Any, option: str) -> list[str]:
+    """Audiences (``aud``) the provider issues tokens for: 1 to 100 printable values of up to 255 characters."""
+    result = _dedupe(
+        _bounded_pattern(item, f"{option}[{index}]", "a client id (audience)", _PRINTABLE_RE, 1, OIDC_CLIENT_ID_MAX, "printable ASCII without spaces")
+        for index, item in enumerate(_items(values, option))
+    )
+    if len(result) > OIDC_CLIENT_ID_COUNT_MAX:
+        raise ValidationFailure(option, f"at most {OIDC_CLIENT_ID_COUNT_MAX} client ids are allowed, got {len(result)}")
+    return result
+
+
+def oidc_thumbprints(values: t.Any, option: str) -> list[str]:
+    """SHA-1 certificate thumbprints: 40 hex characters each, at most 5; returned in lower case."""
+    result = []
+    for index, item in enumerate(_items(values, option)):
+        where = f"{option}[{index}]"
+        text = _string(item, where, "a certificate thumbprint of 40 hex characters")
+        if _THUMBPRINT_RE.fullmatch(text) is None:
+            raise ValidationFailure(where, f"must be a certificate thumbprint of 40 hex characters (the SHA-1 of the certificate), got {show_sized(text)}")
+        result.append(text.lower())
+    result = _dedupe(result)
+    if len(result) > OIDC_THUMBPRINT_COUNT_MAX:
+        raise ValidationFailure(option, f"at most {OIDC_THUMBPRINT_COUNT_MAX} thumbprints are allowed, got {len(result)}")
+    return result
+
+
+def iam_path_prefix(value: t.Any, option: str) -> str:
+    """A ListRoles path prefix: "/" followed by printable ASCII, at most 512 characters ("/team" matches "/team-a/")."""
+    return _bounded_pattern(value, option, "an IAM path prefix beginning with '/'", _PATH_PREFIX_RE, 1, IAM_PATH_MAX, "'/' then printable ASCII")
+
+
+def choice_list(values: t.Any, option: str, allowed: t.Iterable[str]) -> list[str]:
+    """A list whose items are each one of ``allowed``; duplicates removed."""
+    options = tuple(allowed)
+    return _dedupe(choice(item, f"{option}[{index}]", options) for index, item in enumerate(_items(values, option)))
+
+
+# --- organization_accounts inventory ---
+# Organizations ids per the API reference: OU ou-<root part 4-32>-<8-32>, root r-<4-32>.
+_OU_ID_RE = re.compile(r"ou-[0-9a-z]{4,32}-[a-z0-9]{8,32}", re.ASCII)
+_OU_NAME_MAX = 128
+# Status (ACTIVE, SUSPENDED, PENDING_CLOSURE) is being retired in favour of State, which adds
+# PENDING_ACTIVATION and CLOSED; a filter accepts the values of both.
+ACCOUNT_STATES = ("ACTIVE", "SUSPENDED", "PENDING_CLOSURE", "PENDING_ACTIVATION", "CLOSED")
+
+
+def ou_selector(value: t.Any, option: str) -> tuple[str, str | tuple[str, ...]]:
+    """An OU id (``ou-…``) or a path of OU names from the root (``Root/Workloads/Prod``).
+
+    Returns ``("id", "ou-…")`` or ``("path", ("Root", "Workloads", "Prod"))``. A path is split on
+    ``/``; a leading or trailing slash is tolerated, an empty segment (``Root//Prod``) is not.
+    """
+    text = _string(value, option, "an OU path such as 'Root/Workloads/Prod' or an OU id such as 'ou-ab12-cdef3456'")
+    text = text.strip()
+    if text.startswith("ou-"):
+        if _OU_ID_RE.fullmatch(text) is None:
+            raise ValidationFailure(option, f"must be an OU id like 'ou-ab12-cdef3456' (lowercase letters and digits), got {show(value)}")
+        return ("id", text)
+    segments = text.strip("/").split("/")
+    if not text.strip("/") or any(not segment for segment in segments):
+        raise ValidationFailure(option, f"must be an OU path of names separated by '/' such as 'Root/Workloads/Prod', got {show(value)}")
+    for segment in segments:
+        if len(segment) > _OU_NAME_MAX:
+            raise ValidationFailure(option, f"OU names have at most {_OU_NAME_MAX} characters, got {show_sized(segment)}")
+    return ("path", tuple(segments))
+
+
+def ou_selectors(values: t.Any, option: str) -> list[tuple[str, str | tuple[str, ...]]]:
+    """OU selectors, duplicates removed, first-seen order kept."""
+    return list(dict.fromkeys(ou_selector(item, f"{option}[{index}]") for index, item in enumerate(_items(values, option))))
+
+
+def account_states(values: t.Any, option: str) -> list[str]:
+    """Account states or statuses, case-insensitive, at least one."""
+    items = _items(values, option)
+    if not items:
+        raise ValidationFailure(option, f"must list at least one of {', '.join(ACCOUNT_STATES)}")
+    result = []
+    for index, item in enumerate(items):
+        where = f"{option}[{index}]"
+        text = _string(item, where, f"one of {', '.join(ACCOUNT_STATES)}").strip().upper()
+        if text not in ACCOUNT_STATES:
+            raise ValidationFailure(where, f"must be one of {', '.join(ACCOUNT_STATES)}, got {show(item)}")
+        result.append(text)
+    return _dedupe(result)
+
+
+def tag_filters(value: t.Any, option: str) -> dict[str, tuple[str, ...]]:
+    """Tag key -> one value or a non-empty list of values (any of them matches)."""
+    if value is None:
+        return {}
+    if not isinstance(value, t.Mapping):
+        raise ValidationFailure(option, f"must be a dict of tag key to a value or a list of values, got {show(value)}")
+    result: dict[str, tuple[str, ...]] = {}
+    for raw_key, raw_values in value.items():
+        key = _tag_text(raw_key, option, "tag key", 1, TAG_KEY_MAX)
+        where = f"{option}.{key}"
+        candidates = list(raw_values) if isinstance(raw_values, (list, tuple)) else [raw_values]
+        if not candidates:
+            raise ValidationFailure(where, "must be a tag value or a non-empty list of tag values")
+        cleaned = []
+        for index, candidate in enumerate(candidates):
+            item_where = f"{where}[{index}]" if isinstance(raw_values, (list, tuple)) else where
+            if candidate is None:
+                raise ValidationFailure(item_where, "must be a tag value; write '' to match an empty value")
+            cleaned.append(_tag_text(candidate, item_where, "tag value", 0, TAG_VALUE_MAX))
+        result[key] = tuple(_dedupe(cleaned))
+    return result

@@ -11,7 +11,8 @@ short_description: Allow principals of the source account to assume cross-accoun
 version_added: 0.1.0
 description:
   - Manages the source account's half of cross-account access (step 3 of the workflow), an IAM identity
-    policy that allows C(sts:AssumeRole) on exactly the roles in O(target_role_arns), and nothing else.
+    policy that allows C(sts:AssumeRole) on exactly the roles in O(target_role_arns), and nothing else, or (the
+    organization form) on the role O(target_role_name) in every account of the organization O(target_organization_id).
   - The policy is a customer managed policy attached to O(users), O(groups) and O(roles) (O(type=managed)),
     or an inline policy put on each of them (O(type=inline)).
   - Documents are compared by meaning, so a policy that IAM stores with reordered keys or lists is not
@@ -37,10 +38,46 @@ options:
     description:
       - ARNs of the roles in other accounts that the principals may assume. They are the only resources
         the policy grants.
-      - Required with O(state=present).
+      - Required with O(state=present), unless O(target_organization_id) is given (mutually exclusive with it).
       - All ARNs must be in the caller's partition (C(aws), C(aws-cn) or C(aws-us-gov)). Wildcards are refused.
+      - A managed policy holds at most 6,144 characters (near 100 role ARNs); above that the module fails before any
+        write, saying how many of the ARNs fit, instead of an AWS error. Use the organization form for more accounts.
     type: list
     elements: str
+  target_organization_id:
+    description:
+      - The organization form, with O(target_role_name), instead of O(target_role_arns). The policy allows
+        C(sts:AssumeRole) on C(arn:PARTITION:iam::*:role/PATH/NAME) only under C(StringEquals aws:ResourceOrgID), so one
+        constant-size policy covers the role of that name in every account of the organization, and no account outside it.
+    type: str
+    version_added: 0.2.0
+  target_role_name:
+    description:
+      - With O(target_organization_id), the name of the role to assume in the organization's accounts.
+    type: str
+    version_added: 0.2.0
+  target_role_path:
+    description:
+      - With O(target_organization_id), the IAM path of that role.
+    type: str
+    version_added: 0.2.0
+  lint:
+    description:
+      - Check the wanted document before any write. V(warn) turns every finding into a warning, V(error) fails before any
+        write on a finding of severity C(error), V(off) skips the check (quote it in YAML). Findings are returned in RV(findings).
+      - The finding for a source policy is C(unknown_target_account) (warning), for a role in an account outside
+        O(known_account_ids), when that list is given.
+    type: str
+    choices: [warn, error, "off"]
+    default: warn
+    version_added: 0.2.0
+  known_account_ids:
+    description:
+      - Accounts you own or know; see O(lint).
+    type: list
+    elements: str
+    default: []
+    version_added: 0.2.0
   type:
     description:
       - V(managed) creates a customer managed policy and attaches it to the principals.
@@ -139,6 +176,14 @@ EXAMPLES = r"""
     purge_attachments: true
     allow_session_tags: true
 
+- name: One constant-size policy for the role Deploy in every account of the organization
+  crossaccount.aws.source_policy:
+    name: AssumeDeployInOrganization
+    target_organization_id: o-a1b2c3d4e5
+    target_role_name: Deploy
+    groups:
+      - deployers
+
 - name: Inline policy on one user
   crossaccount.aws.source_policy:
     name: assume-readonly
@@ -162,6 +207,18 @@ EXAMPLES = r"""
 """
 
 RETURN = r"""
+findings:
+  description:
+    - Lint findings about the wanted document, computed before any write (empty with O(lint=off) and O(state=absent)).
+    - C(statement) is the index of the statement in the document.
+  returned: success
+  type: list
+  elements: dict
+  sample:
+    - severity: warning
+      code: unknown_target_account
+      statement: 0
+      message: statement "AllowAssumeCrossAccountRole" grants sts:AssumeRole on roles of account 333333333333, which is not in known_account_ids
 policy:
   description:
     - The policy after the run (predicted in check mode).
@@ -255,7 +312,7 @@ diff:
 """
 
 from ansible_collections.crossaccount.aws.plugins.module_utils._module import CrossAccountModule, module_argspec, run_module
-from ansible_collections.crossaccount.aws.plugins.module_utils._source_policy import handler
+from ansible_collections.crossaccount.aws.plugins.module_utils._source_policy import handle
 
 
 def main() -> None:
@@ -271,8 +328,13 @@ def main() -> None:
         "allow_session_tags": {"type": "bool", "default": False},
         "allow_source_identity": {"type": "bool", "default": False},
         "state": {"type": "str", "choices": ["present", "absent"], "default": "present"},
+        "target_organization_id": {"type": "str"},
+        "target_role_name": {"type": "str"},
+        "target_role_path": {"type": "str"},
+        "lint": {"type": "str", "choices": ["warn", "error", "off"], "default": "warn"},
+        "known_account_ids": {"type": "list", "elements": "str", "default": []},
     })
-    run_module(CrossAccountModule(argument_spec), handler)
+    run_module(CrossAccountModule(argument_spec), handle)
 
 
 if __name__ == "__main__":

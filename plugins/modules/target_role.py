@@ -16,6 +16,10 @@ description:
     O(require_mfa), O(allow_session_tags), O(allow_source_identity)) or given whole as O(trust_policy).
     Either way the module owns the B(whole) trust document; use M(crossaccount.aws.trust_policy) to change
     single statements and keep the rest.
+  - Beyond account ids the role can trust an organization or its OUs (O(trusted_org_id), O(trusted_org_paths)),
+    principal ARN patterns (O(trusted_principal_patterns)), service principals (O(trusted_services)) and OpenID
+    Connect providers (O(trusted_oidc)); each gets a statement of its own.
+  - The trust policy is linted before any write (O(lint), RV(findings)).
   - Policies are compared by meaning, not by text, so AWS rewriting a document (account id to root ARN,
     single-item lists, reordered keys) never reports a change. A rerun with the same options makes no write call.
   - Each changed attribute is updated with the API call for that attribute only.
@@ -49,8 +53,9 @@ options:
   trusted_account_ids:
     description:
       - 12-digit ids of accounts whose principals may assume the role (trusted as C(arn:<partition>:iam::ID:root)).
-      - When none of O(trusted_account_ids), O(trusted_principal_arns) or O(trust_policy) is given, the trust policy of an
-        existing role is left as it is; creating a role needs one of them.
+      - When none of the trust options (O(trusted_account_ids), O(trusted_principal_arns), O(trusted_org_id),
+        O(trusted_org_paths), O(trusted_principal_patterns), O(trusted_services), O(trusted_oidc)) nor O(trust_policy) is
+        given, the trust policy of an existing role is left as it is; creating a role needs one of them.
     type: list
     elements: str
   trusted_principal_arns:
@@ -123,6 +128,7 @@ options:
     type: bool
     default: true
 extends_documentation_fragment:
+  - crossaccount.aws.trust_intents
   - crossaccount.aws.connection
   - crossaccount.aws.attributes
   - crossaccount.aws.attributes.action_group
@@ -174,6 +180,23 @@ EXAMPLES = r"""
           - Effect: Allow
             Action: logs:Get*
             Resource: "*"
+
+- name: CI roles of the tools account (any role named ci-*, even after it is re-created), linted strictly
+  crossaccount.aws.target_role:
+    profile: target-admin
+    name: deploy-from-ci
+    trusted_principal_patterns:
+      - arn:aws:iam::111111111111:role/ci-*
+    known_account_ids:
+      - "111111111111"
+    lint: error
+
+- name: Role for EC2 instances of this account only
+  crossaccount.aws.target_role:
+    profile: target-admin
+    name: ec2-app
+    trusted_services:
+      - ec2.amazonaws.com
 
 - name: Whole trust document, for example for a service
   crossaccount.aws.target_role:
@@ -272,6 +295,19 @@ role:
       type: str
       returned: when the role exists or would be created
       sample: "2024-05-01T10:00:00+00:00"
+findings:
+  description:
+    - Lint findings about the trust policy after the change, computed before any write (empty with O(lint=off) and
+      O(state=absent)).
+    - C(statement) is the index of the statement in the document, or null for a finding about the whole document (C(size_quota)).
+  returned: success
+  type: list
+  elements: dict
+  sample:
+    - severity: error
+      code: external_id_missing
+      statement: 0
+      message: 'statement "CrossAccountAssumeRole" trusts account 333333333333 (neither the role''s own account nor in known_account_ids) ...'
 diff:
   description: Before and after state (attributes and documents) of the role, in diff mode.
   returned: in diff mode
@@ -289,6 +325,7 @@ diff:
 
 from ansible_collections.crossaccount.aws.plugins.module_utils._module import CrossAccountModule, module_argspec, run_module
 from ansible_collections.crossaccount.aws.plugins.module_utils._target_role import handle
+from ansible_collections.crossaccount.aws.plugins.module_utils._trust_policy import TRUST_INTENT_ARGSPEC
 
 
 def main() -> None:
@@ -312,6 +349,7 @@ def main() -> None:
             "permissions_boundary": {"type": "str"},
             "tags": {"type": "dict"},
             "purge_tags": {"type": "bool", "default": True},
+            **TRUST_INTENT_ARGSPEC,
         }
     )
     # The boolean intent options are checked against trust_policy in the handler, where an explicit

@@ -20,8 +20,11 @@ description:
   - Documents are compared by meaning; a rerun with the same options makes no write call.
   - Principals that AWS replaced by unique ids (C(AROA...), C(AIDA...)) because the user or role was deleted are
     always reported in RV(dangling_principals) and warned about; O(remove_dangling=true) drops them.
-  - Trusting a foreign account without O(external_id) or O(require_mfa) is allowed but warned about. A statement that
-    trusts C(*) without a condition is refused.
+  - Beyond account ids it trusts an organization or its OUs (O(trusted_org_id), O(trusted_org_paths)), principal ARN
+    patterns (O(trusted_principal_patterns)), service principals (O(trusted_services)) and OpenID Connect providers
+    (O(trusted_oidc)), each in a statement of its own, merged and removed the same way.
+  - The document is linted before any write (O(lint)); a foreign account trusted without O(external_id) is the
+    C(external_id_missing) finding. A statement that trusts C(*) without a condition that narrows it is refused.
 author:
   - crossaccount.aws contributors (@crossaccount)
 options:
@@ -80,6 +83,7 @@ options:
     type: bool
     default: false
 extends_documentation_fragment:
+  - crossaccount.aws.trust_intents
   - crossaccount.aws.connection
   - crossaccount.aws.attributes
   - crossaccount.aws.attributes.action_group
@@ -120,6 +124,25 @@ EXAMPLES = r"""
     remove_dangling: true
   register: trust
 
+- name: Let every principal of two OUs of the organization assume the role
+  crossaccount.aws.trust_policy:
+    profile: target-admin
+    role_name: read-only-audit
+    trusted_org_id: o-a1b2c3d4e5
+    trusted_org_paths:
+      - o-a1b2c3d4e5/r-ab12/ou-ab12-11111111/*
+
+- name: Let GitHub Actions of one repository assume the role (no keys)
+  crossaccount.aws.trust_policy:
+    profile: target-admin
+    role_name: deploy-from-github
+    trusted_oidc:
+      provider: https://token.actions.githubusercontent.com
+      audience: sts.amazonaws.com
+      subjects:
+        - repo:my-org/my-app:ref:refs/heads/main
+    lint: error
+
 - name: Replace the whole document
   crossaccount.aws.trust_policy:
     profile: target-admin
@@ -152,6 +175,18 @@ trust_policy:
         Condition:
           StringEquals:
             sts:ExternalId: tools-pipeline-7f3a
+findings:
+  description:
+    - Lint findings about the trust policy after the change, computed before any write (empty with O(lint=off)).
+    - C(statement) is the index of the statement in the document, or null for a finding about the whole document (C(size_quota)).
+  returned: success
+  type: list
+  elements: dict
+  sample:
+    - severity: warning
+      code: org_trust_without_path
+      statement: 1
+      message: 'statement "TrustOrganization" trusts every account of organization o-a1b2c3d4e5, sandbox accounts included: ...'
 dangling_principals:
   description:
     - Unique ids (C(AROA...), C(AIDA...)) found in the stored trust policy before the change; they stand for deleted
@@ -181,7 +216,7 @@ diff:
 """
 
 from ansible_collections.crossaccount.aws.plugins.module_utils._module import CrossAccountModule, module_argspec, run_module
-from ansible_collections.crossaccount.aws.plugins.module_utils._trust_policy import handle
+from ansible_collections.crossaccount.aws.plugins.module_utils._trust_policy import TRUST_INTENT_ARGSPEC, handle
 
 
 def main() -> None:
@@ -197,6 +232,7 @@ def main() -> None:
             "allow_source_identity": {"type": "bool", "default": False},
             "state": {"type": "str", "choices": ["present", "absent"], "default": "present"},
             "remove_dangling": {"type": "bool", "default": False},
+            **TRUST_INTENT_ARGSPEC,
         }
     )
     # The boolean intent options are checked against policy in the handler, where only "true" conflicts.

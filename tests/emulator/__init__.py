@@ -12,5 +12,22 @@ from __future__ import annotations
 SOURCE_ACCOUNT = "111111111111"
 TARGET_ACCOUNT = "222222222222"
 THIRD_ACCOUNT = "333333333333"
+MANAGEMENT_ACCOUNT = "100000000000"
 TARGET_ADMIN_ROLE_ARN = f"arn:aws:iam::{TARGET_ACCOUNT}:role/EmulatorTargetAdmin"
-PROFILES = ("source-admin", "source-user", "target-admin", "third-admin")
+PROFILES = ("source-admin", "source-user", "target-admin", "third-admin", "management-admin")
+ORGANIZATION_ID = "o-emulator0001"
+ORGANIZATION_ROOT_ID = "r-emu1"
+ORGANIZATION_ACCESS_ROLE = "OrganizationAccountAccessRole"
+OU_IDS = {
+    "Root/Security": "ou-emu1-00000001",
+    "Root/Workloads": "ou-emu1-00000002",
+    "Root/Workloads/Prod": "ou-emu1-00000003",
+    "Root/Workloads/Dev": "ou-emu1-00000004",
+    "Root/Sandbox": "ou-emu1-00000005",
+}
+OIDC_ISSUER = "https://oidc.emulator.invalid"
+
+
+def member_account_id(index: int) -> str:
+    """Id of the generated member ``index`` (1-based): 200000000001, 200000000002, ..."""
+    return f"{200000000000 + index:012d}"

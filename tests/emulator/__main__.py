@@ -25,9 +25,17 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--throttle-rate", type=float, default=0.0, help="share of AWS calls refused with Throttling before they run")
     parser.add_argument("--fail-after-write-rate", type=float, default=0.0, help="share of writes answered with a 500 after being applied")
     parser.add_argument("--seed", type=int, default=0, help="seed of the fault-injection random generator")
+    parser.add_argument("--member-accounts", type=int, default=6,
+                        help="generated member accounts of the organization (0..500, ids 2000000000NN)")
+    parser.add_argument("--latency-ms", type=float, default=0.0, help="milliseconds added to every AWS call (like real IAM)")
+    parser.add_argument("--trust-policy-size-quota", type=int, default=2048,
+                        help="AssumeRolePolicySizeQuota of every account (CreateRole/UpdateAssumeRolePolicy enforce it)")
     parser.add_argument("--no-verify-signatures", action="store_true", help="accept any secret key (only the key id is checked)")
     parser.add_argument("--exit-with-parent", action="store_true", help="stop when the process that started the emulator is gone")
-    return parser.parse_args(argv)
+    args = parser.parse_args(argv)
+    if not 0 <= args.member_accounts <= 500:
+        parser.error("--member-accounts must be between 0 and 500")
+    return args
 
 
 def _write_atomic(path: str, text: str) -> None:
@@ -58,15 +66,18 @@ def main(argv: list[str] | None = None) -> int:
     from moto.moto_server.werkzeug_app import MotoRequestHandler
     from werkzeug.serving import make_server
 
-    from emulator.server import ACCOUNTS, Config, Emulator, profiles, shared_files
+    from emulator.bootstrap import profiles, shared_files
+    from emulator.server import Emulator
+    from emulator.state import ACCOUNTS, Config
 
     state_dir = os.path.abspath(args.state_dir)
     os.makedirs(state_dir, mode=0o700, exist_ok=True)
     config = Config()
     config.update({"propagation_delay": args.propagation_delay, "time_scale": args.time_scale, "throttle_rate": args.throttle_rate,
                    "fail_after_write_rate": args.fail_after_write_rate, "seed": args.seed,
-                   "verify_signatures": not args.no_verify_signatures})
-    app = Emulator(config)
+                   "verify_signatures": not args.no_verify_signatures, "latency_ms": args.latency_ms,
+                   "trust_policy_size_quota": args.trust_policy_size_quota})
+    app = Emulator(config, member_accounts=args.member_accounts)
     server = make_server("127.0.0.1", args.port, app, threaded=True, request_handler=MotoRequestHandler)
     port = server.server_address[1]
     endpoint_url = f"http://127.0.0.1:{port}"
@@ -94,6 +105,7 @@ def main(argv: list[str] | None = None) -> int:
         "config_file": config_file,
         "credentials_file": credentials_file,
         "region": "us-east-1",
+        "organization": app.org.describe(),
     }
     # emulator.json last: its presence means "ready".
     _write_atomic(os.path.join(state_dir, "emulator.json"), json.dumps(info, indent=2) + "\n")

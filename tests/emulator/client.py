@@ -13,7 +13,9 @@ import urllib.request
 
 
 class EmulatorError(RuntimeError):
-    pass
+    def __init__(self, message: str, payload: t.Any = None) -> None:
+        super().__init__(message)
+        self.payload = payload
 
 
 class EmulatorClient:
@@ -31,7 +33,12 @@ class EmulatorClient:
             with urllib.request.urlopen(request, timeout=self.timeout) as response:  # nosec - loopback only
                 return json.loads(response.read() or b"null")
         except urllib.error.HTTPError as exc:
-            raise EmulatorError(f"{method} {path}: HTTP {exc.code}: {exc.read().decode(errors='replace')}") from exc
+            text = exc.read().decode(errors="replace")
+            try:
+                payload = json.loads(text)
+            except ValueError:
+                payload = None
+            raise EmulatorError(f"{method} {path}: HTTP {exc.code}: {text}", payload) from exc
 
     def health(self) -> dict[str, t.Any]:
         return self._call("GET", "health")
@@ -52,8 +59,32 @@ class EmulatorClient:
         return self._call("GET", "config")
 
     def configure(self, **options: t.Any) -> dict[str, t.Any]:
-        """Change propagation_delay, time_scale, throttle_rate, fail_after_write_rate or seed (until reset)."""
+        """Change propagation_delay, time_scale, throttle_rate, fail_after_write_rate, seed, verify_signatures,
+        latency_ms, trust_policy_size_quota or delegated_admins (until reset)."""
         return self._call("POST", "config", payload=options)
+
+    def assume_role_as_service(self, service: str, role_arn: str, source_account: str | None = None,
+                               source_arn: str | None = None, session_name: str = "service-session") -> dict[str, t.Any]:
+        """AssumeRole by an AWS service principal (e.g. ``lambda.amazonaws.com``) on behalf of a resource.
+
+        Returns the STS answer (``Credentials``, ``AssumedRoleUser``) or ``{"error": {"Code", "Message"}}``
+        when STS refuses; the trust policy sees ``aws:SourceAccount`` / ``aws:SourceArn`` as given.
+        """
+        payload = {"service": service, "role_arn": role_arn, "session_name": session_name}
+        if source_account is not None:
+            payload["source_account"] = source_account
+        if source_arn is not None:
+            payload["source_arn"] = source_arn
+        try:
+            return self._call("POST", "assume-role-as-service", payload=payload)
+        except EmulatorError as exc:
+            if exc.payload and "error" in exc.payload:
+                return exc.payload
+            raise
+
+    def oidc(self) -> dict[str, t.Any]:
+        """The local OIDC issuer: ``{"issuer": URL, "jwks": {"keys": [...]}}``."""
+        return self._call("GET", "oidc")
 
     def reset(self) -> None:
         """Wipe all AWS state, re-create the bootstrap principals, clear the log, restore the start-up config."""

@@ -28,7 +28,7 @@ class Caller:
     arn: str  # user ARN, or arn:aws:sts::ACCT:assumed-role/NAME/SESSION
     principal_arn: str  # user ARN, or the role ARN for a session (aws:PrincipalArn)
     unique_id: str  # AIDA... of the user or AROA... of the role
-    kind: str  # "user" or "session"
+    kind: str  # "user", "session", "service" (a service principal) or "federated" (a web identity)
     name: str = ""
 
 
@@ -202,11 +202,18 @@ def conditions_match(block: t.Any, context: t.Mapping[str, list[str]]) -> bool:
 
 
 def principal_match(block: t.Any, caller: Caller) -> str | None:
-    """'explicit' (caller named by ARN, unique id or '*'), 'account' (account root) or None."""
+    """'explicit' (caller named by ARN, unique id or '*'), 'account' (account root) or None.
+
+    A service (kind "service") is matched by ``Service``, a web identity (kind "federated") by
+    ``Federated`` (its OIDC provider ARN); IAM users and sessions by ``AWS``.
+    """
     if block == "*":
         return "explicit"
     if not isinstance(block, dict):
         return None
+    if caller.kind in ("service", "federated"):
+        key = "Service" if caller.kind == "service" else "Federated"
+        return "explicit" if caller.principal_arn in [str(v) for v in as_list(block.get(key))] else None
     best: str | None = None
     for value in as_list(block.get("AWS")):
         value = str(value)

@@ -428,7 +428,7 @@ def test_admin_api_rejects_bad_config(emu: t.Any) -> None:
         emu.client.configure(throttle_rate=2)
     with pytest.raises(EmulatorError, match="unknown option"):
         emu.client.configure(colour="blue")
-    assert emu.client.health()["accounts"] == {"source": SOURCE, "target": TARGET, "third": THIRD}
+    assert emu.client.health()["accounts"] == {"management": "100000000000", "source": SOURCE, "target": TARGET, "third": THIRD}
 
 
 # ---------------------------------------------------------------- helpers for the other suites

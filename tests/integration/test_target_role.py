@@ -278,9 +278,11 @@ def test_foreign_account_without_external_id_or_mfa_is_warned(emu: t.Any) -> Non
     result = target_role(emu, {"name": ROLE, "trusted_account_ids": [THIRD]})
     assert result["changed"] is True
     assert THIRD in warnings_text(result) and "sts:ExternalId" in warnings_text(result)
+    assert [finding["code"] for finding in result["findings"]] == ["external_id_missing", "root_trust_without_mfa"]
     with_external_id = target_role(emu, {"name": ROLE, "trusted_account_ids": [THIRD], "external_id": "ext-9999"})
     assert with_external_id["changed"] is True
     assert "confused deputy" not in warnings_text(with_external_id)
+    assert [finding["code"] for finding in with_external_id["findings"]] == ["root_trust_without_mfa"]
 
 
 def test_session_tags_and_source_identity_add_actions(emu: t.Any) -> None:

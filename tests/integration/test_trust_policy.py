@@ -214,7 +214,8 @@ def test_foreign_account_without_external_id_is_allowed_but_warned(emu: t.Any) -
     make_role(emu, [SERVICE_STATEMENT])
     result = trust(emu, {"trusted_account_ids": [THIRD]})
     assert result["changed"] is True
-    assert "foreign account 333333333333" in warnings_text(result)
+    assert "external_id_missing" in warnings_text(result) and "account 333333333333" in warnings_text(result)
+    assert "external_id_missing" in [finding["code"] for finding in result["findings"]]
 
 
 def test_wildcard_without_condition_is_refused(emu: t.Any) -> None:

@@ -160,25 +160,53 @@ def test_entry_replaced_by_a_directory_does_not_break_the_lookup(cache_dir: Path
 
 
 # ---------------------------------------------------------------------------------------------- directory
-def test_world_writable_directory_is_tightened_and_planted_entries_ignored(cache_dir: Path) -> None:
+def test_world_writable_directory_is_refused_and_left_alone(cache_dir: Path) -> None:
+    """Issue 12 (5): an existing directory others may write to is not chmod'ed (think `cache_dir: /tmp` as root)."""
     cache_dir.mkdir(mode=0o700)
-    os.chmod(cache_dir, 0o777)
+    os.chmod(cache_dir, 0o1777)
     cache = CredentialCache(str(cache_dir))
     path = Path(cache.path(KEY))
     # What another user could leave in a world-writable directory: files of their own and symlinks.
     plant(path, entry_bytes(KEY, creds("planted")), uid=OTHER_UID)
-    other_key = "ef" * 32
-    planted_elsewhere = cache_dir.parent / "planted.json"
-    plant(planted_elsewhere, entry_bytes(other_key, creds("planted")), uid=OTHER_UID)
-    Path(cache.path(other_key)).symlink_to(planted_elsewhere)
+    fetch = Fetcher("fresh")
+    with pytest.raises(CacheUnusable, match=f"cache_dir {cache_dir} is writable by other users"):
+        cache.get_or_fetch(KEY, fetch)
+    assert fetch.calls == 0
+    assert stat.S_IMODE(os.stat(cache_dir).st_mode) == 0o1777
+    assert json.loads(path.read_bytes())["credentials"]["secret_key"] == "secret-planted"
+    assert os.lstat(path).st_uid == OTHER_UID
 
-    got, fetched = cache.get_or_fetch(KEY, Fetcher("fresh"))
+
+KILLED_WRITER = textwrap.dedent("""
+    import datetime, os, signal, sys
+    sys.path.insert(0, sys.argv[1])
+    from ansible_collections.crossaccount.aws.plugins.module_utils import _credential_cache as cc
+    from ansible_collections.crossaccount.aws.plugins.module_utils._sts import AssumedCredentials
+    # Killed after the temp file is written and synced, right before the rename.
+    cc.os.replace = lambda src, dst: os.kill(os.getpid(), signal.SIGKILL)
+    cc.CredentialCache(sys.argv[2]).put(sys.argv[3], AssumedCredentials(
+        access_key="ASIAKILLED0000000000", secret_key="secret-killed", session_token="token-killed",
+        expiration=datetime.datetime.now(datetime.timezone.utc) + datetime.timedelta(hours=1),
+        assumed_role_arn="arn:aws:sts::222222222222:assumed-role/R/s", assumed_role_id="AROAEXAMPLE:s", account_id="222222222222"))
+""")
+
+
+def test_temp_file_of_a_writer_killed_before_the_rename_is_cleaned_up(cache_dir: Path, tmp_path: Path) -> None:
+    """Issue 12 (12): the secrets a killed writer left in its temp file do not stay on disk."""
+    script = tmp_path / "killed.py"
+    script.write_text(KILLED_WRITER)
+    proc = _spawn(script, cache_dir, KEY)
+    proc.communicate(timeout=120)
+    assert proc.returncode == -9
+    left = [name for name in os.listdir(cache_dir) if name.endswith(".tmp")]
+    assert len(left) == 1 and b"secret-killed" in (cache_dir / left[0]).read_bytes()
+    # Later, the next use of the cache removes it (a young one could still be renamed by a live writer).
+    old = datetime.datetime.now().timestamp() - 3600
+    os.utime(cache_dir / left[0], (old, old))
+    got, fetched = CredentialCache(str(cache_dir)).get_or_fetch(KEY, Fetcher("fresh"))
     assert fetched and got.secret_key == "secret-fresh"
-    assert stat.S_IMODE(os.stat(cache_dir).st_mode) == 0o700
-    assert_own_private_entry(path, "fresh")
-    got, fetched = cache.get_or_fetch(other_key, Fetcher("fresh2"))
-    assert fetched and got.secret_key == "secret-fresh2"
-    assert json.loads(planted_elsewhere.read_bytes())["credentials"]["secret_key"] == "secret-planted"
+    assert [name for name in os.listdir(cache_dir) if name.endswith(".tmp")] == []
+    assert not any(b"secret-killed" in (cache_dir / name).read_bytes() for name in os.listdir(cache_dir))
 
 
 def test_directory_of_another_user_is_neither_read_nor_written(cache_dir: Path) -> None:

@@ -28,7 +28,8 @@ from reliability.conftest import record_summary
 
 from ansible_collections.crossaccount.aws.plugins.module_utils import _policy  # isort: skip
 from ansible_collections.crossaccount.aws.plugins.module_utils._errors import ValidationFailure  # isort: skip
-from ansible_collections.crossaccount.aws.plugins.module_utils._source_policy import validate_params  # isort: skip
+from ansible_collections.crossaccount.aws.plugins.module_utils._connection import OptionAdapter  # isort: skip
+from ansible_collections.crossaccount.aws.plugins.module_utils._source_policy import request_from_options  # isort: skip
 
 PARTITIONS = ("aws", "aws-cn", "aws-us-gov")
 NAME_CHARS = string.ascii_letters + string.digits + "+=,.@_-"
@@ -116,9 +117,10 @@ def test_source_policy_grants_exactly_the_roles_over_random_arns() -> None:
                 denied += 1
             checked += 1
         # The module's own validation accepts exactly these ARNs and builds the same document.
-        request = validate_params({"name": "p", "path": "/", "target_role_arns": arns, "type": "managed", "state": "present",
-                                   "allow_session_tags": tags, "allow_source_identity": source_identity,
-                                   "users": None, "groups": None, "roles": None, "purge_attachments": False})
+        options = {"name": "p", "path": "/", "target_role_arns": arns, "type": "managed", "state": "present",
+                   "allow_session_tags": tags, "allow_source_identity": source_identity,
+                   "users": None, "groups": None, "roles": None, "purge_attachments": False}
+        request = request_from_options(OptionAdapter.from_dict(options))
         assert _policy.equivalent(request.document, document)
     record_summary("inputs", "least-privilege:source-random", {"policies": ITERATIONS, "arns": checked, "denials_checked": denied})
 
@@ -139,7 +141,7 @@ def test_wildcard_or_foreign_targets_never_reach_a_source_policy(arn: str) -> No
               "state": "present", "allow_session_tags": False, "allow_source_identity": False, "users": None, "groups": None,
               "roles": None, "purge_attachments": False}
     with pytest.raises(ValidationFailure) as failure:
-        validate_params(params)
+        request_from_options(OptionAdapter.from_dict(params))
     assert failure.value.msg.startswith("target_role_arns"), failure.value.msg
     if "*" in arn or "?" in arn or "$" in arn:
         # Defence in depth: even unvalidated input never becomes a wildcard grant.

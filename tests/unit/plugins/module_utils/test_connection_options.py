@@ -362,7 +362,7 @@ def test_unknown_profile_is_one_readable_error():
     conn = c.AwsConnection(settings(profile="no-such-profile"))
     with pytest.raises(CrossAccountError) as info:
         conn.client("sts")
-    assert info.value.msg.startswith("boto3 session failed: ProfileNotFound")
+    assert info.value.msg.startswith("SDK session failed: ProfileNotFound")
     assert "no-such-profile" in info.value.msg
 
 

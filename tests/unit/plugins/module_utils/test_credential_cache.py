@@ -105,12 +105,75 @@ def test_directory_0700_and_file_0600_even_with_open_umask(cache_dir):
     assert leftovers == []
 
 
-def test_existing_loose_directory_is_tightened(cache_dir):
+@pytest.mark.parametrize("mode", [0o777, 0o775, 0o1777, 0o722])
+def test_existing_directory_writable_by_others_is_refused_and_left_alone(cache_dir, mode):
+    # Issue 12 (5): `cache_dir: /tmp` as root must not lock everyone else out of /tmp.
     os.makedirs(cache_dir)
-    os.chmod(cache_dir, 0o777)
+    os.chmod(cache_dir, mode)
     clock = Clock()
-    cc.CredentialCache(cache_dir, clock=clock).get_or_fetch(KEY, Fetcher(clock))
-    assert stat.S_IMODE(os.stat(cache_dir).st_mode) == 0o700
+    fetch = Fetcher(clock)
+    with pytest.raises(cc.CacheUnusable, match=r"^cache_dir .* is writable by other users"):
+        cc.CredentialCache(cache_dir, clock=clock).get_or_fetch(KEY, fetch)
+    assert stat.S_IMODE(os.stat(cache_dir).st_mode) == mode
+    assert fetch.calls == 0 and os.listdir(cache_dir) == []
+
+
+def test_existing_private_directory_is_used_without_chmod(cache_dir):
+    os.makedirs(cache_dir)
+    os.chmod(cache_dir, 0o755)
+    clock = Clock()
+    _creds, fetched = cc.CredentialCache(cache_dir, clock=clock).get_or_fetch(KEY, Fetcher(clock))
+    assert fetched
+    assert stat.S_IMODE(os.stat(cache_dir).st_mode) == 0o755
+    assert stat.S_IMODE(os.stat(os.path.join(cache_dir, f"{KEY}.json")).st_mode) == 0o600
+
+
+def test_put_failing_as_unusable_after_the_fetch_never_fetches_again(cache_dir, monkeypatch):
+    # Issue 12 (10): the directory turned unsafe between the fetch and the write.
+    clock = Clock()
+    fetch = Fetcher(clock)
+    cache = cc.CredentialCache(cache_dir, clock=clock)
+    real = cache.ensure_directory
+    seen = []
+
+    def flaky() -> None:
+        seen.append(1)
+        if len(seen) > 1:
+            raise cc.CacheUnusable(f"cache_dir {cache_dir} is a symlink or not a directory")
+        real()
+
+    monkeypatch.setattr(cache, "ensure_directory", flaky)
+    got, fetched = cache.get_or_fetch(KEY, fetch)
+    assert fetched and got.access_key == "ASIAFAKE00000001"
+    assert fetch.calls == 1 and len(seen) == 2
+
+
+def test_stale_temp_files_of_a_killed_writer_are_removed(cache_dir):
+    # Issue 12 (12): a writer killed between write and rename leaves a temp file holding secrets.
+    clock = Clock()
+    cache = cc.CredentialCache(cache_dir, clock=clock)
+    cache.ensure_directory()
+    stale = os.path.join(cache_dir, f".{KEY[:16]}.json.abc123.tmp")
+    fresh = os.path.join(cache_dir, f".{KEY[:16]}.json.def456.tmp")
+    for path in (stale, fresh):
+        with open(path, "w", encoding="utf-8") as handle:
+            handle.write(json.dumps({"credentials": {"secret_key": SECRET}}))
+    old = time.time() - cc.STALE_TEMP_SECONDS - 5
+    os.utime(stale, (old, old))
+    cache.get_or_fetch(KEY, Fetcher(clock))
+    assert not os.path.exists(stale)
+    # A young one may belong to a writer about to rename it.
+    assert os.path.exists(fresh)
+
+
+def test_sdk_window_refreshes_earlier_but_within_half_the_lifetime(cache_dir):
+    clock = Clock()
+    cache = cc.CredentialCache(cache_dir, clock=clock, sdk_window=900)
+    hour = creds(T0 + 3600)
+    short = creds(T0 + 900)
+    assert cache.window(hour, T0) == 900
+    assert cache.window(short, T0) == 450
+    assert cc.CredentialCache(cache_dir, clock=clock).window(hour, T0) == cc.MAX_REFRESH_WINDOW
 
 
 def test_symlinked_directory_is_refused(tmp_path):

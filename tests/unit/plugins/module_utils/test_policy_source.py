@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import pytest
 from ansible_collections.crossaccount.aws.plugins.module_utils import _policy as policy
+from ansible_collections.crossaccount.aws.plugins.module_utils import _policy_eval
 
 ROLE_A = "arn:aws:iam::222222222222:role/A"
 ROLE_B = "arn:aws:iam::333333333333:role/team/B"
@@ -41,7 +42,7 @@ def test_build_source_policy_in_every_partition(partition):
     arn = f"arn:{partition}:iam::222222222222:role/A"
     built = policy.build_source_policy([arn])
     assert built["Statement"][0]["Resource"] == [arn]
-    decision = policy.evaluate_identity_policies([built], "sts:AssumeRole", arn)
+    decision = _policy_eval.evaluate_identity_policies([built], "sts:AssumeRole", arn)
     assert decision.effect == "allow"
 
 
@@ -70,6 +71,6 @@ def test_stored_source_policy_with_scalars_is_equivalent():
 
 def test_source_policy_allows_nothing_else():
     built = policy.build_source_policy([ROLE_A])
-    assert policy.evaluate_identity_policies(built, "sts:AssumeRole", ROLE_B).effect == "implicit_deny"
-    assert policy.evaluate_identity_policies(built, "sts:TagSession", ROLE_A).effect == "implicit_deny"
-    assert policy.evaluate_identity_policies(built, "iam:PassRole", ROLE_A).effect == "implicit_deny"
+    assert _policy_eval.evaluate_identity_policies(built, "sts:AssumeRole", ROLE_B).effect == "implicit_deny"
+    assert _policy_eval.evaluate_identity_policies(built, "sts:TagSession", ROLE_A).effect == "implicit_deny"
+    assert _policy_eval.evaluate_identity_policies(built, "iam:PassRole", ROLE_A).effect == "implicit_deny"

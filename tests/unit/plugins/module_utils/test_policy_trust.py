@@ -9,6 +9,7 @@ import copy
 
 import pytest
 from ansible_collections.crossaccount.aws.plugins.module_utils import _policy as policy
+from ansible_collections.crossaccount.aws.plugins.module_utils import _policy_eval
 
 SOURCE = "111111111111"
 OTHER = "333333333333"
@@ -285,8 +286,8 @@ def test_no_function_mutates_its_input():
     policy.find_dangling_principals(current)
     policy.trust_principals(current)
     policy.lint_trust(current, own_account_id="222222222222")
-    policy.evaluate_trust(current, caller_arn=ALICE, context={"sts:ExternalId": "x"})
-    policy.evaluate_identity_policies([current], "sts:AssumeRole", "*")
+    _policy_eval.evaluate_trust(current, caller_arn=ALICE, context={"sts:ExternalId": "x"})
+    _policy_eval.evaluate_identity_policies([current], "sts:AssumeRole", "*")
     policy.normalize(current)
     policy.canonical_json(current)
     policy.policy_diff(current, current)

@@ -356,10 +356,10 @@ def test_access_denied_retried_while_propagating():
     creds = sts.assume_role(FakeConn(client), req(), wait_timeout=60, sleep=fake.sleep, clock=fake.clock)
     assert creds.assumed_role_arn.endswith("/deploy")
     assert len(client.calls) == 5
-    # Backoff grows from about 1 s and is capped at 8 s.
-    assert 0.75 <= fake.sleeps[0] <= 1.0
+    # Backoff grows from about 1 s and is capped at 3 s.
+    assert 0.8 <= fake.sleeps[0] <= 1.0
     assert all(a < b for a, b in zip(fake.sleeps, fake.sleeps[1:]))
-    assert max(fake.sleeps) <= 8.0
+    assert max(fake.sleeps) <= 3.0
 
 
 def test_backoff_capped_and_bounded_by_wait_timeout():
@@ -373,8 +373,25 @@ def test_backoff_capped_and_bounded_by_wait_timeout():
     assert "may still be propagating" in err.msg and "crossaccount.aws.verify_access" in err.msg
     assert err.msg.startswith("sts:AssumeRole failed: AccessDenied")
     assert err.extra["attempts"] == len(client.calls) and err.extra["waited"] == 60
-    assert max(fake.sleeps) <= 8.0 and fake.now == 60
+    assert max(fake.sleeps) <= 3.0 and fake.now == 60
+    # Bounded probing: a minute of waiting is at most about 25 AssumeRole calls.
+    assert len(client.calls) <= 26
     assert "\n" not in err.msg
+
+
+@pytest.mark.parametrize("propagation", [2.0, 5.0, 9.0, 15.0])
+def test_backoff_finds_the_end_of_propagation_within_one_short_step(propagation):
+    fake = FakeTime()
+
+    class PropagatingClient(FakeClient):
+        def assume_role(self, **kwargs):
+            # Denied until the trust policy has propagated, like STS after a fresh role.
+            self.failures = 0 if fake.now >= propagation else 10_000
+            return super().assume_role(**kwargs)
+
+    client = PropagatingClient(10_000)
+    sts.assume_role(FakeConn(client), req(), wait_timeout=60, sleep=fake.sleep, clock=fake.clock)
+    assert propagation <= fake.now <= propagation + 3.0
 
 
 def test_no_wait_fails_at_once():

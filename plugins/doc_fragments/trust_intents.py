@@ -1,0 +1,98 @@
+# -*- coding: utf-8 -*-
+# Copyright: contributors to crossaccount.aws
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import annotations
+
+
+class ModuleDocFragment:
+    # Trust beyond account ids (target_role, trust_policy): _trust_policy.TRUST_INTENT_ARGSPEC.
+    DOCUMENTATION = r"""
+options:
+  trusted_org_id:
+    description:
+      - Trust every principal of this AWS Organization (C(o-...)), with a statement whose principal C(*) is limited by
+        C(StringEquals aws:PrincipalOrgID). Sandbox accounts are members too; narrow it with O(trusted_org_paths).
+      - With O(state=absent) (M(crossaccount.aws.trust_policy)), the organization's statement is removed.
+    type: str
+    version_added: 0.2.0
+  trusted_org_paths:
+    description:
+      - Trust the principals of these organizational units only, written C(o-.../r-.../ou-.../) (C(ForAnyValue:StringLike
+        aws:PrincipalOrgPaths)). A path ending in C(/*) includes the sub-OUs. All paths belong to one organization, the
+        one of O(trusted_org_id) when it is given.
+      - They replace the paths of the organization's statement. With O(state=absent) only these paths are removed; a
+        statement left without paths is removed rather than widened to the whole organization.
+    type: list
+    elements: str
+    version_added: 0.2.0
+  trusted_principal_patterns:
+    description:
+      - IAM role or user ARN patterns such as C(arn:aws:iam::111111111111:role/ci-*). The statement trusts the root of
+        each pattern's account and adds C(ArnLike aws:PrincipalArn), so access survives the principal being deleted and
+        created again (a named ARN turns into a dangling unique id). Each pattern names one concrete 12-digit account.
+    type: list
+    elements: str
+    version_added: 0.2.0
+  trusted_services:
+    description:
+      - AWS service principals such as C(ec2.amazonaws.com) that may assume the role.
+    type: list
+    elements: str
+    version_added: 0.2.0
+  source_account:
+    description:
+      - With O(trusted_services), the account on whose behalf the service must act (C(aws:SourceAccount)), against the
+        confused-deputy problem.
+    type: str
+    version_added: 0.2.0
+  source_arn:
+    description:
+      - With O(trusted_services), the resource on whose behalf the service must act (C(ArnLike aws:SourceArn),
+        wildcards allowed).
+    type: str
+    version_added: 0.2.0
+  trusted_oidc:
+    description:
+      - Trust tokens of an OpenID Connect provider (GitHub Actions, GitLab, ...) for C(sts:AssumeRoleWithWebIdentity),
+        with a statement naming the C(Federated) provider, C(StringEquals HOST:aud) and C(StringLike HOST:sub).
+      - Subjects are merged like principals; with O(state=absent) the given subjects (or, without subjects, every
+        statement of the provider) are removed.
+      - The provider must exist in the role's account (M(crossaccount.aws.oidc_provider)).
+    type: dict
+    version_added: 0.2.0
+    suboptions:
+      provider:
+        description: The issuer URL (C(https://token.actions.githubusercontent.com)) or the provider's ARN in the role's account.
+        type: str
+        required: true
+      audience:
+        description: The audience (client id) the tokens must carry, such as C(sts.amazonaws.com); one or a list. Required with O(state=present).
+        type: raw
+      subjects:
+        description:
+          - Subject patterns (C(*) and C(?) wildcards), such as C(repo:ORG/REPO:ref:refs/heads/main). Required with O(state=present).
+          - A subject made only of wildcards is refused, since every identity of the provider could then assume the role.
+        type: list
+        elements: str
+  lint:
+    description:
+      - Check the trust policy the role will have before any write, as IAM Access Analyzer would. Findings are returned
+        in RV(findings).
+      - V(warn) turns every finding into a warning; V(error) fails the task before any write when a finding has severity
+        C(error) (C(wildcard_principal), C(external_id_missing), C(oidc_audience_missing), C(size_quota),
+        C(mixed_partition)); V(off) skips the check (quote it in YAML, where a bare off is a boolean).
+      - The trust-policy size quota is read with C(iam:GetAccountSummary) only when a write is due.
+    type: str
+    choices: [warn, error, "off"]
+    default: warn
+    version_added: 0.2.0
+  known_account_ids:
+    description:
+      - Accounts you own or know (for example the source account). Trusting them without C(sts:ExternalId) is not a
+        finding.
+    type: list
+    elements: str
+    default: []
+    version_added: 0.2.0
+"""

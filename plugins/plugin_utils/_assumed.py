@@ -1,0 +1,291 @@
+# -*- coding: utf-8 -*-
+# Copyright: contributors to crossaccount.aws
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""PRIVATE to the collection (controller only): credentials of a role chain through the lookup's cache.
+
+Shared by the ``assumed_credentials`` lookup and by the ``credential_process`` command that a
+``format: profile`` result points the AWS CLI and SDKs at, so that both read and fill the same
+cache entries:
+
+* every step of a chain (web identity, ``via`` hops, ``role_arn``) has its own entry, keyed by the
+  source and the steps up to it, so a hub role assumed once serves every account behind it;
+* AWS is called at most once per step and lookup, whatever the cache does (an MFA code is
+  one-time: a second AssumeRole with it would fail, or worse, be a replay);
+* ``format: profile`` writes a 0600 AWS config file whose profile runs ``credential_process``, and
+  a 0600 file describing the source; neither the config file nor the command line holds a secret.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shlex
+import stat
+import sys
+import typing as t
+
+from ansible_collections.crossaccount.aws.plugins.module_utils._connection import (
+    AwsConnection,
+    ConnectionSettings,
+    OptionAdapter,
+    settings_from,
+)
+from ansible_collections.crossaccount.aws.plugins.module_utils._credential_cache import (
+    _SOURCE_ENV,
+    CacheUnusable,
+    CredentialCache,
+    cache_key,
+    source_fields,
+)
+from ansible_collections.crossaccount.aws.plugins.module_utils._errors import CrossAccountError, ValidationFailure
+from ansible_collections.crossaccount.aws.plugins.module_utils._sts import (
+    AssumedCredentials,
+    AssumeRoleRequest,
+    assume_chain,
+    chain_requests,
+    request_from_options,
+)
+from ansible_collections.crossaccount.aws.plugins.plugin_utils._source import resolved_principal
+
+DESCRIPTOR_FORMAT = "crossaccount.aws/profile-source/v1"
+PROFILE_PREFIX = "crossaccount-"
+# Environment that decides the source principal when the lookup ran; the credential_process runs
+# inside a command whose AWS_CONFIG_FILE / AWS_PROFILE point at the generated profile instead.
+_RESTORED_ENV = (*_SOURCE_ENV, "AWS_REGION", "AWS_DEFAULT_REGION", "AWS_CA_BUNDLE")
+# Placeholder MFA code: lets the credential_process rebuild the request (and its cache keys, which
+# never include the code) without ever being sent; a step needing it fails instead.
+_NO_MFA_CODE = "000000"
+# botocore refreshes credential_process credentials from 15 minutes before expiry on, and runs the
+# command again on every call meanwhile: serving fresh ones from that point saves those runs.
+SDK_REFRESH_WINDOW = 900.0
+
+Warn = t.Callable[[str], None]
+
+
+class Once:
+    """Calls ``func`` at most once; later calls return its result or raise its error again."""
+
+    def __init__(self, func: t.Callable[[], AssumedCredentials]) -> None:
+        self._func = func
+        self.called = False
+        self._result: AssumedCredentials | None = None
+        self._error: BaseException | None = None
+
+    def __call__(self) -> AssumedCredentials:
+        if not self.called:
+            self.called = True
+            try:
+                self._result = self._func()
+            except BaseException as exc:
+                self._error = exc
+                raise
+        if self._error is not None:
+            raise self._error
+        return t.cast(AssumedCredentials, self._result)
+
+
+def _token_digest(request: AssumeRoleRequest) -> str | None:
+    token = request.web_identity_token
+    return hashlib.sha256(token.encode("utf-8")).hexdigest() if token else None
+
+
+def step_keys(source: t.Mapping[str, t.Any], request: AssumeRoleRequest) -> list[str]:
+    """One cache key per step: the source plus the steps up to and including it."""
+    steps = chain_requests(request)
+    digest = _token_digest(request)
+    if len(steps) == 1 and digest is None:
+        return [cache_key(source, steps[0].cache_fields())]
+    fields: list[dict[str, t.Any]] = []
+    keys = []
+    for index, step in enumerate(steps):
+        step_fields = step.cache_fields()
+        if index == 0 and digest is not None:
+            # Which token, never the token: a new token may carry another subject.
+            step_fields["web_identity_token_sha256"] = digest
+        fields.append(step_fields)
+        keys.append(cache_key(source, {"chain": list(fields)}))
+    return keys
+
+
+def source_of(connection: AwsConnection, request: AssumeRoleRequest) -> dict[str, t.Any]:
+    """Cache key material of the source principal (no network call)."""
+    if request.web_identity_token:
+        # The token is the source; configured credentials take no part.
+        return source_fields(connection.settings.public())
+    return source_fields(connection.settings.public(), principal=resolved_principal(connection.session))
+
+
+def fetch_chain(
+    connection: AwsConnection,
+    request: AssumeRoleRequest,
+    cache: CredentialCache | None,
+    warn: Warn,
+    keys: list[str] | None = None,
+    refuse_step: t.Callable[[int], None] | None = None,
+    wait_timeout: float | None = None,
+) -> tuple[AssumedCredentials, list[bool]]:
+    """The chain's final credentials and, per step served, whether AWS was called for it."""
+    fetched: list[bool] = []
+    if cache is None:
+        return assume_chain(connection, request, wait_timeout=wait_timeout), fetched
+    step_key = keys if keys is not None else step_keys(source_of(connection, request), request)
+    state = {"cache": True}
+
+    def through(index: int, _step: AssumeRoleRequest, call: t.Callable[[], AssumedCredentials]) -> AssumedCredentials:
+        def guarded() -> AssumedCredentials:
+            if refuse_step is not None:
+                refuse_step(index)
+            return call()
+
+        once = Once(guarded)
+        if state["cache"]:
+            try:
+                creds, was_fetched = cache.get_or_fetch(step_key[index], once)
+                fetched.append(was_fetched)
+                return creds
+            except CacheUnusable as exc:
+                if not once.called:
+                    warn(f"not caching credentials: {exc}")
+                state["cache"] = False
+        fetched.append(True)
+        return once()
+
+    return assume_chain(connection, request, through=through, wait_timeout=wait_timeout), fetched
+
+
+# --- format: profile ---------------------------------------------------------------------------
+
+
+def _script_path() -> str:
+    return os.path.join(os.path.dirname(os.path.abspath(__file__)), "_credential_process.py")
+
+
+def profile_paths(cache: CredentialCache, key: str) -> tuple[str, str, str]:
+    """(profile name, config file, source description file) of the final cache key ``key``."""
+    stem = f"profile-{key[:32]}"
+    return (f"{PROFILE_PREFIX}{key[:16]}", os.path.join(cache.directory, f"{stem}.config"),
+            os.path.join(cache.directory, f"{stem}.source.json"))
+
+
+def write_profile(
+    cache: CredentialCache,
+    key: str,
+    options: t.Mapping[str, t.Any],
+    region: str | None,
+    endpoint_url: str | None,
+    ca_bundle: str | None,
+) -> dict[str, str]:
+    """Write the source description and the config file; returns the environment for a command."""
+    name, config_path, source_path = profile_paths(cache, key)
+    descriptor = {
+        "format": DESCRIPTOR_FORMAT,
+        "options": dict(options),
+        "env": {variable: os.environ[variable] for variable in _RESTORED_ENV if variable in os.environ},
+        "cache_dir": cache.directory,
+        "refresh_window": cache.refresh_window,
+    }
+    cache.ensure_directory()
+    _write_if_changed(cache, source_path, json.dumps(descriptor, sort_keys=True).encode("utf-8"))
+    # Only the interpreter, the script and the description's path: nothing secret on a command line.
+    command = " ".join(shlex.quote(part) for part in (sys.executable, _script_path(), source_path))
+    lines = [f"[profile {name}]", f"credential_process = {command}"]
+    if region:
+        lines.append(f"region = {region}")
+    if endpoint_url:
+        lines.append(f"endpoint_url = {endpoint_url}")
+    if ca_bundle:
+        lines.append(f"ca_bundle = {ca_bundle}")
+    _write_if_changed(cache, config_path, ("\n".join(lines) + "\n").encode("utf-8"))
+    return {"AWS_CONFIG_FILE": config_path, "AWS_PROFILE": name, "AWS_SDK_LOAD_CONFIG": "1"}
+
+
+def _private_bytes(path: str) -> bytes | None:
+    """The content of a regular 0600 file of ours at ``path`` (never through a symlink), else None."""
+    try:
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0))
+    except OSError:
+        return None
+    with os.fdopen(fd, "rb") as handle:
+        info = os.fstat(handle.fileno())
+        if not stat.S_ISREG(info.st_mode) or info.st_uid != os.geteuid() or stat.S_IMODE(info.st_mode) & 0o077:
+            return None
+        return handle.read(1024 * 1024)
+
+
+def _write_if_changed(cache: CredentialCache, path: str, data: bytes) -> None:
+    # Every task using the lookup rewrites the same two files: skip the atomic write (and its fsyncs) when nothing changed.
+    if _private_bytes(path) != data:
+        cache.write_private(path, data)
+
+
+def _read_private(path: str) -> dict[str, t.Any]:
+    """The description file, only when it is a regular 0600 file of ours (never through a symlink)."""
+    try:
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0))
+    except OSError as exc:
+        raise CrossAccountError(f"cannot read the profile's source description {path}: {exc.strerror}; run the lookup again") from None
+    with os.fdopen(fd, "rb") as handle:
+        info = os.fstat(handle.fileno())
+        if not stat.S_ISREG(info.st_mode) or info.st_uid != os.geteuid() or stat.S_IMODE(info.st_mode) & 0o077:
+            raise CrossAccountError(f"{path} is not a private (0600) file of this user; refusing to use it")
+        raw = handle.read(1024 * 1024)
+    try:
+        data = json.loads(raw.decode("utf-8"))
+    except ValueError:
+        data = None
+    if not isinstance(data, dict) or data.get("format") != DESCRIPTOR_FORMAT or not isinstance(data.get("options"), dict):
+        raise CrossAccountError(f"{path} is not a source description of crossaccount.aws; run the lookup again")
+    return data
+
+
+def serve_credential_process(path: str) -> dict[str, t.Any]:
+    """The Version 1 credential_process object for the description at ``path``, from the cache or AWS."""
+    data = _read_private(path)
+    # The command that runs us has the generated profile in its environment; the source was
+    # resolved with the controller's environment of the lookup.
+    saved = data.get("env") or {}
+    for variable in _RESTORED_ENV:
+        if variable in saved:
+            os.environ[variable] = str(saved[variable])
+        else:
+            os.environ.pop(variable, None)
+    options = dict(data["options"])
+    needs_mfa = bool(options.pop("mfa", False))
+    if needs_mfa:
+        options["mfa_token"] = _NO_MFA_CODE
+    adapter = OptionAdapter.from_dict(options)
+    settings: ConnectionSettings = settings_from(adapter)
+    request = request_from_options(adapter)
+    connection = AwsConnection(settings)
+    window = data.get("refresh_window")
+    cache = CredentialCache(str(data.get("cache_dir")), refresh_window=None if window is None else float(window),
+                            sdk_window=SDK_REFRESH_WINDOW)
+
+    def refuse(index: int) -> None:
+        if needs_mfa and index == 0:
+            raise ValidationFailure("mfa_token", "the cached credentials expired and a new MFA code is needed: run the play (the lookup) again")
+
+    def warn(message: str) -> None:
+        sys.stderr.write(f"crossaccount.aws credential_process: {message}\n")
+
+    creds, _fetched = fetch_chain(connection, request, cache, warn, refuse_step=refuse)
+    return creds.credential_process()
+
+
+def descriptor_options(options: OptionAdapter, names: t.Iterable[str], role_arn: str) -> dict[str, t.Any]:
+    """The lookup options a credential_process needs to assume the chain again (never the MFA code)."""
+    result: dict[str, t.Any] = {}
+    for name in names:
+        if name in ("mfa_token", "role_arn"):
+            continue
+        value = options.get(name)
+        if value is not None:
+            result[name] = value
+    if result.get("web_identity_token_file"):
+        # Read again each time: token files are rotated (CI jobs, projected service account tokens).
+        result.pop("web_identity_token", None)
+    if options.get("mfa_token") is not None:
+        result["mfa"] = True
+    result["role_arn"] = role_arn
+    return result

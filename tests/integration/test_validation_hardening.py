@@ -36,6 +36,8 @@ MODULE_ARGS: dict[str, dict[str, t.Any]] = {
     "trust_policy": {"role_name": "hardening", "trusted_account_ids": ["111111111111"]},
     "source_policy": {"name": "hardening", "target_role_arns": [ROLE]},
     "aws_profile": {"name": "hardening"},
+    "oidc_provider": {"url": "https://oidc.hardening.invalid", "client_ids": ["sts.amazonaws.com"]},
+    "trust_report": {},
 }
 SYSLOG_CAPTURE = """
 import os
@@ -79,6 +81,10 @@ def assert_hidden(result: dict[str, t.Any], syslog: str, *secrets: str) -> None:
     for secret in secrets:
         assert secret not in text, f"secret in the module result: {text[:3000]}"
         assert secret not in syslog, f"secret in the syslog line: {syslog[:3000]}"
+
+
+def test_every_module_is_in_the_table() -> None:
+    assert sorted(MODULE_ARGS) == modules()
 
 
 def test_syslog_capture_sees_module_arguments(emu: t.Any, tmp_path: Path) -> None:

@@ -198,8 +198,8 @@ def test_organization_form_reaches_members_but_not_a_same_named_role_outside(org
     document = json.dumps(source_iam.get_policy_version(PolicyArn=POLICY_ARN, VersionId=version)["PolicyVersion"]["Document"])
     assert "aws:ResourceOrgID" in document and ORG_ID in document and f"role/{ROLE}" in document
     # The same role name in an account outside the organization, trusting the source account.
-    trust = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Principal": {"AWS": f"arn:aws:iam::{SOURCE}:root"},
-                                                      "Action": "sts:AssumeRole"}]}
+    statement = {"Effect": "Allow", "Principal": {"AWS": f"arn:aws:iam::{SOURCE}:root"}, "Action": "sts:AssumeRole"}
+    trust = {"Version": "2012-10-17", "Statement": [statement]}
     org.aws("iam", "third-admin").create_role(RoleName=ROLE, AssumeRolePolicyDocument=json.dumps(trust))
 
     user_sts = org.aws("sts", "source-user")

@@ -126,8 +126,9 @@ def test_role_connection_dicts_have_no_log_secrets() -> None:
     assert found >= 5
 
 
-@pytest.mark.parametrize(("role", "variable"), [("target_account", "target_account_aws"), ("source_account", "source_account_aws"),
-                                                 ("cross_account_access", "cross_account_access_target_aws")])
+@pytest.mark.parametrize(("role", "variable"), [
+    ("target_account", "target_account_aws"), ("source_account", "source_account_aws"), ("cross_account_access", "cross_account_access_target_aws"),
+])
 def test_role_connection_dict_given_as_a_list_never_echoes_its_secrets(emu: t.Any, tmp_path: Path, role: str, variable: str) -> None:
     variables = {variable: [{"secret_key": SECRET, "session_token": TOKEN, "secret_access_key": SECRET + "x"}]}
     vars_file = tmp_path / "vars.json"

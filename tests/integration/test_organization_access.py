@@ -371,7 +371,7 @@ def test_bad_input_is_refused_naming_the_variable_before_any_call(org: RunningEm
         org.client.clear_calls()
         run = play(org, tmp_path, MAIN, inv, **overrides)
         assert run.rc != 0, (variable, run.output[-2000:])
-        assert variable.split("/")[0] in run.output, (variable, run.output[-3000:])
+        assert variable.split("/", maxsplit=1)[0] in run.output, (variable, run.output[-3000:])
         assert aws_calls(org) == [], (variable, per_action(aws_calls(org)))
 
 

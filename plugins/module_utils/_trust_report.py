@@ -6,7 +6,7 @@
 Read-only: iam:ListRoles (paginated) returns every role with its trust policy, so one call per page
 of 100 roles is the whole cost; iam:GetRole is made only for a role listed without its document.
 Each Allow statement of a trust policy gets one class (``classify_statement``, pure, offline); the
-lint findings come from the policy engine (``_policy.lint_trust``) so that the report and the
+lint findings come from the policy engine (``_policy_lint.lint_trust``) so that the report and the
 pre-write lint of target_role/trust_policy never disagree.
 """
 
@@ -15,7 +15,7 @@ from __future__ import annotations
 import typing as t
 from dataclasses import dataclass
 
-from ansible_collections.crossaccount.aws.plugins.module_utils import _iam, _policy
+from ansible_collections.crossaccount.aws.plugins.module_utils import _iam, _policy, _policy_lint
 from ansible_collections.crossaccount.aws.plugins.module_utils import _validators as v
 from ansible_collections.crossaccount.aws.plugins.module_utils._arn import is_unique_id, parse_arn
 from ansible_collections.crossaccount.aws.plugins.module_utils._errors import CrossAccountError
@@ -152,7 +152,7 @@ def _wildcard_class(statement: t.Mapping[str, t.Any], narrowing: set[str], own_a
 
 def classify_statement(statement: t.Mapping[str, t.Any], own_account_id: str, known_account_ids: t.Collection[str] = ()) -> str:
     """The class of one Allow statement of a trust policy (see CLASSES for the precedence)."""
-    narrowing = {key.lower() for key in _policy.narrowing_keys(statement)}
+    narrowing = {key.lower() for key in _policy_lint.narrowing_keys(statement)}
     if "NotPrincipal" in statement:
         # Allow with NotPrincipal trusts everyone but the listed principals.
         return _wildcard_class(statement, narrowing, own_account_id, known_account_ids)
@@ -197,7 +197,7 @@ def report_role(role: t.Mapping[str, t.Any], document: t.Any, own_account_id: st
         if principal_key == "NotPrincipal":
             entry["not_principal"] = True
         entries.append(entry)
-    findings = _policy.lint_trust(loaded, own_account_id=own_account_id, known_account_ids=tuple(known_account_ids), partition=partition)
+    findings = _policy_lint.lint_trust(loaded, own_account_id=own_account_id, known_account_ids=tuple(known_account_ids), partition=partition)
     return {
         "name": role.get("RoleName"),
         "arn": role.get("Arn"),

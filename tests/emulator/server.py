@@ -36,7 +36,7 @@ from dataclasses import asdict
 from emulator import policy as pol
 from emulator.admin import AdminApi
 from emulator.auth import Authenticator
-from emulator.bootstrap import bootstrap, create_access_role
+from emulator.bootstrap import bootstrap, create_access_role, write_atomic
 from emulator.iam import INLINE_POLICY_SIZE, TrustDocuments
 from emulator.organization import DEFAULT_MEMBER_ACCOUNTS, Organization
 from emulator.organizations import OrganizationsApi
@@ -69,6 +69,9 @@ class Emulator:
         self.sessions: dict[str, Session] = {}
         self.role_changed: dict[tuple[str, str], float] = {}
         self.endpoint_url = ""
+        # The AWS config and credentials files written at start (path -> text): a reset writes them again,
+        # so a profile one test added (aws_profile, the playbooks) is not seen by the next test.
+        self.shared_files: dict[str, str] = {}
         self.org = Organization(member_accounts)
         # Generated member accounts whose IAM side (OrganizationAccountAccessRole) exists already.
         self.materialised: set[str] = set()
@@ -143,6 +146,8 @@ class Emulator:
             self.config = Config(**asdict(self.initial_config))
             self.rng = random.Random(self.config.seed)
             bootstrap(self)
+            for path, text in self.shared_files.items():
+                write_atomic(path, text)
 
     # ------------------------------------------------------------ WSGI entry
     def __call__(self, environ: dict[str, t.Any], start_response: t.Callable[..., t.Any]) -> t.Iterable[bytes]:

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import copy
 import datetime
-import re
 import typing as t
 from dataclasses import dataclass, field
 
@@ -39,8 +38,6 @@ if t.TYPE_CHECKING:  # pragma: no cover
 # A role younger than this may not have reached every IAM/STS endpoint yet (AWS documents
 # "usually seconds, sometimes minutes"); beyond it, propagation is no longer a likely reason.
 PROPAGATION_WINDOW = 300
-ALL_BUCKETS = "*"
-_BUCKET_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{1,253}[A-Za-z0-9]", re.ASCII)
 # Options that only mean something together with role_arn.
 _ASSUME_ONLY = ("role_session_name", "external_id", "duration_seconds", "mfa_serial_number", "mfa_token", "policy", "policy_arns",
                 "session_tags", "transitive_tag_keys", "source_identity", "via", "web_identity_token", "web_identity_token_file")
@@ -73,18 +70,6 @@ class VerifyRequest:
     target: ConnectionSettings | None = None
 
 
-def _bucket(value: t.Any, option: str) -> str:
-    if not isinstance(value, str):
-        raise ValidationFailure(option, f"must be a bucket name, got {validators.show(value)}")
-    name = value[len("s3://"):] if value.startswith("s3://") else value
-    name = name.rstrip("/")
-    if name == ALL_BUCKETS:
-        return name
-    if not _BUCKET_RE.fullmatch(name) or ".." in name:
-        raise ValidationFailure(option, f"must be an S3 bucket name (or s3://NAME, or '*' for ListBuckets), got {validators.show(value)}")
-    return name
-
-
 def request_from_options(options: OptionAdapter) -> VerifyRequest:
     """Validate every verify_access option; no AWS call."""
     role_arn = options.get("role_arn")
@@ -105,7 +90,7 @@ def request_from_options(options: OptionAdapter) -> VerifyRequest:
     buckets_raw = options.get("s3_buckets") or []
     if isinstance(buckets_raw, str) or not isinstance(buckets_raw, (list, tuple)):
         raise ValidationFailure("s3_buckets", "must be a list of bucket names")
-    buckets = list(dict.fromkeys(_bucket(item, f"s3_buckets[{index}]") for index, item in enumerate(buckets_raw)))
+    buckets = list(dict.fromkeys(validators.s3_bucket(item, f"s3_buckets[{index}]") for index, item in enumerate(buckets_raw)))
     target = None
     raw_target = options.get("target_aws")
     if raw_target:
@@ -463,7 +448,7 @@ def _check_identity(identity: t.Mapping[str, str], request: VerifyRequest, repor
 
 def _check_s3(conn: AwsConnection, buckets: list[str], report: Report) -> None:
     for bucket in buckets:
-        if bucket == ALL_BUCKETS:
+        if bucket == validators.ALL_BUCKETS:
             try:
                 names = _list_buckets(conn.client("s3"))
                 report.check("s3:ListBuckets", True, f"{len(names)} buckets visible")

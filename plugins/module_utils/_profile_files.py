@@ -69,9 +69,6 @@ CREDENTIAL_ONLY_OPTIONS = ("access_key", "secret_key", "session_token")
 
 # botocore splits "[profile NAME]" with shlex, so whitespace and quotes would change the name it sees,
 # and "]", "[", "#", ";" or a newline would change the INI structure itself.
-_PROFILE_NAME_RE = re.compile(r"[A-Za-z0-9_+=,.@:/-]{1,128}", re.ASCII)
-_REGION_RE = re.compile(r"[a-z]{2}(-[a-z0-9]+)+-[0-9]+", re.ASCII)
-_ACCESS_KEY_RE = re.compile(r"[A-Z0-9]{16,128}", re.ASCII)
 
 # The same regular expressions configparser uses, so the splice sees the structure botocore sees.
 _SECTION_RE = re.compile(r"\[(?P<header>.+)\]")
@@ -141,16 +138,6 @@ def _check_value(option: str, value: str) -> str:
     return value
 
 
-def validate_profile_name(name: t.Any, option: str = "name") -> str:
-    if not isinstance(name, str) or not _PROFILE_NAME_RE.fullmatch(name):
-        raise ValidationFailure(
-            option,
-            f"{name!r} is not a usable profile name: use 1-128 letters, digits and _+=,.@:/- "
-            "(no spaces, brackets, quotes, comment characters or newlines)",
-        )
-    return name
-
-
 def _role_settings(opts: OptionAdapter) -> dict[str, str]:
     if not opts.get("role_arn"):
         raise ValidationFailure("role_arn", "is required when kind=role and state=present")
@@ -164,7 +151,7 @@ def _role_settings(opts: OptionAdapter) -> dict[str, str]:
             "(they tell the AWS CLI where the credentials that assume the role come from)",
         )
     if source_profile:
-        values["source_profile"] = validate_profile_name(source_profile, "source_profile")
+        values["source_profile"] = validators.profile_name(source_profile, "source_profile")
     if credential_source:
         values["credential_source"] = validators.choice(credential_source, "credential_source", CREDENTIAL_SOURCES)
     checks: dict[str, t.Callable[[t.Any, str], t.Any]] = {
@@ -187,8 +174,7 @@ def _credential_settings(opts: OptionAdapter) -> dict[str, str]:
     if not access_key or not secret_key:
         missing = "access_key" if not access_key else "secret_key"
         raise ValidationFailure(missing, "access_key and secret_key are both required when kind=credentials and state=present")
-    if not _ACCESS_KEY_RE.fullmatch(str(access_key)):
-        raise ValidationFailure("access_key", "must be an AWS access key id (16-128 upper-case letters and digits)")
+    validators.access_key_id(str(access_key), "access_key")
     for option in ("secret_key", "session_token"):
         value = opts.get(option)
         # Never echo the value: it is a secret.
@@ -199,7 +185,7 @@ def _credential_settings(opts: OptionAdapter) -> dict[str, str]:
 
 def request_from_options(opts: OptionAdapter, environ: t.Mapping[str, str] | None = None) -> ProfileRequest:
     """Validate every option before any file is touched (``environ``: the managed host's, for the default paths)."""
-    name = validate_profile_name(opts.get("name"))
+    name = validators.profile_name(opts.get("name"))
     kind = opts.get("kind") or "role"
     if kind not in KINDS:
         raise ValidationFailure("kind", f"must be one of {', '.join(KINDS)}")
@@ -222,8 +208,8 @@ def request_from_options(opts: OptionAdapter, environ: t.Mapping[str, str] | Non
             if opts.get(opt) is not None:
                 _check_value(opt, str(opts.get(opt)))
         region = opts.get("region")
-        if region and not _REGION_RE.fullmatch(region):
-            raise ValidationFailure("region", f"{region!r} is not an AWS region name such as us-east-1")
+        if region:
+            validators.region(region, "region")
         endpoint = opts.get("endpoint_url")
         if endpoint:
             validators.endpoint_url(endpoint, "endpoint_url")

@@ -963,3 +963,54 @@ def tag_filters(value: t.Any, option: str) -> dict[str, tuple[str, ...]]:
             cleaned.append(_tag_text(candidate, item_where, "tag value", 0, TAG_VALUE_MAX))
         result[key] = tuple(_dedupe(cleaned))
     return result
+
+
+# --- aws_profile and verify_access names (moved here from their logic files: one validation layer) ---
+
+_PROFILE_NAME_RE = re.compile(r"[A-Za-z0-9_+=,.@:/-]{1,128}", re.ASCII)
+_BUCKET_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{1,253}[A-Za-z0-9]", re.ASCII)
+ALL_BUCKETS = "*"
+
+
+def profile_name(value: t.Any, option: str = "name") -> str:
+    """An AWS CLI profile name that can be written as a section header and read back unchanged."""
+    if not isinstance(value, str) or not _PROFILE_NAME_RE.fullmatch(value):
+        raise ValidationFailure(
+            option,
+            f"{show(value)} is not a usable profile name: use 1-128 letters, digits and _+=,.@:/- "
+            "(no spaces, brackets, quotes, comment characters or newlines)",
+        )
+    return value
+
+
+def s3_bucket(value: t.Any, option: str) -> str:
+    """A bucket name, ``s3://NAME`` or ``*`` (every bucket: ListBuckets); returns the bare name."""
+    if not isinstance(value, str):
+        raise ValidationFailure(option, f"must be a bucket name, got {show(value)}")
+    name = value[len("s3://"):] if value.startswith("s3://") else value
+    name = name.rstrip("/")
+    if name == ALL_BUCKETS:
+        return name
+    if not _BUCKET_RE.fullmatch(name) or ".." in name:
+        raise ValidationFailure(option, f"must be an S3 bucket name (or s3://NAME, or '*' for ListBuckets), got {show(value)}")
+    return name
+
+
+_REGION_RE = re.compile(r"[a-z]{2}(-[a-z0-9]+)+-[0-9]+", re.ASCII)
+_ACCESS_KEY_ID_RE = re.compile(r"[A-Z0-9]{16,128}", re.ASCII)
+
+
+def region(value: t.Any, option: str = "region") -> str:
+    if not isinstance(value, str) or not _REGION_RE.fullmatch(value):
+        raise ValidationFailure(option, f"{show(value)} is not an AWS region name such as us-east-1")
+    return value
+
+
+def access_key_id(value: t.Any, option: str = "access_key") -> str:
+    # An access key id is not secret, but it is echoed neither: it names a principal.
+    if not isinstance(value, str) or not _ACCESS_KEY_ID_RE.fullmatch(value):
+        raise ValidationFailure(option, "must be an AWS access key id (16-128 upper-case letters and digits)")
+    return value
+
+
+KINDS.update({"profile_name": profile_name})

@@ -8,6 +8,10 @@ PY311 ?= $(firstword $(wildcard $(HOME)/.pyenv/versions/3.11*/bin/python3.11) $(
 PY312 ?= $(firstword $(wildcard $(HOME)/.pyenv/versions/3.12*/bin/python3.12) $(shell command -v python3.12))
 VENV := $(ROOT)/.venv
 VENV312 := $(ROOT)/.venv312
+# The oldest ansible-core lines meta/runtime.yml claims (>= 2.17), both on Python 3.11.
+VENV217 := $(ROOT)/.venv217
+VENV218 := $(ROOT)/.venv218
+VENVDOCS := $(ROOT)/.venv-docs
 # ansible-test needs the collection at .../ansible_collections/<ns>/<name> outside this git work tree
 # (inside it, ansible-test lists files through git and build/ is ignored): a copy for it, a symlink for the rest.
 # The copy path is per checkout, so a CI clone and a developer tree never share it.
@@ -20,7 +24,8 @@ export ANSIBLE_NOCOLOR := 1
 export PYTHONDONTWRITEBYTECODE := 1
 
 .PHONY: help venv venv312 collection-link collection-copy get-pip sanity sanity-2.19 sanity-2.21 units units-2.19 \
-        units-2.21 integration integration-2.21 smoke-2.21 reliability molecule lint changelog-lint docs-check typecheck test demo bench clean
+        units-2.21 integration integration-2.21 smoke-2.21 reliability molecule lint changelog-lint docs-check typecheck test demo bench clean \
+        ee-check integration-targets-check docs venv-docs venv217 venv218 sanity-2.17 sanity-2.18 units-2.17 units-2.18 smoke-2.17 smoke-2.18 older-cores
 
 help:
 	@echo "make demo   - run the whole cross-account flow against the bundled two-account emulator"
@@ -41,6 +46,27 @@ $(VENV312)/.done: tests/requirements-2.21.txt
 	touch $@
 venv312: $(VENV312)/.done
 
+$(VENV217)/.done: tests/requirements-2.17.txt
+	$(PY311) -m venv $(VENV217)
+	$(VENV217)/bin/python -m pip install -q --upgrade pip uv==0.13.9
+	$(VENV217)/bin/uv pip install -q --python $(VENV217)/bin/python -r tests/requirements-2.17.txt
+	touch $@
+venv217: $(VENV217)/.done
+
+$(VENV218)/.done: tests/requirements-2.18.txt
+	$(PY311) -m venv $(VENV218)
+	$(VENV218)/bin/python -m pip install -q --upgrade pip uv==0.13.9
+	$(VENV218)/bin/uv pip install -q --python $(VENV218)/bin/python -r tests/requirements-2.18.txt
+	touch $@
+venv218: $(VENV218)/.done
+
+$(VENVDOCS)/.done: tests/requirements-docs.txt
+	$(PY311) -m venv $(VENVDOCS)
+	$(VENVDOCS)/bin/python -m pip install -q --upgrade pip uv==0.13.9
+	$(VENVDOCS)/bin/uv pip install -q --python $(VENVDOCS)/bin/python -r tests/requirements-docs.txt
+	touch $@
+venv-docs: $(VENVDOCS)/.done
+
 collection-link:
 	@mkdir -p $(dir $(LINK))
 	@ln -sfn ../../../.. $(LINK)
@@ -52,7 +78,7 @@ collection-copy:
 # ansible-test downloads its pip bootstrap from a host outside PyPI: install a stand-in built on ensurepip.
 get-pip:
 	@mkdir -p $(HOME)/.ansible/test/cache
-	@for v in 24_2 25_2 25_3 25_1 24_3; do cp tests/tools/get_pip_offline.py $(HOME)/.ansible/test/cache/get_pip_$$v.py; done
+	@for v in 24_2 25_2 25_3 25_1 24_3 23_1_2; do cp tests/tools/get_pip_offline.py $(HOME)/.ansible/test/cache/get_pip_$$v.py; done
 
 sanity-2.19: venv collection-copy get-pip
 	cd $(COPY) && PATH=$(VENV)/bin:$$PATH ansible-test sanity --python 3.11 --color no
@@ -65,6 +91,24 @@ units-2.19: venv collection-copy
 units-2.21: venv312 collection-copy
 	cd $(COPY) && PATH=$(VENV312)/bin:$$PATH ansible-test units --python 3.12 --color no
 units: units-2.19 units-2.21
+
+# The versions we claim (issue 13): sanity, units and the integration smoke set on ansible-core 2.17 and 2.18.
+# pylint is most of sanity's time and checks the same code with the same rules on every core: it runs on 2.19 and
+# 2.21; `make sanity-2.17 OLD_CORE_SANITY_ARGS=` runs it on the old cores too.
+OLD_CORE_SANITY_ARGS ?= --skip-test pylint
+sanity-2.17: venv217 collection-copy get-pip
+	cd $(COPY) && PATH=$(VENV217)/bin:$$PATH ansible-test sanity --python 3.11 --color no $(OLD_CORE_SANITY_ARGS)
+sanity-2.18: venv218 collection-copy get-pip
+	cd $(COPY) && PATH=$(VENV218)/bin:$$PATH ansible-test sanity --python 3.11 --color no $(OLD_CORE_SANITY_ARGS)
+units-2.17: venv217 collection-copy
+	cd $(COPY) && PATH=$(VENV217)/bin:$$PATH ansible-test units --python 3.11 --color no
+units-2.18: venv218 collection-copy
+	cd $(COPY) && PATH=$(VENV218)/bin:$$PATH ansible-test units --python 3.11 --color no
+smoke-2.17: venv217 collection-link
+	$(VENV217)/bin/pytest tests/integration -n $(PYTEST_WORKERS) -q -p no:cacheprovider -m smoke
+smoke-2.18: venv218 collection-link
+	$(VENV218)/bin/pytest tests/integration -n $(PYTEST_WORKERS) -q -p no:cacheprovider -m smoke
+older-cores: sanity-2.17 units-2.17 smoke-2.17 sanity-2.18 units-2.18 smoke-2.18
 
 integration: venv collection-link
 	$(VENV)/bin/pytest tests/integration -n $(PYTEST_WORKERS) -q -p no:cacheprovider
@@ -99,9 +143,50 @@ docs-check: venv collection-link
 typecheck: venv collection-link
 	$(VENV)/bin/ruff check --no-cache .
 	$(VENV)/bin/mypy -p ansible_collections.crossaccount.aws.plugins.module_utils
+	$(VENV)/bin/mypy -p ansible_collections.crossaccount.aws.plugins.plugin_utils
 
 # Quick static checks first, so a typo fails in seconds rather than after the emulator suites.
-test: typecheck lint changelog-lint docs-check sanity units integration integration-2.21 reliability molecule
+# Execution environment (issue 9). ansible-builder reads meta/execution-environment.yml from the installed collection
+# and resolves its paths from the collection root, so `create` runs on a copy laid out the same way; the context must
+# carry the collection's requirements (boto3, botocore; lower bounds only, no ansible-core) and the bindep file.
+ee-check: venv collection-link
+	@tmp=$$(mktemp -d) && trap 'rm -rf "$$tmp"' EXIT && mkdir "$$tmp/src" && \
+	cp meta/execution-environment.yml requirements.txt bindep.txt "$$tmp/src/" && \
+	$(VENV)/bin/ansible-builder create -f "$$tmp/src/execution-environment.yml" -c "$$tmp/context" \
+	  --output-filename Containerfile 2>&1 | grep -v "^DEPRECATION NOTICE: Execution environment schema version 1" && \
+	grep -q "COPY _build/requirements.txt" "$$tmp/context/Containerfile" && \
+	grep -q "COPY _build/bindep.txt" "$$tmp/context/Containerfile" && \
+	grep -Eq "^boto3>=" "$$tmp/context/_build/requirements.txt" && grep -Eq "^botocore>=" "$$tmp/context/_build/requirements.txt" && \
+	! grep -Eiq "ansible-core|ansible_core|==|<" "$$tmp/context/_build/requirements.txt" && \
+	test -s "$$tmp/context/_build/bindep.txt" && \
+	$(VENV)/bin/ansible-builder introspect --sanitize $(BUILD)/collections > "$$tmp/introspect.yml" && \
+	grep -q "boto3>=.*from collection crossaccount.aws" "$$tmp/introspect.yml" && \
+	grep -q "botocore>=.*from collection crossaccount.aws" "$$tmp/introspect.yml" && \
+	echo "ee-check: ansible-builder create produced a context with boto3/botocore and bindep.txt"
+
+# Real-AWS targets (issue 13): never run here, but they must parse and ansible-test must list them.
+integration-targets-check: venv collection-link collection-copy
+	@tmp=$$(mktemp -d) && trap 'rm -rf "$$tmp"' EXIT && \
+	for target in $$(ls tests/integration/targets); do \
+	  printf -- '---\n- name: Syntax check of %s\n  hosts: localhost\n  gather_facts: false\n  roles:\n    - %s\n' \
+	    "$$target" "$$target" > "$$tmp/$$target.yml"; \
+	  ANSIBLE_ROLES_PATH=$(ROOT)/tests/integration/targets $(VENV)/bin/ansible-playbook --syntax-check -i localhost, \
+	    "$$tmp/$$target.yml" > /dev/null || exit 1; \
+	done
+	cd $(COPY) && PATH=$(VENV)/bin:$$PATH ansible-test integration --list-targets --allow-unsupported > $(BUILD)/integration-targets.txt
+	@for target in $$(ls tests/integration/targets); do grep -qx "$$target" $(BUILD)/integration-targets.txt || \
+	  { echo "ansible-test does not list $$target"; exit 1; }; done
+	@echo "integration-targets-check: $$(ls tests/integration/targets | wc -l) target(s) parse and are listed"
+
+# HTML documentation (issue 13) with antsibull-docs: docs/site was made by `antsibull-docs sphinx-init --use-current
+# --dest-dir docs/site crossaccount.aws`; its build.sh renders every module, plugin and role (argument_specs) and the
+# guides of docs/docsite, then runs Sphinx with warnings as errors.
+docs: venv-docs collection-link
+	$(VENVDOCS)/bin/python docs/site/offline_inventory.py
+	PATH=$(VENVDOCS)/bin:$$PATH bash docs/site/build.sh
+	@echo "make docs: $(ROOT)/docs/site/build/html/index.html"
+
+test: typecheck lint changelog-lint docs-check ee-check integration-targets-check docs sanity units older-cores integration integration-2.21 reliability molecule
 	@echo "make test: all suites passed"
 
 demo: venv collection-link

@@ -115,7 +115,7 @@ def one_round(variant: Variant, emu: RunningEmulator, propagation: float, latenc
         os.chmod(cache_dir, 0o700)
         for phase, args in (("cold", variant.setup), ("noop", variant.setup), ("teardown", variant.teardown)):
             emu.client.clear_calls()
-            seconds, changed, _ = run_playbook(variant, args, emu, cache_dir)
+            seconds, changed, _output = run_playbook(variant, args, emu, cache_dir)
             out[phase] = {"seconds": seconds, "changed": changed, **phase_calls(emu)}
     leftovers = left_behind(emu)
     if leftovers:

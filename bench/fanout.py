@@ -169,9 +169,9 @@ def slope(points: list[tuple[float, float | None]]) -> float | None:
     points = [(x, y) for x, y in points if y is not None]
     if len(points) < 2:
         return None
-    mean_x = sum(x for x, _ in points) / len(points)
-    mean_y = sum(y for _, y in points) / len(points)
-    return round(sum((x - mean_x) * (y - mean_y) for x, y in points) / sum((x - mean_x) ** 2 for x, _ in points), 2)
+    mean_x = sum(x for x, _y in points) / len(points)
+    mean_y = sum(y for _x, y in points) / len(points)
+    return round(sum((x - mean_x) * (y - mean_y) for x, y in points) / sum((x - mean_x) ** 2 for x, _y in points), 2)
 
 
 def plot(sizes: list[dict[str, t.Any]], path: Path) -> None:

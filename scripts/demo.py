@@ -8,7 +8,8 @@
 2. runs playbooks/demo.yml (the main playbook with playbooks/vars/demo.yml): role in the target account,
    policy in the source account, a real AssumeRole probe as the source user, an S3 check, a CLI profile;
 3. runs it again: nothing changes and no write call is made;
-4. lists the bucket through the new CLI profile, as `aws s3 ls s3://BUCKET --profile crossaccount-demo` would;
+4. lists the bucket with the real AWS CLI through the profile the play wrote
+   (`aws s3 ls s3://BUCKET --recursive --profile crossaccount-demo`, the CLI assuming the role itself);
 5. runs playbooks/teardown.yml and checks that nothing is left;
 6. stops the emulator and prints a summary (never a secret).
 
@@ -93,11 +94,20 @@ def seed_bucket(emu: RunningEmulator) -> None:
         s3.put_object(Bucket=BUCKET, Key=key, Body=f"demo object {key}\n".encode())
 
 
-def list_with_profile(emu: RunningEmulator) -> list[str]:
-    """What `aws s3 ls s3://BUCKET --recursive --profile crossaccount-demo` shows, through botocore's own AssumeRole."""
-    s3 = emu.session(PROFILE).client("s3")
-    listing = s3.list_objects_v2(Bucket=BUCKET)
-    return [f"{obj['LastModified']:%Y-%m-%d %H:%M:%S} {obj['Size']:>6} {obj['Key']}" for obj in listing.get("Contents", [])]
+CLI_COMMAND = ("s3", "ls", f"s3://{BUCKET}", "--recursive", "--profile", PROFILE)
+
+
+def list_with_cli(emu: RunningEmulator, home: str) -> list[str]:
+    """The output of the real `aws s3 ls s3://BUCKET --recursive --profile crossaccount-demo` (awscli, tests/requirements.txt)."""
+    aws = Path(sys.executable).parent / "aws"
+    # A HOME of its own: the CLI caches assumed-role credentials in ~/.aws/cli/cache, and an entry from an
+    # earlier emulator would be an unknown key here. The profile itself is in the emulator's AWS_CONFIG_FILE.
+    os.makedirs(home, exist_ok=True)
+    env = dict(emu.env, HOME=home)
+    proc = subprocess.run([str(aws), *CLI_COMMAND], env=env, capture_output=True, text=True, timeout=120, check=False)
+    if proc.returncode != 0:
+        raise SystemExit(f"aws {' '.join(CLI_COMMAND)} failed (rc={proc.returncode}): {proc.stderr.strip()[-2000:]}")
+    return proc.stdout.splitlines()
 
 
 def leftovers(emu: RunningEmulator) -> list[str]:
@@ -139,7 +149,9 @@ def main() -> int:
             total2, writes2, per2 = call_counts(emu)
 
             emu.client.clear_calls()
-            listing = list_with_profile(emu)
+            print(f"$ aws {' '.join(CLI_COMMAND)}", flush=True)
+            listing = list_with_cli(emu, os.path.join(tmp, "home"))
+            print("\n".join(listing), flush=True)
 
             print("Tearing it down (playbooks/teardown.yml) ...", flush=True)
             changed3, _failed, seconds3 = playbook(emu, "teardown.yml", args.verbose)
@@ -158,7 +170,7 @@ def main() -> int:
         f"  verified identity     {summary['identity']['arn']}",
         f"                        account {summary['identity']['account']}, verified={summary['verified']}",
         f"  S3 check (probe)      {'; '.join(s3_checks) or 'none'}",
-        f"  CLI profile           [profile {PROFILE}]  ->  aws s3 ls s3://{BUCKET} --recursive --profile {PROFILE}",
+        f"  CLI profile           [profile {PROFILE}]  ->  aws {' '.join(CLI_COMMAND)}  (the real AWS CLI)",
         *[f"                        {line}" for line in listing],
         "",
         f"  run 1 (set up)        changed={changed1}  API calls={total1} (writes {writes1})  {seconds1:.1f}s",

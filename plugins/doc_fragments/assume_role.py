@@ -62,7 +62,30 @@ options:
   wait_timeout:
     description:
       - Seconds to keep retrying C(AccessDenied), with a backoff from 1 up to 8 seconds, while a role or trust policy written
-        moments ago propagates through IAM. V(0) fails at the first denial.
+        moments ago propagates through IAM. V(0) fails at the first denial; at most V(3600).
     type: int
     default: 60
+  via:
+    description:
+      - Roles assumed in order before the role to assume (role chaining), for example a hub role in a central account that
+        may assume the roles of member accounts. The credentials of each hop are the source of the next.
+      - Each item is a role ARN, or a dict with C(role_arn) (required), C(external_id), C(role_session_name) and
+        C(duration_seconds), which mean the same as the options of the same name, for that hop.
+      - Every hop after the first, and the role to assume when O(via) is not empty, is assumed with role credentials, and AWS then
+        allows at most 3600 seconds, so a longer C(duration_seconds) fails before any call, naming the option (for example
+        C(via[1].duration_seconds)).
+    type: list
+    elements: raw
+  web_identity_token:
+    description:
+      - An OpenID Connect token (JWT) to call C(sts:AssumeRoleWithWebIdentity) with, instead of source credentials, for the
+        first role of the chain (the first item of O(via), else the role to assume). Never logged or returned.
+      - Mutually exclusive with O(web_identity_token_file); cannot be combined with O(mfa_serial_number).
+    type: str
+  web_identity_token_file:
+    description:
+      - Path of a regular file holding the OpenID Connect token, such as the file named by E(AWS_WEB_IDENTITY_TOKEN_FILE) in
+        Kubernetes or CI. It is read before any call; a path that is not a readable regular file fails, naming this option.
+      - Mutually exclusive with O(web_identity_token).
+    type: path
 """

@@ -81,10 +81,10 @@ options:
         in RV(findings).
       - V(warn) turns every finding into a warning; V(error) fails the task before any write when a finding has severity
         C(error) (C(wildcard_principal), C(external_id_missing), C(oidc_audience_missing), C(size_quota),
-        C(mixed_partition)); V(off) skips the check.
+        C(mixed_partition)); V(off) skips the check (quote it in YAML, where a bare off is a boolean).
       - The trust-policy size quota is read with C(iam:GetAccountSummary) only when a write is due.
     type: str
-    choices: [warn, error, off]
+    choices: [warn, error, "off"]
     default: warn
     version_added: 0.2.0
   known_account_ids:
@@ -96,4 +96,3 @@ options:
     default: []
     version_added: 0.2.0
 """
-

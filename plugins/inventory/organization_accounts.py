@@ -41,7 +41,7 @@ options:
       - Each entry is a path of OU names from the root, separated by C(/), starting with the root's name (C(Root)), such
         as C(Root/Workloads/Prod); or an OU id such as C(ou-ab12-cdef3456). V(Root) selects the whole organization.
       - Names are compared exactly (case-sensitive), as AWS stores them. An entry that names no OU fails the inventory,
-        listing the OUs that do exist at that level.
+        listing the OUs that do exist at that level. Select an OU whose name contains C(/) by its id.
       - When unset, the whole organization.
     type: list
     elements: str
@@ -120,6 +120,7 @@ EXAMPLES = r"""
 plugin: crossaccount.aws.organization_accounts
 profile: management-admin
 
+---
 # prod.organization_accounts.yml: the production OU and its sub-OUs, team groups, account ids as host names.
 plugin: crossaccount.aws.organization_accounts
 profile: management-admin
@@ -244,6 +245,7 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
             for name, value in variables.items():
                 self.inventory.set_variable(host, name, value)
             self._set_composite_vars(self.get_option("compose"), variables, host, strict=strict)
+            self._retag_composed(host)
             self._add_host_to_composed_groups(self.get_option("groups"), variables, host, strict=strict)
             self._add_host_to_keyed_groups(self.get_option("keyed_groups"), variables, host, strict=strict)
         if request.include_account_ids:
@@ -254,6 +256,14 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
                     f"{self.NAME}: include_account_ids: no host for {', '.join(missing)} (not in the selected OUs, "
                     "not in the organization, or left out by statuses, tag_filters, exclude_account_ids or include_management_account)"
                 )
+
+    def _retag_composed(self, host: str) -> None:
+        # Results of compose are untrusted on 2.19+ whatever they hold; brace-free ones get the same plain treatment
+        # as the values read from AWS, so `--list` stays plain JSON.
+        host_vars = self.inventory.get_host(host).get_vars()
+        for name in self.get_option("compose") or {}:
+            if name in host_vars:
+                self.inventory.set_variable(host, name, _host_value(host_vars[name]))
 
     def _add_to_ou_groups(self, host: str, path: str, ous: t.Mapping[str, str]) -> None:
         segments = path.split("/")

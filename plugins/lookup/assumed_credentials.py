@@ -14,6 +14,12 @@ description:
   - Calls C(sts:AssumeRole) for each role ARN given as a term, with the source principal described by the connection options
     (or boto3's own credential chain), and returns the temporary credentials in a shape ready for C(module_defaults),
     the C(environment) keyword or an AWS C(credential_process).
+  - With O(via), the hops are assumed in order before the role, the credentials of one hop being the source of the next;
+    every hop is cached, so a fleet of N accounts reached through one hub role makes 1 + N C(sts:AssumeRole) calls.
+  - With O(web_identity_token) or O(web_identity_token_file), the first role of the chain is assumed with
+    C(sts:AssumeRoleWithWebIdentity) (an OpenID Connect token, for example of a CI job) and no source credentials are needed.
+  - For C(command)/C(shell) tasks that run the AWS CLI or an SDK, use O(format=profile); the environment it returns names a
+    generated profile instead of holding keys, and the CLI or SDK refresh the credentials on their own.
   - Credentials are cached on disk, so that a play of many tasks, hosts and forks makes one C(sts:AssumeRole) call per
     role and parameters until the credentials come close to expiring.
   - Every option is validated before the first AWS call; bad input fails with a message naming the option.
@@ -51,9 +57,18 @@ options:
         when the region is known, C(AWS_REGION) and C(AWS_DEFAULT_REGION), for the C(environment) keyword.
       - V(credential_process) gives the version 1 JSON object of an AWS C(credential_process) (C(Version), C(AccessKeyId),
         C(SecretAccessKey), C(SessionToken), C(Expiration), C(AccountId)).
+      - V(profile) gives C(AWS_CONFIG_FILE), C(AWS_PROFILE) and C(AWS_SDK_LOAD_CONFIG), never a key or token, for the
+        C(environment) keyword of C(command)/C(shell) tasks. C(AWS_CONFIG_FILE) is a C(0600) file in O(cache_dir) whose profile
+        gets its credentials through C(credential_process) from this lookup's cache (a script of this collection, run with the
+        controller's Python). When the cached credentials come close to expiring, it assumes the role chain again from the
+        source described in a C(0600) file next to it, so long-running commands keep working. Nothing secret is on a command
+        line or in the config file. Needs O(cache=true). Controller-side only; the files live on the controller, so use it for
+        tasks that run there (C(connection=local), C(delegate_to=localhost)).
+      - With O(format=profile) and MFA, the credential process cannot ask for a new code. Once the cached credentials of the
+        first role of the chain expire, it fails with a message to run the lookup again.
     type: str
     default: module_args
-    choices: [module_args, env, credential_process]
+    choices: [module_args, env, credential_process, profile]
   cache:
     description:
       - Keep the credentials in O(cache_dir) and re-use them until they come within the refresh window of their expiry.
@@ -62,9 +77,12 @@ options:
     default: true
   cache_dir:
     description:
-      - Directory of the credential cache. It is created with mode C(0700); every entry is a C(0600) file.
-      - A directory that is a symlink or belongs to another user is not used (the lookup then warns and works without cache);
-        an entry that is a symlink, belongs to another user, is readable by others, or is corrupt is ignored and replaced.
+      - Directory of the credential cache. When the lookup creates it, it is created with mode C(0700); every entry is a C(0600)
+        file. An existing directory is used as it is (never chmod'ed).
+      - An existing directory that is a symlink, belongs to another user, or is writable by group or others (such as C(/tmp)) is
+        refused; the lookup warns, naming O(cache_dir), and works without cache (with O(format=profile) it fails instead).
+        An entry that is a symlink, belongs to another user, is readable by others, or is corrupt is ignored and replaced.
+      - Temporary files left by a process killed while writing an entry are removed on a later use.
     type: path
     default: ~/.ansible/tmp/crossaccount_aws_credentials
     env:
@@ -79,18 +97,24 @@ extends_documentation_fragment:
   - crossaccount.aws.connection
   - crossaccount.aws.assume_role
 notes:
-  - The cache key is a SHA-256 digest of the source side (the public connection options and the C(AWS_PROFILE),
-    C(AWS_ACCESS_KEY_ID), C(AWS_CONFIG_FILE), C(AWS_SHARED_CREDENTIALS_FILE) and C(AWS_ENDPOINT_URL) environment variables;
-    no secret) and of the role ARN, session name, external id, duration, MFA device, session policies, tags and source identity.
-    Making no network call to compute it keeps cache hits free of AWS calls.
+  - The cache key is a SHA-256 digest of the source side (the public connection options, the C(AWS_PROFILE),
+    C(AWS_ACCESS_KEY_ID), C(AWS_CONFIG_FILE), C(AWS_SHARED_CREDENTIALS_FILE) and C(AWS_ENDPOINT_URL) environment variables, and
+    the access key id botocore resolved for the source, so a profile whose keys changed never gets the previous principal's
+    credentials; for a profile that itself assumes a role, its role and source profile instead; no secret) and of the role
+    ARN, session name, external id, duration, MFA device, session policies, tags and source identity, and of every O(via) hop
+    before it. Making no network call to compute it keeps cache hits free of AWS calls.
+  - One lookup never calls C(sts:AssumeRole) twice for the same role, even when the cache fails in between (a second call
+    would reuse a one-time MFA code).
   - Concurrent forks wait on a per-key lock file, so they make one C(sts:AssumeRole) call between them.
   - Secrets are never written to Ansible's output by this lookup, and the botocore loggers are kept above DEBUG so that
     the Ansible log (C(log_path)) never receives signed requests. Modules of this collection and of amazon.aws mark C(secret_key) and
     C(session_token) as C(no_log), so C(module_defaults) built from this lookup are masked in task results at every verbosity.
   - Ansible itself prints the C(environment) of every command it runs at verbosity C(-vvv) and above (see
     U(https://github.com/ansible/ansible/issues/24181)), even with C(no_log). Prefer O(format=module_args) with
-    C(module_defaults) for AWS modules; use O(format=env) only when an external command needs the variables and high
-    verbosity output is not shared.
+    C(module_defaults) for AWS modules, and O(format=profile) for commands; use O(format=env) only when a command cannot read
+    an AWS config file and high verbosity output is not shared.
+  - With O(format=profile), AWS credentials in the controller's environment (C(AWS_ACCESS_KEY_ID) and friends) take precedence
+    over the profile in the AWS CLI and SDKs; do not set them for such tasks.
   - The result holds secrets. Do not print it (for example with C(ansible.builtin.debug)) and do not store it in facts that
     are displayed or cached; set C(no_log) on tasks that pass it to modules that do not mark these options C(no_log).
 seealso:
@@ -108,10 +132,28 @@ EXAMPLES = r"""
       crossaccount.aws.verify_access:
         expected_account_id: "123456789012"
 
-# Ansible prints a task's environment at -vvv and above, so prefer module_defaults for real credentials.
+# No key or token in the environment (Ansible prints it at -vvv): the CLI reads a generated profile and refreshes on its own.
 - name: Run the AWS CLI with the assumed role
   ansible.builtin.command: aws s3 ls
-  environment: "{{ lookup('crossaccount.aws.assumed_credentials', 'arn:aws:iam::123456789012:role/Reader', format='env', external_id='partner-42') }}"
+  environment: "{{ lookup('crossaccount.aws.assumed_credentials', 'arn:aws:iam::123456789012:role/Reader', format='profile', external_id='partner-42') }}"
+  changed_when: false
+
+# Only where no config file can be used: the keys themselves, shown by ansible-playbook -vvv.
+- name: Run a tool that reads only environment variables
+  ansible.builtin.command: ./legacy-tool
+  environment: "{{ lookup('crossaccount.aws.assumed_credentials', 'arn:aws:iam::123456789012:role/Reader', format='env') }}"
+  changed_when: false
+
+- name: Every member account through one hub role (the hub is assumed once for all of them)
+  ansible.builtin.command: aws ec2 describe-vpcs
+  environment: "{{ lookup('crossaccount.aws.assumed_credentials', 'arn:aws:iam::' ~ aws_account_id ~ ':role/Auditor',
+                          via=['arn:aws:iam::111111111111:role/Hub'], format='profile') }}"
+  changed_when: false
+
+- name: From a CI job's OpenID Connect token, no keys at all
+  ansible.builtin.command: aws s3 ls
+  environment: "{{ lookup('crossaccount.aws.assumed_credentials', 'arn:aws:iam::123456789012:role/Deployer',
+                          web_identity_token_file=lookup('ansible.builtin.env', 'CI_OIDC_TOKEN_FILE'), format='profile') }}"
   changed_when: false
 
 - name: Role that requires MFA, 15-minute session, no cache
@@ -143,6 +185,15 @@ _raw:
     endpoint_url:
       description: O(endpoint_url), only when it was set (O(format=module_args)).
       type: str
+    AWS_CONFIG_FILE:
+      description: The generated AWS config file (O(format=profile)).
+      type: str
+    AWS_PROFILE:
+      description: The profile of that file whose C(credential_process) serves the credentials (O(format=profile)).
+      type: str
+    AWS_SDK_LOAD_CONFIG:
+      description: C(1), so that SDKs that read the config file only on request do (O(format=profile)).
+      type: str
 """
 
 import typing as t
@@ -164,6 +215,7 @@ from ansible_collections.crossaccount.aws.plugins.module_utils._sts import (
     AssumedCredentials,
     AssumeRoleRequest,
     assume_role_argspec,
+    check_web_identity_step,
     request_from_options,
 )
 from ansible_collections.crossaccount.aws.plugins.plugin_utils._assumed import (
@@ -232,6 +284,8 @@ class LookupModule(LookupBase):
         if not terms:
             raise ValidationFailure("role_arn", "is required: pass the ARN of the role to assume as the lookup term")
         requests = [request_from_options(_TermOptions(self, term)) for term in terms]
+        for request in requests:
+            check_web_identity_step(request)
         return settings, requests
 
     def _run(self, terms: list[t.Any]) -> list[dict[str, t.Any]]:
@@ -252,8 +306,7 @@ class LookupModule(LookupBase):
                 except CacheUnusable as exc:
                     # The profile's credential_process reads this cache: without it there is nothing to serve.
                     raise ValidationFailure("cache_dir", f"format=profile needs a usable cache directory: {exc}") from None
-            wait = options.get("wait_timeout")
-            creds, fetched = fetch_chain(connection, request, cache, _warn, keys=keys, wait_timeout=None if wait is None else float(wait))
+            creds, fetched = fetch_chain(connection, request, cache, _warn, keys=keys)
             if cache is not None and keys is not None:
                 # Only non-secret facts at high verbosity: which entry, and whether AWS was called per step.
                 steps = ", ".join("miss" if was else "hit" for was in fetched) or "none"
@@ -270,13 +323,14 @@ class LookupModule(LookupBase):
         stored = descriptor_options(_TermOptions(self, term), names, str(term))
         endpoint = settings.endpoint_url or _profile_setting(connection, "endpoint_url")
         ca_bundle = settings.verify if isinstance(settings.verify, str) else _profile_setting(connection, "ca_bundle")
-        return write_profile(cache, key, stored, _region(settings, connection), endpoint, ca_bundle)
+        return write_profile(cache, key, stored, connection.configured_region, endpoint, ca_bundle)
 
     @staticmethod
     def _shape(creds: AssumedCredentials, settings: ConnectionSettings, connection: AwsConnection, fmt: str) -> dict[str, t.Any]:
         if fmt == "credential_process":
             return creds.credential_process()
-        region = _region(settings, connection)
+        # The region the source side uses, without inventing one: modules fall back to their own chain otherwise.
+        region = connection.configured_region
         if fmt == "env":
             return creds.env(region)
         result = creds.module_args(region)
@@ -285,15 +339,10 @@ class LookupModule(LookupBase):
         return result
 
 
-def _region(settings: ConnectionSettings, connection: AwsConnection) -> str | None:
-    # The region the source side uses, without inventing one: modules fall back to their own chain otherwise.
-    return settings.region or connection.session.region_name
-
-
 def _profile_setting(connection: AwsConnection, name: str) -> str | None:
     """A setting of the source profile that the generated profile must carry over (its endpoint, CA bundle)."""
     try:
-        value = connection.session._session.get_scoped_config().get(name)
+        value = connection.session.get_scoped_config().get(name)
     except Exception:
         return None
     return str(value) if value else None

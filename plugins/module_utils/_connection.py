@@ -5,7 +5,7 @@
 
 One argument spec (CONNECTION_ARGSPEC, documented by the ``crossaccount.aws.connection`` doc
 fragment), one adapter so the same code reads options from a module, a plugin or a plain dict,
-and one place that builds boto3 sessions and clients with botocore's own retry modes.
+and one place that builds SDK sessions and clients with botocore's own retry modes.
 """
 
 from __future__ import annotations
@@ -15,6 +15,7 @@ import logging
 import typing as t
 from dataclasses import dataclass, field
 
+from ansible_collections.crossaccount.aws.plugins.module_utils import _validators as validators
 from ansible_collections.crossaccount.aws.plugins.module_utils._errors import (
     CrossAccountError,
     ValidationFailure,
@@ -22,8 +23,11 @@ from ansible_collections.crossaccount.aws.plugins.module_utils._errors import (
 )
 
 try:
-    import boto3
+    # botocore alone: boto3 (a runtime dependency all the same) adds resources and s3transfer, about a third of a
+    # module's start-up, and we only ever need low-level clients.
     import botocore
+    import botocore.exceptions
+    import botocore.session
     from botocore.config import Config
 
     HAS_BOTO3 = True
@@ -164,8 +168,9 @@ def settings_from(options: OptionAdapter, where: str = "") -> ConnectionSettings
     if session_token and not access_key:
         raise ValidationFailure(f"{where}session_token", "requires access_key and secret_key")
     endpoint_url = options.get("endpoint_url")
-    if endpoint_url is not None and not str(endpoint_url).startswith(("http://", "https://")):
-        raise ValidationFailure(f"{where}endpoint_url", f"must start with http:// or https://, got {endpoint_url!r}")
+    if endpoint_url is not None:
+        # botocore raises a bare ValueError (a traceback) for "http://a b" or a port out of range.
+        endpoint_url = validators.endpoint_url(endpoint_url, f"{where}endpoint_url")
     validate_certs = options.get("validate_certs", True)
     ca_bundle = options.get("aws_ca_bundle")
     verify: bool | str = ca_bundle if (validate_certs and ca_bundle) else bool(validate_certs)
@@ -195,40 +200,52 @@ def quiet_sdk_loggers() -> None:
 
 
 class AwsConnection:
-    """A boto3 session plus lazily created clients and the caller identity, for one principal."""
+    """A botocore session plus lazily created clients and the caller identity, for one principal."""
 
     def __init__(self, settings: ConnectionSettings) -> None:
         require_boto3()
         quiet_sdk_loggers()
         self.settings = settings
         self._session: t.Any = None
+        self._region: str | None = None
         self._clients: dict[str, t.Any] = {}
         self._identity: dict[str, str] | None = None
+
+    def _open_session(self) -> None:
+        try:
+            session = botocore.session.Session(profile=self.settings.profile)
+            if self.settings.access_key:
+                session.set_credentials(self.settings.access_key, self.settings.secret_key, self.settings.session_token)
+            # botocore reads the profile lazily; reading the region now reports a missing profile here, once.
+            self._region = session.get_config_variable("region")
+        except botocore.exceptions.BotoCoreError as exc:
+            raise describe("SDK session", exc) from exc
+        self._session = session
 
     @property
     def session(self) -> t.Any:
         if self._session is None:
-            try:
-                self._session = boto3.session.Session(
-                    profile_name=self.settings.profile,
-                    aws_access_key_id=self.settings.access_key,
-                    aws_secret_access_key=self.settings.secret_key,
-                    aws_session_token=self.settings.session_token,
-                    region_name=self.settings.region,
-                )
-            except botocore.exceptions.BotoCoreError as exc:
-                raise describe("boto3 session", exc) from exc
+            self._open_session()
         return self._session
 
     @property
+    def configured_region(self) -> str | None:
+        """The region from the options or the SDK's chain (env, profile); None when nothing sets one."""
+        if self.settings.region:
+            return self.settings.region
+        if self._session is None:
+            self._open_session()
+        return self._region
+
+    @property
     def region(self) -> str:
-        return self.settings.region or self.session.region_name or DEFAULT_REGION
+        return self.configured_region or DEFAULT_REGION
 
     def client(self, service: str) -> t.Any:
         if service not in self._clients:
             config = Config(retries=dict(RETRY_CONFIG), user_agent_extra=f"crossaccount.aws/{COLLECTION_VERSION}")
             try:
-                self._clients[service] = self.session.client(
+                self._clients[service] = self.session.create_client(
                     service,
                     region_name=self.region,
                     endpoint_url=self.settings.endpoint_url,

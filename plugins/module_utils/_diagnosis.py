@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import copy
 import datetime
-import re
 import typing as t
 from dataclasses import dataclass, field
 
@@ -33,14 +32,15 @@ from ansible_collections.crossaccount.aws.plugins.module_utils._connection impor
 )
 from ansible_collections.crossaccount.aws.plugins.module_utils._errors import CrossAccountError, ValidationFailure, aws_operation
 
+if t.TYPE_CHECKING:  # pragma: no cover
+    from ansible_collections.crossaccount.aws.plugins.module_utils._module import CrossAccountModule
+
 # A role younger than this may not have reached every IAM/STS endpoint yet (AWS documents
 # "usually seconds, sometimes minutes"); beyond it, propagation is no longer a likely reason.
 PROPAGATION_WINDOW = 300
-ALL_BUCKETS = "*"
-_BUCKET_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{1,253}[A-Za-z0-9]", re.ASCII)
 # Options that only mean something together with role_arn.
 _ASSUME_ONLY = ("role_session_name", "external_id", "duration_seconds", "mfa_serial_number", "mfa_token", "policy", "policy_arns",
-                "session_tags", "transitive_tag_keys", "source_identity")
+                "session_tags", "transitive_tag_keys", "source_identity", "via", "web_identity_token", "web_identity_token_file")
 
 
 def _target_aws_spec() -> dict[str, t.Any]:
@@ -70,18 +70,6 @@ class VerifyRequest:
     target: ConnectionSettings | None = None
 
 
-def _bucket(value: t.Any, option: str) -> str:
-    if not isinstance(value, str):
-        raise ValidationFailure(option, f"must be a bucket name, got {validators.show(value)}")
-    name = value[len("s3://"):] if value.startswith("s3://") else value
-    name = name.rstrip("/")
-    if name == ALL_BUCKETS:
-        return name
-    if not _BUCKET_RE.fullmatch(name) or ".." in name:
-        raise ValidationFailure(option, f"must be an S3 bucket name (or s3://NAME, or '*' for ListBuckets), got {validators.show(value)}")
-    return name
-
-
 def request_from_options(options: OptionAdapter) -> VerifyRequest:
     """Validate every verify_access option; no AWS call."""
     role_arn = options.get("role_arn")
@@ -92,9 +80,7 @@ def request_from_options(options: OptionAdapter) -> VerifyRequest:
         for option in _ASSUME_ONLY:
             if options.get(option) not in (None, [], {}):
                 raise ValidationFailure(option, "only applies together with role_arn (without role_arn the given credentials are checked as they are)")
-    wait_timeout = options.get("wait_timeout", sts.DEFAULT_WAIT_TIMEOUT)
-    if isinstance(wait_timeout, bool) or not isinstance(wait_timeout, int) or wait_timeout < 0:
-        raise ValidationFailure("wait_timeout", f"must be a number of seconds >= 0, got {validators.show(wait_timeout)}")
+    wait_timeout = validators.wait_timeout(options.get("wait_timeout", sts.DEFAULT_WAIT_TIMEOUT), "wait_timeout")
     expected_account = options.get("expected_account_id")
     if expected_account is not None:
         expected_account = validators.account_id(expected_account, "expected_account_id")
@@ -104,7 +90,7 @@ def request_from_options(options: OptionAdapter) -> VerifyRequest:
     buckets_raw = options.get("s3_buckets") or []
     if isinstance(buckets_raw, str) or not isinstance(buckets_raw, (list, tuple)):
         raise ValidationFailure("s3_buckets", "must be a list of bucket names")
-    buckets = list(dict.fromkeys(_bucket(item, f"s3_buckets[{index}]") for index, item in enumerate(buckets_raw)))
+    buckets = list(dict.fromkeys(validators.s3_bucket(item, f"s3_buckets[{index}]") for index, item in enumerate(buckets_raw)))
     target = None
     raw_target = options.get("target_aws")
     if raw_target:
@@ -348,7 +334,7 @@ def _age_seconds(created: t.Any) -> float | None:
         return None
     if created.tzinfo is None:
         created = created.replace(tzinfo=datetime.UTC)
-    return (datetime.datetime.now(datetime.UTC) - created).total_seconds()
+    return float((datetime.datetime.now(datetime.UTC) - created).total_seconds())
 
 
 def diagnose_denied(source: AwsConnection, target: AwsConnection | None, request: sts.AssumeRoleRequest, caller: t.Mapping[str, str],
@@ -399,9 +385,9 @@ def diagnose_denied(source: AwsConnection, target: AwsConnection | None, request
             docs = None
         if docs is not None:
             for action in _actions(request):
-                decision = policy.evaluate_identity_policies(docs, action, role_arn, ctx)
-                report.check(f"identity_policy:{action}", decision.allowed, decision.reason)
-                report.reasons.extend(_identity_sentences(decision, action, role_arn))
+                allowed = policy.evaluate_identity_policies(docs, action, role_arn, ctx)
+                report.check(f"identity_policy:{action}", allowed.allowed, allowed.reason)
+                report.reasons.extend(_identity_sentences(allowed, action, role_arn))
     if report.reasons:
         return True
     age = _age_seconds(facts.role.get("CreateDate")) if facts.role is not None else None
@@ -462,7 +448,7 @@ def _check_identity(identity: t.Mapping[str, str], request: VerifyRequest, repor
 
 def _check_s3(conn: AwsConnection, buckets: list[str], report: Report) -> None:
     for bucket in buckets:
-        if bucket == ALL_BUCKETS:
+        if bucket == validators.ALL_BUCKETS:
             try:
                 names = _list_buckets(conn.client("s3"))
                 report.check("s3:ListBuckets", True, f"{len(names)} buckets visible")
@@ -518,21 +504,36 @@ def verify(source: AwsConnection, request: VerifyRequest, target: AwsConnection 
         report.identity = _public_identity(caller.get())
     else:
         assume = request.assume
+        steps = sts.chain_requests(assume)
+        chained = len(steps) > 1
+        token = assume.web_identity_token
         if sts.chaining_cap_applies(assume):
             caller_arn = caller.get()["arn"]
             try:
                 sts.check_chaining(assume, caller_arn)
             except ValidationFailure as exc:
+                prefix = f"{sts.step_label(assume, 0)}: " if chained else ""
                 report.check("assume_role", False, exc.msg)
-                report.reasons.append(f"duration_seconds {assume.duration_seconds} is above the 1-hour cap for role chaining: the caller "
-                                      f"{caller_arn} is itself an assumed-role session")
+                report.reasons.append(f"{prefix}duration_seconds {steps[0].duration_seconds} is above the 1-hour cap for role chaining: "
+                                      f"the caller {caller_arn} is itself an assumed-role session")
                 raise report.fail(exc.msg, exc) from None
-        creds = _assume(source, target, assume, request.wait_timeout, caller, report)
-        if not caller.known:
-            # AssumeRole accepted the source credentials, which is what this check proves; their ARN was not needed.
-            report.check("source_identity", True, "the source credentials were accepted by sts:AssumeRole")
-        report.check("assume_role", True, f"assumed {assume.role_arn} as {creds.assumed_role_arn}")
-        conn = assumed_connection(source, creds)
+        creds: sts.AssumedCredentials | None = None
+        for index, step in enumerate(steps):
+            # The previous hop's session is the caller of this one, and what the diagnosis reads with.
+            step_source = source if creds is None else sts.hop_connection(source, creds)
+            step_caller = caller if creds is None else SourceCaller(step_source, report)
+            label = sts.step_label(assume, index) if chained else None
+            name = "assume_role" if index == len(steps) - 1 else f"assume_role:via[{index}]"
+            if index == 0 and token is not None:
+                creds = _assume_web_identity(step_source, step, token, request.wait_timeout, report, name, label)
+            else:
+                creds = _assume(step_source, target, step, request.wait_timeout, step_caller, report, label=label)
+            if index == 0 and token is None and not caller.known:
+                # AssumeRole accepted the source credentials, which is what this check proves; their ARN was not needed.
+                report.check("source_identity", True, "the source credentials were accepted by sts:AssumeRole")
+            report.check(name, True, f"assumed {step.role_arn} as {creds.assumed_role_arn}")
+        # chain_requests always yields at least role_arn's step, so creds is set here.
+        conn = assumed_connection(source, t.cast(sts.AssumedCredentials, creds))
         try:
             report.identity = _public_identity(conn.identity())
         except CrossAccountError as exc:
@@ -547,9 +548,43 @@ def verify(source: AwsConnection, request: VerifyRequest, target: AwsConnection 
     return {"changed": False, "verified": True, "identity": report.identity, "checks": report.checks, "diagnosis": []}
 
 
+def handle(module: CrossAccountModule) -> dict[str, t.Any]:
+    """The verify_access module: validate, build the connections (no AWS call yet), verify."""
+    request = request_from_options(module.options)
+    source = module.connection()
+    target = AwsConnection(request.target) if request.target is not None else None
+    return verify(source, request, target)
+
+
+def _assume_web_identity(source: AwsConnection, step: sts.AssumeRoleRequest, token: str, wait_timeout: int, report: Report,
+                         name: str, label: str | None) -> sts.AssumedCredentials:
+    try:
+        return sts.assume_role_with_web_identity(source, step, token, wait_timeout=wait_timeout)
+    except CrossAccountError as exc:
+        report.check(name, False, exc.msg)
+        prefix = f"{label}: " if label else ""
+        report.reasons.append(f"{prefix}the web identity token was not accepted for role {_role_name(step.role_arn)}: {exc.msg}")
+        raise report.fail(exc.msg, exc) from None
+
+
 def _assume(source: AwsConnection, target: AwsConnection | None, request: sts.AssumeRoleRequest, wait_timeout: int,
-            source_caller: SourceCaller, report: Report) -> sts.AssumedCredentials:
-    """AssumeRole; on a denial, diagnose at once and wait for propagation only when nothing else explains it."""
+            source_caller: SourceCaller, report: Report, label: str | None = None) -> sts.AssumedCredentials:
+    """AssumeRole; on a denial, diagnose at once and wait for propagation only when nothing else explains it.
+
+    ``label`` names the step of a chain (``via[1] ARN``); every sentence of the diagnosis then starts with it.
+    """
+    if label is not None:
+        hop_report = Report()
+        try:
+            return _assume(source, target, request, wait_timeout, source_caller, hop_report)
+        except CrossAccountError as exc:
+            report.checks.extend(hop_report.checks)
+            report.reasons.extend(f"{label}: {sentence}" for sentence in hop_report.reasons)
+            report.notes.extend(f"{label}: {sentence}" for sentence in hop_report.notes)
+            # The hop's own message (its main reason and the AWS error), named; checks and diagnosis of the whole run.
+            raise CrossAccountError(f"{label}: {exc.msg}", operation=exc.operation, code=exc.code, verified=False,
+                                    identity=report.identity or {}, checks=report.checks,
+                                    diagnosis=report.diagnosis or [f"{label}: {exc.msg}"]) from None
     try:
         return sts.assume_role(source, request, wait_timeout=0)
     except CrossAccountError as exc:

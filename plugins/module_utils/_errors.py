@@ -15,7 +15,7 @@ import typing as t
 try:
     from botocore.exceptions import BotoCoreError, ClientError
 except ImportError:  # pragma: no cover - reported by _connection.require_boto3
-    BotoCoreError = ClientError = None  # type: ignore[assignment,misc]
+    BotoCoreError = ClientError = None  # type: ignore[assignment,misc,unused-ignore]
 
 
 class CrossAccountError(Exception):
@@ -43,7 +43,8 @@ class ValidationFailure(CrossAccountError):
 
 def error_code(exc: BaseException) -> str | None:
     if ClientError is not None and isinstance(exc, ClientError):
-        return exc.response.get("Error", {}).get("Code")
+        code = exc.response.get("Error", {}).get("Code")
+        return str(code) if code is not None else None
     return None
 
 

@@ -28,7 +28,7 @@ def _doc(document: t.Any) -> str:
 
 @aws_operation("iam:GetRole", missing=("NoSuchEntity",))
 def get_role(client: t.Any, name: str) -> dict[str, t.Any] | None:
-    return client.get_role(RoleName=name)["Role"]
+    return t.cast("dict[str, t.Any]", client.get_role(RoleName=name)["Role"])
 
 
 @aws_operation("iam:CreateRole")
@@ -44,7 +44,7 @@ def create_role(client: t.Any, name: str, path: str, trust_policy: t.Any, descri
         params["PermissionsBoundary"] = permissions_boundary
     if tags:
         params["Tags"] = [{"Key": k, "Value": v} for k, v in tags.items()]
-    return client.create_role(**params)["Role"]
+    return t.cast("dict[str, t.Any]", client.create_role(**params)["Role"])
 
 
 @aws_operation("iam:DeleteRole", missing=("NoSuchEntity",), missing_value=False)
@@ -129,7 +129,7 @@ def list_role_policies(client: t.Any, name: str) -> list[str]:
 def get_role_policy(client: t.Any, name: str, policy_name: str) -> dict[str, t.Any] | None:
     document = client.get_role_policy(RoleName=name, PolicyName=policy_name)["PolicyDocument"]
     # boto3 decodes the URL-encoded JSON into a dict; a plain string would mean an older botocore.
-    return json.loads(document) if isinstance(document, str) else document
+    return t.cast("dict[str, t.Any]", json.loads(document) if isinstance(document, str) else document)
 
 
 @aws_operation("iam:PutRolePolicy")
@@ -159,18 +159,18 @@ def remove_role_from_instance_profile(client: t.Any, name: str, profile_name: st
 
 @aws_operation("iam:GetPolicy", missing=("NoSuchEntity",))
 def get_policy(client: t.Any, policy_arn: str) -> dict[str, t.Any] | None:
-    return client.get_policy(PolicyArn=policy_arn)["Policy"]
+    return t.cast("dict[str, t.Any]", client.get_policy(PolicyArn=policy_arn)["Policy"])
 
 
 @aws_operation("iam:GetUser", missing=("NoSuchEntity",))
 def get_user(client: t.Any, name: str) -> dict[str, t.Any] | None:
-    return client.get_user(UserName=name)["User"]
+    return t.cast("dict[str, t.Any]", client.get_user(UserName=name)["User"])
 
 
 @aws_operation("iam:GetGroup", missing=("NoSuchEntity",))
 def get_group(client: t.Any, name: str) -> dict[str, t.Any] | None:
     # Only the group itself is wanted; MaxItems=1 keeps the member list out of the answer.
-    return client.get_group(GroupName=name, MaxItems=1)["Group"]
+    return t.cast("dict[str, t.Any]", client.get_group(GroupName=name, MaxItems=1)["Group"])
 
 
 # --- customer managed policies, users and groups ---
@@ -186,7 +186,7 @@ def create_policy(client: t.Any, name: str, path: str, document: t.Any, descript
     params: dict[str, t.Any] = {"PolicyName": name, "Path": path, "PolicyDocument": _doc(document)}
     if description:
         params["Description"] = description
-    return client.create_policy(**params)["Policy"]
+    return t.cast("dict[str, t.Any]", client.create_policy(**params)["Policy"])
 
 
 @aws_operation("iam:DeletePolicy", missing=("NoSuchEntity",), missing_value=False)
@@ -212,7 +212,8 @@ def get_policy_version(client: t.Any, policy_arn: str, version_id: str) -> dict[
 
 @aws_operation("iam:CreatePolicyVersion")
 def create_policy_version(client: t.Any, policy_arn: str, document: t.Any, set_as_default: bool = True) -> dict[str, t.Any]:
-    return client.create_policy_version(PolicyArn=policy_arn, PolicyDocument=_doc(document), SetAsDefault=set_as_default)["PolicyVersion"]
+    response = client.create_policy_version(PolicyArn=policy_arn, PolicyDocument=_doc(document), SetAsDefault=set_as_default)
+    return t.cast("dict[str, t.Any]", response["PolicyVersion"])
 
 
 @aws_operation("iam:DeletePolicyVersion", missing=("NoSuchEntity",), missing_value=False)
@@ -269,7 +270,7 @@ def list_user_policies(client: t.Any, name: str) -> list[str]:
 
 @aws_operation("iam:GetUserPolicy", missing=("NoSuchEntity",))
 def get_user_policy(client: t.Any, name: str, policy_name: str) -> dict[str, t.Any] | None:
-    return _decoded(client.get_user_policy(UserName=name, PolicyName=policy_name)["PolicyDocument"])
+    return t.cast("dict[str, t.Any]", _decoded(client.get_user_policy(UserName=name, PolicyName=policy_name)["PolicyDocument"]))
 
 
 @aws_operation("iam:PutUserPolicy")
@@ -293,7 +294,7 @@ def list_group_policies(client: t.Any, name: str) -> list[str]:
 
 @aws_operation("iam:GetGroupPolicy", missing=("NoSuchEntity",))
 def get_group_policy(client: t.Any, name: str, policy_name: str) -> dict[str, t.Any] | None:
-    return _decoded(client.get_group_policy(GroupName=name, PolicyName=policy_name)["PolicyDocument"])
+    return t.cast("dict[str, t.Any]", _decoded(client.get_group_policy(GroupName=name, PolicyName=policy_name)["PolicyDocument"]))
 
 
 @aws_operation("iam:PutGroupPolicy")
@@ -341,3 +342,71 @@ def list_attached_group_policies(client: t.Any, name: str) -> list[str]:
 def get_account_summary(client: t.Any) -> dict[str, int]:
     """The account's IAM usage and quotas (``SummaryMap``: AssumeRolePolicySizeQuota, ...)."""
     return dict(client.get_account_summary().get("SummaryMap", {}))
+
+
+# --- OpenID Connect providers (oidc_provider) and role listing (trust_report) ---
+
+
+@aws_operation("iam:ListOpenIDConnectProviders")
+def list_open_id_connect_providers(client: t.Any) -> list[str]:
+    # The API does not page: an account holds at most 100 providers.
+    return [item["Arn"] for item in client.list_open_id_connect_providers().get("OpenIDConnectProviderList", [])]
+
+
+@aws_operation("iam:GetOpenIDConnectProvider", missing=("NoSuchEntity",))
+def get_open_id_connect_provider(client: t.Any, arn: str) -> dict[str, t.Any] | None:
+    answer = dict(client.get_open_id_connect_provider(OpenIDConnectProviderArn=arn))
+    answer.pop("ResponseMetadata", None)
+    return answer
+
+
+@aws_operation("iam:CreateOpenIDConnectProvider")
+def create_open_id_connect_provider(client: t.Any, url: str, client_ids: t.Sequence[str] = (), thumbprints: t.Sequence[str] = (),
+                                    tags: dict[str, str] | None = None) -> str:
+    params: dict[str, t.Any] = {"Url": url, "ClientIDList": list(client_ids)}
+    if thumbprints:
+        # Optional since IAM verifies well-known issuers through its own trusted CAs.
+        params["ThumbprintList"] = list(thumbprints)
+    if tags:
+        params["Tags"] = [{"Key": k, "Value": v} for k, v in tags.items()]
+    return str(client.create_open_id_connect_provider(**params)["OpenIDConnectProviderArn"])
+
+
+@aws_operation("iam:DeleteOpenIDConnectProvider", missing=("NoSuchEntity",), missing_value=False)
+def delete_open_id_connect_provider(client: t.Any, arn: str) -> bool:
+    client.delete_open_id_connect_provider(OpenIDConnectProviderArn=arn)
+    return True
+
+
+@aws_operation("iam:UpdateOpenIDConnectProviderThumbprint")
+def update_open_id_connect_provider_thumbprint(client: t.Any, arn: str, thumbprints: t.Sequence[str]) -> None:
+    client.update_open_id_connect_provider_thumbprint(OpenIDConnectProviderArn=arn, ThumbprintList=list(thumbprints))
+
+
+@aws_operation("iam:AddClientIDToOpenIDConnectProvider")
+def add_client_id_to_open_id_connect_provider(client: t.Any, arn: str, client_id: str) -> None:
+    client.add_client_id_to_open_id_connect_provider(OpenIDConnectProviderArn=arn, ClientID=client_id)
+
+
+@aws_operation("iam:RemoveClientIDFromOpenIDConnectProvider")
+def remove_client_id_from_open_id_connect_provider(client: t.Any, arn: str, client_id: str) -> None:
+    client.remove_client_id_from_open_id_connect_provider(OpenIDConnectProviderArn=arn, ClientID=client_id)
+
+
+@aws_operation("iam:TagOpenIDConnectProvider")
+def tag_open_id_connect_provider(client: t.Any, arn: str, tags: dict[str, str]) -> None:
+    client.tag_open_id_connect_provider(OpenIDConnectProviderArn=arn, Tags=[{"Key": k, "Value": v} for k, v in tags.items()])
+
+
+@aws_operation("iam:UntagOpenIDConnectProvider")
+def untag_open_id_connect_provider(client: t.Any, arn: str, keys: t.Iterable[str]) -> None:
+    client.untag_open_id_connect_provider(OpenIDConnectProviderArn=arn, TagKeys=list(keys))
+
+
+@aws_operation("iam:ListRoles")
+def list_roles(client: t.Any, path_prefix: str = "/") -> list[dict[str, t.Any]]:
+    """Every role under ``path_prefix``, with its trust policy (botocore decodes the documents)."""
+    roles: list[dict[str, t.Any]] = []
+    for page in client.get_paginator("list_roles").paginate(PathPrefix=path_prefix):
+        roles.extend(page.get("Roles", []))
+    return roles

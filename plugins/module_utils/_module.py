@@ -55,6 +55,32 @@ def _non_dict_suboptions(argument_spec: dict[str, t.Any], params: t.Mapping[str,
     return None
 
 
+def _unsupported(argument_spec: dict[str, t.Any], params: t.Mapping[str, t.Any]) -> tuple[list[str], list[str], list[str]]:
+    """(unknown top-level names, dict options holding an unknown key, the unknown names as messages show them).
+
+    ansible-core fails on unknown parameters itself, but its failure echoes their values in
+    ``invocation.module_args`` (-vvv) and in the syslog line: a secret under a misspelt key
+    (``target_aws.secret_access_key``, ``aws_secret_key_id``) would be printed.
+    """
+    known: dict[str, str] = {}
+    for name, spec in argument_spec.items():
+        for used in (name, *(spec.get("aliases") or ())):
+            known[used] = name
+    top = [key for key in params if key not in known and not key.startswith("_ansible_")]
+    holders: list[str] = []
+    names = list(top)
+    for used, value in params.items():
+        spec = argument_spec.get(known.get(used, ""), {})
+        if spec.get("type") != "dict" or not spec.get("options") or not isinstance(value, t.Mapping):
+            continue
+        sub_known = {sub for name, sub_spec in spec["options"].items() for sub in (name, *(sub_spec.get("aliases") or ()))}
+        unknown = [f"{used}.{key}" for key in value if key not in sub_known]
+        if unknown:
+            holders.append(known[used])
+            names.extend(unknown)
+    return top, holders, names
+
+
 def _contains_nul(value: t.Any) -> bool:
     if isinstance(value, str):
         return "\x00" in value
@@ -95,13 +121,31 @@ class CrossAccountModule:
             AnsibleModule(argument_spec=spec, **kwargs).fail_json(msg=f"{used}: must not contain a NUL character")
         bad = _non_dict_suboptions(argument_spec, params)
         if bad is not None:
-            # Validate everything else as usual, with the bad option taken as it is, then name it.
+            # Validate everything else as usual, with the bad option taken as it is, then name it. The
+            # option is no_log as a whole: taken as raw, it loses the no_log of its sub-options, and a
+            # list such as [{secret_key: ...}] (an indentation slip) would be echoed at -vvv and in syslog.
             name, used, value = bad
             spec = copy.deepcopy(argument_spec)
-            spec[name] = {key: spec[name][key] for key in ("aliases", "no_log") if key in spec[name]}
-            spec[name]["type"] = "raw"
+            spec[name] = {key: spec[name][key] for key in ("aliases",) if key in spec[name]}
+            spec[name].update(type="raw", no_log=True)
             AnsibleModule(argument_spec=spec, **kwargs).fail_json(
                 msg=f"{used}: must be a dictionary of options, got {type(value).__name__}")
+        top, holders, unknown = _unsupported(argument_spec, params)
+        if unknown:
+            # Known as raw no_log values just for this failure, so that neither the failure nor the syslog
+            # line shows what was given under an unknown name; the message names the keys only.
+            spec = copy.deepcopy(argument_spec)
+            for name in holders:
+                spec[name] = {key: spec[name][key] for key in ("aliases",) if key in spec[name]}
+                spec[name].update(type="raw", no_log=True)
+            for name in top:
+                spec[name] = {"type": "raw", "no_log": True}
+            # The names valid where the first unknown one was given: the module's, or the dict option's.
+            where = argument_spec[holders[0]]["options"] if not top else argument_spec
+            supported = sorted(used for name, option in where.items() for used in (name, *(option.get("aliases") or ())))
+            AnsibleModule(argument_spec=spec, **kwargs).fail_json(
+                msg=f"Unsupported parameters: {', '.join(unknown)}. Supported parameters{'' if top else ' of ' + holders[0]} include: "
+                    f"{', '.join(supported)}.")
         self.module = AnsibleModule(argument_spec=argument_spec, **kwargs)
         self.options = OptionAdapter.from_module(self.module)
         self._connection: AwsConnection | None = None
@@ -110,11 +154,11 @@ class CrossAccountModule:
 
     @property
     def params(self) -> dict[str, t.Any]:
-        return self.module.params
+        return t.cast("dict[str, t.Any]", self.module.params)
 
     @property
     def check_mode(self) -> bool:
-        return self.module.check_mode
+        return bool(self.module.check_mode)
 
     @property
     def diff_mode(self) -> bool:

@@ -56,6 +56,7 @@ __all__ = [
 # Evaluation (verify_access diagnosis)
 # --------------------------------------------------------------------------------------------
 
+
 @dataclass(frozen=True)
 class Decision:
     """Outcome of evaluating identity policies for one action on one resource."""
@@ -79,7 +80,6 @@ class TrustDecision:
     matched_principal: bool = False
 
 
-
 def _resource_matches(statement: t.Mapping[str, t.Any], resource: str, context: t.Mapping[str, t.Any], variables: bool) -> bool:
     if "NotResource" in statement:
         return not any(_matches(_scalar_text(r), resource, context, variables=variables) for r in _as_list(statement["NotResource"]))
@@ -87,7 +87,6 @@ def _resource_matches(statement: t.Mapping[str, t.Any], resource: str, context: 
         # Resource-less statements only occur in resource policies (trust policies): the resource is implied.
         return True
     return any(_matches(_scalar_text(r), resource, context, variables=variables) for r in _as_list(statement.get("Resource")))
-
 
 
 _NEGATED = {
@@ -109,7 +108,6 @@ _KEY_LABELS = {
     "aws:principalorgid": "organization id",
     "aws:tagkeys": "session tag keys",
 }
-
 
 
 def _number(text: str) -> float | None:

@@ -49,12 +49,12 @@ from ansible_collections.crossaccount.aws.plugins.module_utils._policy import (
     _unique_sid,
     _used_sids,
     equivalent,
-    has_unconditioned_wildcard,
     merge_trust,
     remove_trust_principals,
     trust_actions,
     trust_condition,
 )
+from ansible_collections.crossaccount.aws.plugins.module_utils._policy_lint import has_unconditioned_wildcard
 
 WEB_IDENTITY = "sts:AssumeRoleWithWebIdentity"
 ORG_SID = "TrustOrganization"

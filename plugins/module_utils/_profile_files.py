@@ -5,31 +5,39 @@
 
 Nothing here talks to AWS. The files are read with configparser, exactly as botocore and the
 AWS CLI read them, so that a file they cannot read is never "fixed" by guesswork; the edit
-itself is a line-level splice of the original text so every other byte survives.
+itself is a line-level splice of the original text so every other byte survives. Reading, locking and
+writing the files safely (links, owners, modes, atomic replace) is ``_private_files``.
 """
 
 from __future__ import annotations
 
 import configparser
-import contextlib
-import fcntl
 import io
 import os
 import re
 import shlex
 import stat
-import tempfile
 import typing as t
 from dataclasses import dataclass, field
 
 from ansible_collections.crossaccount.aws.plugins.module_utils import _validators as validators
+from ansible_collections.crossaccount.aws.plugins.module_utils._connection import OptionAdapter
 from ansible_collections.crossaccount.aws.plugins.module_utils._errors import CrossAccountError, ValidationFailure
+from ansible_collections.crossaccount.aws.plugins.module_utils._private_files import (
+    FILE_MODE,
+    directory_lock,
+    make_private_dir,
+    read_file,
+    resolve_path,
+    write_atomic,
+)
+
+if t.TYPE_CHECKING:  # pragma: no cover - typing only; _module imports the module runner
+    from ansible_collections.crossaccount.aws.plugins.module_utils._module import CrossAccountModule
 
 KINDS = ("role", "credentials")
 CREDENTIAL_SOURCES = ("Environment", "Ec2InstanceMetadata", "EcsContainer")
 MASK = "********"
-FILE_MODE = 0o600
-DIR_MODE = 0o700
 
 # Module option -> key in the file, in the order new sections are written.
 ROLE_KEYS: dict[str, str] = {
@@ -51,16 +59,16 @@ CREDENTIAL_KEYS: dict[str, str] = {
     "endpoint_url": "endpoint_url",
 }
 KEYS_BY_KIND = {"role": ROLE_KEYS, "credentials": CREDENTIAL_KEYS}
-SECRET_FILE_KEYS = frozenset(("aws_secret_access_key", "aws_session_token"))
+# botocore still reads the pre-2014 name of the session token, and reads it BEFORE aws_session_token:
+# a profile written without removing it would silently use the stale token.
+LEGACY_KEYS_BY_KIND: dict[str, tuple[str, ...]] = {"role": (), "credentials": ("aws_security_token",)}
+SECRET_FILE_KEYS = frozenset(("aws_secret_access_key", "aws_session_token", "aws_security_token"))
 # Options that only make sense for one kind: giving them to the other kind is a mistake, not a no-op.
 ROLE_ONLY_OPTIONS = ("role_arn", "source_profile", "credential_source", "external_id", "mfa_serial", "duration_seconds", "role_session_name")
 CREDENTIAL_ONLY_OPTIONS = ("access_key", "secret_key", "session_token")
 
 # botocore splits "[profile NAME]" with shlex, so whitespace and quotes would change the name it sees,
 # and "]", "[", "#", ";" or a newline would change the INI structure itself.
-_PROFILE_NAME_RE = re.compile(r"[A-Za-z0-9_+=,.@:/-]{1,128}", re.ASCII)
-_REGION_RE = re.compile(r"[a-z]{2}(-[a-z0-9]+)+-[0-9]+", re.ASCII)
-_ACCESS_KEY_RE = re.compile(r"[A-Z0-9]{16,128}", re.ASCII)
 
 # The same regular expressions configparser uses, so the splice sees the structure botocore sees.
 _SECTION_RE = re.compile(r"\[(?P<header>.+)\]")
@@ -81,7 +89,7 @@ class ProfileRequest:
 
     @property
     def managed_keys(self) -> tuple[str, ...]:
-        return tuple(KEYS_BY_KIND[self.kind].values())
+        return tuple(KEYS_BY_KIND[self.kind].values()) + LEGACY_KEYS_BY_KIND[self.kind]
 
     @property
     def header(self) -> str:
@@ -130,20 +138,10 @@ def _check_value(option: str, value: str) -> str:
     return value
 
 
-def validate_profile_name(name: t.Any, option: str = "name") -> str:
-    if not isinstance(name, str) or not _PROFILE_NAME_RE.fullmatch(name):
-        raise ValidationFailure(
-            option,
-            f"{name!r} is not a usable profile name: use 1-128 letters, digits and _+=,.@:/- "
-            "(no spaces, brackets, quotes, comment characters or newlines)",
-        )
-    return name
-
-
-def _role_settings(opts: t.Mapping[str, t.Any]) -> dict[str, str]:
+def _role_settings(opts: OptionAdapter) -> dict[str, str]:
     if not opts.get("role_arn"):
         raise ValidationFailure("role_arn", "is required when kind=role and state=present")
-    values: dict[str, t.Any] = {"role_arn": validators.role_arn(opts["role_arn"], "role_arn")}
+    values: dict[str, t.Any] = {"role_arn": validators.role_arn(opts.get("role_arn"), "role_arn")}
     source_profile = opts.get("source_profile")
     credential_source = opts.get("credential_source")
     if bool(source_profile) == bool(credential_source):
@@ -153,7 +151,7 @@ def _role_settings(opts: t.Mapping[str, t.Any]) -> dict[str, str]:
             "(they tell the AWS CLI where the credentials that assume the role come from)",
         )
     if source_profile:
-        values["source_profile"] = validate_profile_name(source_profile, "source_profile")
+        values["source_profile"] = validators.profile_name(source_profile, "source_profile")
     if credential_source:
         values["credential_source"] = validators.choice(credential_source, "credential_source", CREDENTIAL_SOURCES)
     checks: dict[str, t.Callable[[t.Any, str], t.Any]] = {
@@ -163,32 +161,31 @@ def _role_settings(opts: t.Mapping[str, t.Any]) -> dict[str, str]:
         "role_session_name": validators.session_name,
     }
     for option, check in checks.items():
-        if opts.get(option) not in (None, ""):
-            values[option] = check(opts[option], option)
+        if opts.get(option) is not None:
+            values[option] = check(opts.get(option), option)
     for option in ("region", "endpoint_url"):
         values[option] = opts.get(option)
     return {key: str(values[opt]) for opt, key in ROLE_KEYS.items() if values.get(opt) not in (None, "")}
 
 
-def _credential_settings(opts: t.Mapping[str, t.Any]) -> dict[str, str]:
+def _credential_settings(opts: OptionAdapter) -> dict[str, str]:
     access_key = opts.get("access_key")
     secret_key = opts.get("secret_key")
     if not access_key or not secret_key:
         missing = "access_key" if not access_key else "secret_key"
         raise ValidationFailure(missing, "access_key and secret_key are both required when kind=credentials and state=present")
-    if not _ACCESS_KEY_RE.fullmatch(str(access_key)):
-        raise ValidationFailure("access_key", "must be an AWS access key id (16-128 upper-case letters and digits)")
+    validators.access_key_id(str(access_key), "access_key")
     for option in ("secret_key", "session_token"):
         value = opts.get(option)
         # Never echo the value: it is a secret.
         if value is not None and (not isinstance(value, str) or not value or value != value.strip() or "\n" in value or "\r" in value):
             raise ValidationFailure(option, "must be a single line without surrounding whitespace")
-    return {key: str(opts[opt]) for opt, key in CREDENTIAL_KEYS.items() if opts.get(opt) not in (None, "")}
+    return {key: str(opts.get(opt)) for opt, key in CREDENTIAL_KEYS.items() if opts.get(opt) is not None}
 
 
-def build_request(opts: t.Mapping[str, t.Any], environ: t.Mapping[str, str] | None = None) -> ProfileRequest:
-    """Validate every option before any file is touched."""
-    name = validate_profile_name(opts.get("name"))
+def request_from_options(opts: OptionAdapter, environ: t.Mapping[str, str] | None = None) -> ProfileRequest:
+    """Validate every option before any file is touched (``environ``: the managed host's, for the default paths)."""
+    name = validators.profile_name(opts.get("name"))
     kind = opts.get("kind") or "role"
     if kind not in KINDS:
         raise ValidationFailure("kind", f"must be one of {', '.join(KINDS)}")
@@ -197,7 +194,7 @@ def build_request(opts: t.Mapping[str, t.Any], environ: t.Mapping[str, str] | No
         raise ValidationFailure("state", "must be present or absent")
     wrong = CREDENTIAL_ONLY_OPTIONS if kind == "role" else ROLE_ONLY_OPTIONS
     for option in wrong:
-        if opts.get(option) not in (None, ""):
+        if opts.get(option) is not None:
             # Secrets in a config-file profile would sit next to role settings the CLI ignores for them.
             raise ValidationFailure(option, f"is not valid with kind={kind}; use kind={'credentials' if kind == 'role' else 'role'}")
     option, default_path = default_file(kind, environ)
@@ -208,14 +205,14 @@ def build_request(opts: t.Mapping[str, t.Any], environ: t.Mapping[str, str] | No
     settings: dict[str, str] = {}
     if state == "present":
         for opt in ("region", "endpoint_url"):
-            if opts.get(opt) not in (None, ""):
-                _check_value(opt, str(opts[opt]))
+            if opts.get(opt) is not None:
+                _check_value(opt, str(opts.get(opt)))
         region = opts.get("region")
-        if region and not _REGION_RE.fullmatch(region):
-            raise ValidationFailure("region", f"{region!r} is not an AWS region name such as us-east-1")
+        if region:
+            validators.region(region, "region")
         endpoint = opts.get("endpoint_url")
-        if endpoint and (not endpoint.startswith(("http://", "https://")) or re.search(r"\s", endpoint)):
-            raise ValidationFailure("endpoint_url", "must be an http:// or https:// URL without spaces")
+        if endpoint:
+            validators.endpoint_url(endpoint, "endpoint_url")
         settings = _role_settings(opts) if kind == "role" else _credential_settings(opts)
         for key, value in settings.items():
             if key not in SECRET_FILE_KEYS:
@@ -323,10 +320,15 @@ def _terminated(line: str, nl: str) -> str:
 
 
 def find_section(lines: list[str], request: ProfileRequest) -> _Section | None:
-    for section in sections(lines):
-        if request.matches(section.header):
-            return section
-    return None
+    found = [section for section in sections(lines) if request.matches(section.header)]
+    if len(found) > 1:
+        # botocore keeps the last of them; editing any one would leave the profile meaning something else.
+        headers = ", ".join(f"[{section.header}]" for section in found)
+        raise CrossAccountError(
+            f"{request.option}: {request.path} has {len(found)} sections for profile {request.name!r} ({headers}); "
+            "the AWS CLI uses only the last one, so the file is left untouched: merge them into one by hand"
+        )
+    return found[0] if found else None
 
 
 def current_settings(parser: configparser.RawConfigParser, section: _Section | None, request: ProfileRequest) -> dict[str, str]:
@@ -419,80 +421,10 @@ def section_text(text: str, request: ProfileRequest, mask: bool = True) -> str:
     return "".join(out)
 
 
-# --- files ---
-
-
-def read_file(path: str, option: str) -> tuple[str | None, os.stat_result | None]:
-    try:
-        with open(path, "rb") as handle:
-            data = handle.read()
-        info = os.stat(path)
-    except FileNotFoundError:
-        return None, None
-    except OSError as exc:
-        raise CrossAccountError(f"{option}: cannot read {path}: {exc.strerror}") from None
-    try:
-        return data.decode("utf-8"), info
-    except UnicodeDecodeError:
-        raise CrossAccountError(f"{option}: {path} is not UTF-8 text, so it is left untouched") from None
-
-
-def make_private_dir(directory: str) -> None:
-    if not os.path.isdir(directory):
-        os.makedirs(directory, mode=DIR_MODE, exist_ok=True)
-        os.chmod(directory, DIR_MODE)  # makedirs' mode is filtered by the umask
-
-
-@contextlib.contextmanager
-def directory_lock(directory: str, option: str) -> t.Iterator[None]:
-    """Serialise read-modify-write of files in ``directory`` (parallel tasks writing two profiles must keep both).
-
-    The lock is taken on the directory itself, so no lock file appears next to the user's files.
-    """
-    try:
-        fd = os.open(directory, os.O_RDONLY)
-    except OSError as exc:
-        raise CrossAccountError(f"{option}: cannot open {directory}: {exc.strerror or exc}") from None
-    try:
-        fcntl.flock(fd, fcntl.LOCK_EX)
-        yield
-    finally:
-        os.close(fd)  # closing the descriptor releases the lock
-
-
-def write_atomic(path: str, text: str, previous: os.stat_result | None) -> None:
-    """Replace ``path`` in one rename: readers see the old file or the new one, never half of it."""
-    directory = os.path.dirname(path)
-    make_private_dir(directory)
-    fd, tmp = tempfile.mkstemp(prefix=f".{os.path.basename(path)}.", suffix=".tmp", dir=directory)
-    try:
-        os.fchmod(fd, FILE_MODE)
-        if previous is not None and os.geteuid() == 0:
-            # Running as root for another user (become): the file must stay theirs.
-            os.fchown(fd, previous.st_uid, previous.st_gid)
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(text.encode("utf-8"))
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        try:
-            os.unlink(tmp)
-        except FileNotFoundError:
-            pass
-        raise
-    # The rename itself is durable only once the directory entry is on disk.
-    dir_fd = os.open(directory, os.O_RDONLY)
-    try:
-        os.fsync(dir_fd)
-    finally:
-        os.close(dir_fd)
-
-
 def ensure_profile(request: ProfileRequest, check_mode: bool = False) -> dict[str, t.Any]:
     """Apply the request to its file; returns the module result (changed, profile, diff)."""
     # A symlinked ~/.aws/config (dotfiles) is edited where it points, not replaced by a plain file.
-    path = os.path.realpath(request.path)
+    path = resolve_path(request.path, request.option)
     directory = os.path.dirname(path)
     if check_mode or (request.state == "absent" and not os.path.isdir(directory)):
         return _apply(request, path, check_mode)
@@ -506,6 +438,7 @@ def ensure_profile(request: ProfileRequest, check_mode: bool = False) -> dict[st
 
 def _apply(request: ProfileRequest, path: str, check_mode: bool) -> dict[str, t.Any]:
     before, info = read_file(path, request.option)
+    after: str | None
     if request.state == "present":
         after = render_present(before or "", request)
     else:
@@ -528,7 +461,7 @@ def _apply(request: ProfileRequest, path: str, check_mode: bool) -> dict[str, t.
         file_mode: str | None = f"{FILE_MODE:04o}"
     else:
         file_mode = None if info is None else f"{stat.S_IMODE(info.st_mode):04o}"
-    section_header = None
+    section_header: str | None = None
     if exists_after:
         existing_section = find_section(split_lines(after or ""), request)
         section_header = existing_section.header if existing_section is not None else request.header
@@ -552,3 +485,11 @@ def _apply(request: ProfileRequest, path: str, check_mode: bool) -> dict[str, t.
             "after": section_text(after or "", request),
         },
     }
+
+
+def handle(module: CrossAccountModule) -> dict[str, t.Any]:
+    request = request_from_options(module.options)
+    result = ensure_profile(request, check_mode=module.check_mode)
+    if not module.diff_mode:
+        result.pop("diff")
+    return result

@@ -22,7 +22,7 @@ import re
 import typing as t
 from dataclasses import dataclass, field
 
-from ansible_collections.crossaccount.aws.plugins.module_utils import _iam, _policy
+from ansible_collections.crossaccount.aws.plugins.module_utils import _iam, _policy, _policy_lint
 from ansible_collections.crossaccount.aws.plugins.module_utils import _validators as v
 from ansible_collections.crossaccount.aws.plugins.module_utils._arn import parse_arn, policy_arn
 from ansible_collections.crossaccount.aws.plugins.module_utils._errors import CrossAccountError, ValidationFailure
@@ -147,7 +147,7 @@ def _fitting_arns(request: SourcePolicyRequest, limit: int) -> int:
     fitting = 0
     for count in range(1, len(request.target_role_arns) + 1):
         document = _policy.build_source_policy(request.target_role_arns[:count], request.allow_session_tags, request.allow_source_identity)
-        if _policy.policy_size(document) > limit:
+        if _policy_lint.policy_size(document) > limit:
             break
         fitting = count
     return fitting
@@ -219,7 +219,7 @@ def request_from_options(options: OptionAdapter) -> SourcePolicyRequest:
             smallest = min((kind for kind in KINDS if request.principals[kind]), key=INLINE_POLICY_SIZE_MAX.__getitem__)
             limit, where = INLINE_POLICY_SIZE_MAX[smallest], f"the inline policies of one {PRINCIPAL_APIS[smallest].singular}"
         # IAM counts the JSON without whitespace, which is how _iam sends it.
-        size = _policy.policy_size(document)
+        size = _policy_lint.policy_size(document)
         if size > limit:
             fitting = _fitting_arns(request, limit)
             raise ValidationFailure(
@@ -540,8 +540,8 @@ class SourcePolicy:
         request = self.request
         if request.lint == "off" or request.document is None:
             return
-        self.findings = _policy.lint_source(request.document, request.known_account_ids)
-        errors = _policy.error_findings(self.findings)
+        self.findings = _policy_lint.lint_source(request.document, request.known_account_ids)
+        errors = _policy_lint.error_findings(self.findings)
         if request.lint == "error" and errors:
             named = "; ".join(f"{f['code']}: {f['message']}" for f in errors)
             raise CrossAccountError(f"lint: the source policy has {len(errors)} error finding(s), nothing was written: {named}", findings=self.findings)

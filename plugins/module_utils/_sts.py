@@ -21,6 +21,7 @@ import time
 import typing as t
 from dataclasses import dataclass, field
 
+from ansible_collections.crossaccount.aws.plugins.module_utils import _validators as validators
 from ansible_collections.crossaccount.aws.plugins.module_utils._arn import parse_arn
 from ansible_collections.crossaccount.aws.plugins.module_utils._connection import OptionAdapter
 from ansible_collections.crossaccount.aws.plugins.module_utils._errors import (
@@ -33,13 +34,8 @@ if t.TYPE_CHECKING:  # pragma: no cover
     from ansible_collections.crossaccount.aws.plugins.module_utils._connection import AwsConnection
 
 DEFAULT_WAIT_TIMEOUT = 60
-MIN_DURATION = 900
-MAX_DURATION = 43200
 # AWS refuses DurationSeconds above one hour when the caller is itself an assumed-role session.
-CHAINING_MAX_DURATION = 3600
-MAX_POLICY_CHARS = 2048
-MAX_POLICY_ARNS = 10
-MAX_SESSION_TAGS = 50
+CHAINING_MAX_DURATION = validators.CHAINING_MAX_DURATION
 # Backoff while a fresh role propagates (typically 5-15 s): start at 1 s, grow by a quarter, never more than 3 s
 # between tries. Doubling up to 8 s overshot a 5 s propagation by 2-3 s; this gentler curve finds the moment within
 # one short step and still makes at most about 25 calls a minute (STS allows far more).
@@ -60,25 +56,33 @@ ASSUME_ROLE_ARGSPEC: dict[str, dict[str, t.Any]] = {
     "transitive_tag_keys": {"type": "list", "elements": "str", "no_log": False},
     "source_identity": {"type": "str"},
     "wait_timeout": {"type": "int", "default": DEFAULT_WAIT_TIMEOUT},
+    # Items are role ARNs or dicts; _validators.via checks both shapes and names the bad item.
+    "via": {"type": "list", "elements": "raw"},
+    "web_identity_token": {"type": "str", "no_log": True},
+    "web_identity_token_file": {"type": "path"},
 }
 
-_SESSION_NAME_RE = re.compile(r"[\w+=,.@-]{2,64}", re.ASCII)
+# Characters a derived session name may not hold (the default is built from a user or role name).
 _SESSION_NAME_BAD_CHARS = re.compile(r"[^\w+=,.@-]", re.ASCII)
-_EXTERNAL_ID_RE = re.compile(r"[\w+=,.@:/-]{2,1224}", re.ASCII)
-_MFA_SERIAL_RE = re.compile(r"[\w+=/:,.@-]{9,256}", re.ASCII)
-_MFA_TOKEN_RE = re.compile(r"[0-9]{6}", re.ASCII)
-# Tag keys: letters, digits, spaces and _ . : / = + - @ (IAM's documented set).
-_TAG_KEY_RE = re.compile(r"[\w\s.:/=+\-@]{1,128}")
-_TAG_VALUE_RE = re.compile(r"[\w\s.:/=+\-@]{0,256}")
 
 
 def assume_role_argspec() -> dict[str, dict[str, t.Any]]:
     return copy.deepcopy(ASSUME_ROLE_ARGSPEC)
 
 
-@dataclass
+@dataclass(frozen=True)
+class Hop:
+    """One role of a chain (a ``via`` item), assumed with the credentials of the hop before it."""
+
+    role_arn: str
+    external_id: str | None = None
+    session_name: str | None = None  # None: derived default like today's role_session_name
+    duration_seconds: int | None = None
+
+
+@dataclass(frozen=True)
 class AssumeRoleRequest:
-    """Validated AssumeRole parameters. The MFA token is never part of repr or cache keys."""
+    """Validated AssumeRole parameters. Secrets (MFA code, web identity token) are never part of repr or cache keys."""
 
     role_arn: str
     session_name: str
@@ -94,6 +98,10 @@ class AssumeRoleRequest:
     # True when the session name was derived for the user; a derived name carries a timestamp,
     # so it must not take part in cache keys (two runs would never share an entry otherwise).
     session_name_generated: bool = False
+    via: tuple[Hop, ...] = ()
+    web_identity_token: str | None = field(default=None, repr=False)  # the token text (read from the file if a file was given)
+    web_identity_token_file: str | None = None
+    wait_timeout: float = DEFAULT_WAIT_TIMEOUT
 
     def api_kwargs(self) -> dict[str, t.Any]:
         kwargs: dict[str, t.Any] = {"RoleArn": self.role_arn, "RoleSessionName": self.session_name}
@@ -164,184 +172,80 @@ def default_session_name(caller_arn: str | None = None, now: float | None = None
     return f"ansible-{name}-{stamp}"
 
 
-def _validate_role_arn(value: t.Any) -> str:
-    if not isinstance(value, str) or not value:
-        raise ValidationFailure("role_arn", "is required: the ARN of the role to assume, e.g. arn:aws:iam::123456789012:role/Name")
-    arn = parse_arn(value)
-    if arn is None or arn.service != "iam" or arn.resource_type != "role" or len(arn.account) != 12 or arn.region:
-        raise ValidationFailure("role_arn", f"must be an IAM role ARN such as arn:aws:iam::123456789012:role/Name, got {value!r}")
-    name = arn.resource_name
-    if not name or len(name) > 64 or not re.fullmatch(r"[\w+=,.@-]+", name, re.ASCII):
-        raise ValidationFailure("role_arn", f"role name in {value!r} is not a valid IAM role name")
-    return value
+def _optional(options: OptionAdapter, name: str, check: t.Callable[[t.Any, str], t.Any]) -> t.Any:
+    value = options.get(name)
+    return None if value is None else check(value, name)
 
 
-def _validate_duration(value: t.Any) -> int | None:
-    if value is None:
-        return None
-    if isinstance(value, bool):
-        raise ValidationFailure("duration_seconds", "must be an integer number of seconds")
-    try:
-        number = int(value)
-    except (TypeError, ValueError):
-        raise ValidationFailure("duration_seconds", f"must be an integer number of seconds, got {value!r}") from None
-    if str(number) != str(value).strip() and not isinstance(value, int):
-        raise ValidationFailure("duration_seconds", f"must be an integer number of seconds, got {value!r}")
-    if not MIN_DURATION <= number <= MAX_DURATION:
-        raise ValidationFailure("duration_seconds", f"must be between {MIN_DURATION} and {MAX_DURATION} seconds, got {number}")
-    return number
-
-
-def _validate_policy(value: t.Any) -> dict[str, t.Any] | None:
-    if value is None:
-        return None
-    if isinstance(value, str):
-        try:
-            value = json.loads(value)
-        except ValueError as exc:
-            raise ValidationFailure("policy", f"is not valid JSON: {exc}") from None
-    if not isinstance(value, dict):
-        raise ValidationFailure("policy", "must be a JSON object (a session policy document)")
-    if "Statement" not in value:
-        raise ValidationFailure("policy", "must contain a Statement")
-    size = len(_compact_json(value))
-    if size > MAX_POLICY_CHARS:
-        raise ValidationFailure("policy", f"is {size} characters long; a session policy may have at most {MAX_POLICY_CHARS}")
-    return value
-
-
-def _validate_policy_arns(value: t.Any) -> list[str]:
-    if not value:
-        return []
-    if isinstance(value, str) or not isinstance(value, (list, tuple)):
-        raise ValidationFailure("policy_arns", "must be a list of managed policy ARNs")
-    if len(value) > MAX_POLICY_ARNS:
-        raise ValidationFailure("policy_arns", f"may list at most {MAX_POLICY_ARNS} policies, got {len(value)}")
-    result = []
-    for item in value:
-        arn = parse_arn(item)
-        if arn is None or arn.service != "iam" or arn.resource_type != "policy":
-            raise ValidationFailure("policy_arns", f"{item!r} is not an IAM policy ARN")
-        result.append(str(item))
-    return result
-
-
-def _tag_text(option: str, value: t.Any) -> str:
-    # YAML turns `env: 1` into an int; tags are strings in AWS, so plain scalars are converted.
-    if isinstance(value, bool) or not isinstance(value, (str, int, float)):
-        raise ValidationFailure(option, f"must be a string, got {type(value).__name__}")
-    return str(value)
-
-
-def _validate_tags(value: t.Any) -> list[dict[str, str]]:
-    if not value:
-        return []
-    if not isinstance(value, dict):
-        raise ValidationFailure("session_tags", "must be a dict of tag key to tag value")
-    if len(value) > MAX_SESSION_TAGS:
-        raise ValidationFailure("session_tags", f"may hold at most {MAX_SESSION_TAGS} tags, got {len(value)}")
-    tags = []
-    seen: set[str] = set()
-    for key, val in value.items():
-        key_text = _tag_text("session_tags", key)
-        if not _TAG_KEY_RE.fullmatch(key_text):
-            raise ValidationFailure("session_tags", f"key {key_text!r} must be 1-128 letters, digits, spaces or _.:/=+-@")
-        if key_text.lower() in seen:
-            # AWS treats session tag keys case-insensitively and rejects duplicates.
-            raise ValidationFailure("session_tags", f"key {key_text!r} is given twice (tag keys are case-insensitive)")
-        seen.add(key_text.lower())
-        val_text = _tag_text(f"session_tags.{key_text}", val)
-        if not _TAG_VALUE_RE.fullmatch(val_text):
-            raise ValidationFailure(f"session_tags.{key_text}", "value must be 0-256 letters, digits, spaces or _.:/=+-@")
-        tags.append({"Key": key_text, "Value": val_text})
-    return tags
-
-
-def _validate_str(option: str, value: t.Any, pattern: re.Pattern[str], what: str) -> str | None:
-    if value is None:
-        return None
-    if not isinstance(value, str) or not pattern.fullmatch(value):
-        raise ValidationFailure(option, what)
-    return value
+def _hops(options: OptionAdapter, chained_source: bool) -> tuple[Hop, ...]:
+    hops = []
+    for index, item in enumerate(validators.via(options.get("via"), "via")):
+        if index > 0 or chained_source:
+            validators.chained_duration(
+                item["duration_seconds"], f"via[{index}].duration_seconds",
+                f"via[{index}] is assumed with the role credentials of the hop before it",
+            )
+        hops.append(Hop(role_arn=item["role_arn"], external_id=item["external_id"], session_name=item["role_session_name"],
+                        duration_seconds=item["duration_seconds"]))
+    return tuple(hops)
 
 
 def request_from_options(options: OptionAdapter, *, default_session_name: str | None = None) -> AssumeRoleRequest:
-    """Validate the AssumeRole options; raises ValidationFailure naming the option. No AWS call."""
-    role_arn = _validate_role_arn(options.get("role_arn"))
+    """Validate the AssumeRole options with _validators; raises ValidationFailure naming the option. No AWS call."""
+    raw_role_arn = options.get("role_arn")
+    if raw_role_arn is None:
+        raise ValidationFailure("role_arn", "is required: the ARN of the role to assume, e.g. arn:aws:iam::123456789012:role/Name")
+    role_arn = validators.role_arn(raw_role_arn, "role_arn")
 
     session_name = options.get("role_session_name")
     generated = session_name is None
     if generated:
         session_name = default_session_name or _default_session_name()
-    session_name = _validate_str(
-        "role_session_name", session_name, _SESSION_NAME_RE,
-        f"must be 2-64 characters of letters, digits and +=,.@_- (got {session_name!r})",
-    )
+    session_name = validators.session_name(session_name, "role_session_name")
 
-    external_id = _validate_str(
-        "external_id", options.get("external_id"), _EXTERNAL_ID_RE,
-        "must be 2-1224 characters of letters, digits and +=,.@:/_-",
-    )
-    duration = _validate_duration(options.get("duration_seconds"))
+    token = options.get("web_identity_token")
+    token_file = options.get("web_identity_token_file")
+    if token is not None and token_file is not None:
+        raise ValidationFailure("web_identity_token", "and web_identity_token_file are mutually exclusive; give the token or the file holding it")
+    if token is not None:
+        token = validators.web_identity_token(token, "web_identity_token")
+    elif token_file is not None:
+        token = validators.web_identity_token_file(token_file, "web_identity_token_file")
 
-    mfa_serial = options.get("mfa_serial_number")
-    mfa_token = options.get("mfa_token")
-    if mfa_serial is not None:
-        arn = parse_arn(mfa_serial)
-        if arn is not None and not (arn.service == "iam" and arn.resource_type in ("mfa", "u2f")):
-            raise ValidationFailure("mfa_serial_number", f"must be an MFA device ARN (arn:aws:iam::123456789012:mfa/name) or serial, got {mfa_serial!r}")
-        if arn is None and not _MFA_SERIAL_RE.fullmatch(str(mfa_serial)):
-            raise ValidationFailure("mfa_serial_number", f"must be an MFA device ARN (arn:aws:iam::123456789012:mfa/name) or serial, got {mfa_serial!r}")
-    if mfa_token is not None:
-        # Never echo the token: it is a (short-lived) secret.
-        if not isinstance(mfa_token, str) or not _MFA_TOKEN_RE.fullmatch(mfa_token):
-            raise ValidationFailure("mfa_token", "must be exactly six digits")
-        if mfa_serial is None:
-            raise ValidationFailure("mfa_token", "requires mfa_serial_number")
-    elif mfa_serial is not None:
+    mfa_serial = _optional(options, "mfa_serial_number", validators.mfa_serial)
+    mfa_token = _optional(options, "mfa_token", validators.mfa_token)
+    if mfa_token is not None and mfa_serial is None:
+        raise ValidationFailure("mfa_token", "requires mfa_serial_number")
+    if mfa_serial is not None and mfa_token is None:
         raise ValidationFailure("mfa_serial_number", "requires mfa_token (the current six-digit code)")
+    if mfa_serial is not None and token is not None:
+        option = "web_identity_token" if options.get("web_identity_token") is not None else "web_identity_token_file"
+        raise ValidationFailure(option, "cannot be combined with mfa_serial_number: sts:AssumeRoleWithWebIdentity takes no MFA code")
 
-    policy = _validate_policy(options.get("policy"))
-    policy_arns = _validate_policy_arns(options.get("policy_arns"))
-    tags = _validate_tags(options.get("session_tags"))
+    via = _hops(options, chained_source=False)
+    duration = _optional(options, "duration_seconds", validators.duration)
+    if via:
+        validators.chained_duration(duration, "duration_seconds", "role_arn is assumed with the role credentials of the last via hop")
 
-    transitive = options.get("transitive_tag_keys") or []
-    if isinstance(transitive, str) or not isinstance(transitive, (list, tuple)):
-        raise ValidationFailure("transitive_tag_keys", "must be a list of session tag keys")
-    tag_keys = {tag["Key"].lower() for tag in tags}
-    for key in transitive:
-        if not isinstance(key, str) or key.lower() not in tag_keys:
-            raise ValidationFailure("transitive_tag_keys", f"{key!r} is not a key of session_tags")
-
-    source_identity = _validate_str(
-        "source_identity", options.get("source_identity"), _SESSION_NAME_RE,
-        "must be 2-64 characters of letters, digits and +=,.@_-",
-    )
-    if source_identity is not None and source_identity.lower().startswith("aws:"):
-        raise ValidationFailure("source_identity", "must not start with 'aws:'")
-
-    wait_timeout = options.get("wait_timeout")
-    if wait_timeout is not None:
-        try:
-            wait_ok = not isinstance(wait_timeout, bool) and int(wait_timeout) >= 0
-        except (TypeError, ValueError):
-            wait_ok = False
-        if not wait_ok:
-            raise ValidationFailure("wait_timeout", f"must be a number of seconds >= 0, got {wait_timeout!r}")
-
+    tags = validators.session_tags(options.get("session_tags"), "session_tags")
     return AssumeRoleRequest(
         role_arn=role_arn,
-        session_name=t.cast(str, session_name),
-        external_id=external_id,
+        session_name=session_name,
+        external_id=_optional(options, "external_id", validators.external_id),
         duration_seconds=duration,
         mfa_serial=mfa_serial,
         mfa_token=mfa_token,
-        policy=policy,
-        policy_arns=policy_arns,
+        policy=_optional(options, "policy", validators.session_policy),
+        policy_arns=validators.policy_arns(options.get("policy_arns"), "policy_arns"),
         session_tags=tags,
-        transitive_tag_keys=[str(key) for key in transitive],
-        source_identity=source_identity,
+        transitive_tag_keys=validators.transitive_tag_keys(
+            options.get("transitive_tag_keys"), "transitive_tag_keys", [tag["Key"] for tag in tags]),
+        source_identity=_optional(options, "source_identity", validators.source_identity),
         session_name_generated=generated,
+        via=via,
+        web_identity_token=token,
+        web_identity_token_file=token_file,
+        wait_timeout=validators.wait_timeout(options.get("wait_timeout", DEFAULT_WAIT_TIMEOUT), "wait_timeout"),
     )
 
 
@@ -354,22 +258,28 @@ def is_assumed_role_arn(caller_arn: str | None) -> bool:
     return arn is not None and arn.service == "sts" and arn.resource_type == "assumed-role"
 
 
-def chaining_cap_applies(request: AssumeRoleRequest) -> bool:
-    """Whether the duration asked for is above the chaining cap, i.e. whether check_chaining needs the caller's ARN.
+def _first_duration(request: AssumeRoleRequest) -> tuple[int | None, str]:
+    """The duration asked for by the first AssumeRole made with the source credentials, and its option name."""
+    if request.via:
+        return request.via[0].duration_seconds, "via[0].duration_seconds"
+    return request.duration_seconds, "duration_seconds"
 
-    Callers use it to skip sts:GetCallerIdentity when no caller could be refused for chaining.
+
+def chaining_cap_applies(request: AssumeRoleRequest) -> bool:
+    """Whether the first hop asks for more than the chaining cap, i.e. whether check_chaining needs the caller's ARN.
+
+    Callers use it to skip sts:GetCallerIdentity when no caller could be refused for chaining. A web identity
+    token is no assumed-role session, so the cap never applies to its first hop.
     """
-    return request.duration_seconds is not None and request.duration_seconds > CHAINING_MAX_DURATION
+    duration, _option = _first_duration(request)
+    return request.web_identity_token is None and duration is not None and duration > CHAINING_MAX_DURATION
 
 
 def check_chaining(request: AssumeRoleRequest, caller_arn: str | None) -> None:
     """Fail before the call when an assumed-role caller asks for more than AWS's chaining cap."""
     if chaining_cap_applies(request) and is_assumed_role_arn(caller_arn):
-        raise ValidationFailure(
-            "duration_seconds",
-            f"{request.duration_seconds} is too long: the caller {caller_arn} is itself an assumed-role session, "
-            f"and role chaining is limited to {CHAINING_MAX_DURATION} seconds by AWS",
-        )
+        duration, option = _first_duration(request)
+        validators.chained_duration(duration, option, f"the caller {caller_arn} is itself an assumed-role session")
 
 
 def ensure_chaining_allowed(conn: AwsConnection, request: AssumeRoleRequest) -> None:
@@ -498,23 +408,32 @@ class AssumedCredentials:
 
 @aws_operation("sts:AssumeRole")
 def call_assume_role(client: t.Any, **kwargs: t.Any) -> dict[str, t.Any]:
-    return client.assume_role(**kwargs)
+    return t.cast("dict[str, t.Any]", client.assume_role(**kwargs))
 
 
 def _backoff(attempt: int) -> float:
     base = min(BACKOFF_MAX, BACKOFF_FIRST * (BACKOFF_GROWTH ** (attempt - 1)))
     # Jitter so that forks started together do not hammer STS in lockstep.
-    return base * random.uniform(0.8, 1.0)
+    return float(base * random.uniform(0.8, 1.0))
 
 
 def assume_role(
     conn: AwsConnection,
     request: AssumeRoleRequest,
-    wait_timeout: float = DEFAULT_WAIT_TIMEOUT,
+    wait_timeout: float | None = None,
     sleep: t.Callable[[float], None] = time.sleep,
     clock: t.Callable[[], float] = time.monotonic,
 ) -> AssumedCredentials:
-    """Call sts:AssumeRole; retry AccessDenied for up to ``wait_timeout`` seconds (IAM propagation)."""
+    """Call sts:AssumeRole; retry AccessDenied for up to ``request.wait_timeout`` seconds (IAM propagation).
+
+    ``wait_timeout`` overrides the request's for callers that decide the wait themselves (verify_access
+    tries once, diagnoses, and only then waits).
+    """
+    if request.via or request.web_identity_token is not None:
+        # One AssumeRole with the source credentials would silently skip the hops or the token.
+        raise CrossAccountError("via and web_identity_token need the chain executor (assume_chain), not a single sts:AssumeRole")
+    if wait_timeout is None:
+        wait_timeout = request.wait_timeout
     kwargs = request.api_kwargs()
     client = conn.sts
     start = clock()
@@ -560,28 +479,18 @@ _WEB_IDENTITY_PARAMS = ("RoleArn", "RoleSessionName", "DurationSeconds", "Policy
 StepRunner = t.Callable[[int, AssumeRoleRequest, t.Callable[[], AssumedCredentials]], AssumedCredentials]
 
 
-def _request_via(request: AssumeRoleRequest) -> tuple[t.Any, ...]:
-    return tuple(getattr(request, "via", ()) or ())
-
-
-def _request_token(request: AssumeRoleRequest) -> str | None:
-    return getattr(request, "web_identity_token", None)
-
-
-def request_wait_timeout(request: AssumeRoleRequest, default: float = DEFAULT_WAIT_TIMEOUT) -> float:
-    value = getattr(request, "wait_timeout", None)
-    return float(default if value is None else value)
-
-
 def chain_requests(request: AssumeRoleRequest) -> list[AssumeRoleRequest]:
     """The AssumeRole calls of ``request`` in order: one per ``via`` hop, then ``role_arn``.
 
     MFA belongs to the source principal, so it goes with the first call made with the source's own
     credentials; session policies, tags and source identity shape the session of ``role_arn``.
     """
-    hops = _request_via(request)
+    from dataclasses import replace
+
+    hops = request.via
     if not hops:
-        return [request]
+        # The token is read from the whole request by the step that uses it; a step is one plain call.
+        return [replace(request, via=(), web_identity_token=None, web_identity_token_file=None)]
     steps = []
     for index, hop in enumerate(hops):
         name = hop.session_name
@@ -593,16 +502,15 @@ def chain_requests(request: AssumeRoleRequest) -> list[AssumeRoleRequest]:
             mfa_serial=request.mfa_serial if index == 0 else None,
             mfa_token=request.mfa_token if index == 0 else None,
             session_name_generated=name is None,
+            wait_timeout=request.wait_timeout,
         ))
-    from dataclasses import replace
-
-    steps.append(replace(request, mfa_serial=None, mfa_token=None))
+    steps.append(replace(request, mfa_serial=None, mfa_token=None, via=(), web_identity_token=None, web_identity_token_file=None))
     return steps
 
 
 def step_label(request: AssumeRoleRequest, index: int) -> str:
     """How messages name step ``index``: ``via[i] ARN`` for a hop, ``role_arn ARN`` for the last."""
-    hops = _request_via(request)
+    hops = request.via
     if index < len(hops):
         return f"via[{index}] {hops[index].role_arn}"
     return f"role_arn {request.role_arn}"
@@ -610,7 +518,7 @@ def step_label(request: AssumeRoleRequest, index: int) -> str:
 
 def check_web_identity_step(request: AssumeRoleRequest) -> None:
     """Options AssumeRoleWithWebIdentity cannot carry for the first role fail before any call."""
-    if _request_token(request) is None:
+    if request.web_identity_token is None:
         return
     first = chain_requests(request)[0]
     unsupported = {
@@ -621,14 +529,15 @@ def check_web_identity_step(request: AssumeRoleRequest) -> None:
     }
     for option, value in unsupported.items():
         if value:
-            where = "the first via hop" if _request_via(request) else "role_arn"
-            raise ValidationFailure(option, f"cannot be used for {where}, which is assumed with the web identity token "
-                                            "(sts:AssumeRoleWithWebIdentity has no such parameter)")
+            where = "the first via hop" if request.via else "role_arn"
+            name = f"via[0].{option}" if request.via and option == "external_id" else option
+            raise ValidationFailure(name, f"cannot be used for {where}, which is assumed with the web identity token "
+                                          "(sts:AssumeRoleWithWebIdentity has no such parameter)")
 
 
 @aws_operation("sts:AssumeRoleWithWebIdentity")
 def call_assume_role_with_web_identity(client: t.Any, **kwargs: t.Any) -> dict[str, t.Any]:
-    return client.assume_role_with_web_identity(**kwargs)
+    return t.cast(dict[str, t.Any], client.assume_role_with_web_identity(**kwargs))
 
 
 def _unsigned_sts(conn: AwsConnection) -> t.Any:
@@ -638,8 +547,9 @@ def _unsigned_sts(conn: AwsConnection) -> t.Any:
     from botocore import UNSIGNED
     from botocore.config import Config
 
-    return conn.session.client("sts", region_name=conn.region, endpoint_url=conn.settings.endpoint_url, verify=conn.settings.verify,
-                               config=Config(signature_version=UNSIGNED, retries=dict(RETRY_CONFIG)))
+    return conn.session.create_client(
+        "sts", region_name=conn.region, endpoint_url=conn.settings.endpoint_url, verify=conn.settings.verify,
+        config=Config(signature_version=UNSIGNED, retries=dict(RETRY_CONFIG)))
 
 
 def _without(text: str, secret: str) -> str:
@@ -702,13 +612,13 @@ def hop_connection(base: AwsConnection, creds: AssumedCredentials) -> AwsConnect
 def assume_step(conn: AwsConnection, request: AssumeRoleRequest, index: int, step: AssumeRoleRequest,
                 wait_timeout: float | None = None) -> AssumedCredentials:
     """One call of the chain with ``conn`` (the source for step 0, the previous step's session after)."""
-    timeout = request_wait_timeout(request) if wait_timeout is None else wait_timeout
-    token = _request_token(request)
+    timeout = request.wait_timeout if wait_timeout is None else wait_timeout
+    token = request.web_identity_token
     if index == 0 and token is not None:
         return assume_role_with_web_identity(conn, step, token, wait_timeout=timeout)
     if index == 0:
         # Only the source principal can be a session that AWS caps; every later step is checked by validation.
-        ensure_chaining_allowed(conn, step)
+        ensure_chaining_allowed(conn, request)
     return assume_role(conn, step, wait_timeout=timeout)
 
 

@@ -15,7 +15,7 @@ import time
 import typing as t
 from dataclasses import dataclass, field
 
-from ansible_collections.crossaccount.aws.plugins.module_utils import _iam, _policy, _policy_intents
+from ansible_collections.crossaccount.aws.plugins.module_utils import _iam, _policy, _policy_intents, _policy_lint
 from ansible_collections.crossaccount.aws.plugins.module_utils import _validators as v
 from ansible_collections.crossaccount.aws.plugins.module_utils._arn import parse_arn, role_arn
 from ansible_collections.crossaccount.aws.plugins.module_utils._errors import CrossAccountError, ValidationFailure
@@ -273,7 +273,7 @@ def refuse_wildcard(document: t.Mapping[str, t.Any], option: str) -> None:
     Only documents from options are refused: a wildcard already stored by someone else is warned
     about by lint(), since refusing would block every unrelated edit of that role.
     """
-    if _policy.has_unconditioned_wildcard(document):
+    if _policy_lint.has_unconditioned_wildcard(document):
         raise ValidationFailure(
             option,
             'trusts Principal "*" without a condition that narrows it, so any AWS principal in any account could assume the role; '
@@ -305,11 +305,11 @@ def lint(module: CrossAccountModule, lint_opts: LintOptions, document: t.Mapping
     """
     if lint_opts.mode == "off" or not document:
         return []
-    findings = _policy.lint_trust(document, own_account_id=account, known_account_ids=lint_opts.known_account_ids, partition=partition)
+    findings = _policy_lint.lint_trust(document, own_account_id=account, known_account_ids=lint_opts.known_account_ids, partition=partition)
     if write_due:
         quota = _iam.get_account_summary(iam).get("AssumeRolePolicySizeQuota")
-        findings.extend(_policy.lint_size(document, int(quota) if quota is not None else None, what))
-    errors = _policy.error_findings(findings)
+        findings.extend(_policy_lint.lint_size(document, int(quota) if quota is not None else None, what))
+    errors = _policy_lint.error_findings(findings)
     if lint_opts.mode == "error" and errors:
         named = "; ".join(f"{f['code']}" + (f" (statement {f['statement']})" if f["statement"] is not None else "") + f": {f['message']}"
                           for f in errors)

@@ -14,10 +14,14 @@ through, only for AWS to reject them later.
 
 from __future__ import annotations
 
+import ipaddress
 import json
+import os
 import re
+import stat
 import typing as t
 import unicodedata
+import urllib.parse
 
 from ansible_collections.crossaccount.aws.plugins.module_utils._arn import PARTITIONS, Arn, parse_arn
 from ansible_collections.crossaccount.aws.plugins.module_utils._errors import ValidationFailure
@@ -37,6 +41,8 @@ TAG_KEY_MAX, TAG_VALUE_MAX, TAG_COUNT_MAX = 128, 256, 50
 # The largest IAM policy AWS stores (aggregate inline role policy size); specific callers pass lower
 # limits (2048 trust policy, 6144 managed policy, 2048 session policy) where they know the kind.
 POLICY_SIZE_MAX = 10240
+# AWS refuses DurationSeconds above one hour when the caller is itself an assumed-role session.
+CHAINING_MAX_DURATION = 3600
 POLICY_VERSIONS = ("2012-10-17", "2008-10-17")
 _TAG_PUNCTUATION = frozenset("_.:/=+-@")
 
@@ -54,7 +60,8 @@ def show(value: t.Any) -> str:
     text = repr(value)
     if len(text) > _SHOW_MAX:
         text = text[:_SHOW_MAX - 8] + "..."
-    if value is None or type(value) in (str, int, float):
+    # isinstance, not type(): Ansible hands plugins tagged subclasses of str and int (data tagging, 2.19+).
+    if value is None or (isinstance(value, (str, int, float)) and not isinstance(value, bool)):
         return text
     return f"{text} ({type(value).__name__})"
 
@@ -158,7 +165,9 @@ def _check_path_and_name(parsed: Arn, value: t.Any, option: str, what: str, kind
     path = parsed.path
     limit = IAM_NAME_MAX[kind]
     # "role/NAME" only: "role", "role:NAME" and "role/" parse as ARNs but name no role.
-    well_formed = parsed.resource.startswith(parsed.resource_type + "/") and not parsed.resource.endswith("/")
+    # The resource must read back as TYPE + PATH + NAME: "role//Target" parses to path "/" but names no role AWS would report.
+    well_formed = (parsed.resource.startswith(parsed.resource_type + "/") and not parsed.resource.endswith("/")
+                   and parsed.resource == f"{parsed.resource_type}{path}{name}")
     if not well_formed or not 1 <= len(name) <= limit or _IAM_NAME_RE.fullmatch(name) is None:
         raise ValidationFailure(option, f"must be {what} whose name has 1 to {limit} characters of [A-Za-z0-9_+=,.@-], got {show(value)}")
     if path != "/" and _path_problem(path) is not None:
@@ -259,15 +268,7 @@ def source_identity(value: t.Any, option: str) -> str:
 def duration(value: t.Any, option: str, minimum: int = 900, maximum: int = 43200) -> int:
     """Whole seconds between ``minimum`` and ``maximum``; ints, integral floats and digit strings."""
     expected = f"a whole number of seconds from {minimum} to {maximum}"
-    number: int | None = None
-    if isinstance(value, bool):
-        number = None
-    elif isinstance(value, int):
-        number = value
-    elif isinstance(value, float):
-        number = int(value) if value.is_integer() else None
-    elif isinstance(value, str) and _DIGITS_RE.fullmatch(value.strip()) and len(value.strip()) <= 12:
-        number = int(value.strip())
+    number = _whole_number(value)
     if number is None:
         raise ValidationFailure(option, f"must be {expected}, got {show(value)}")
     if not minimum <= number <= maximum:
@@ -443,85 +444,247 @@ def policy_document(value: t.Any, option: str, max_size: int = POLICY_SIZE_MAX) 
     return document
 
 
+# --- STS request, connection and role-variable validators (issue 12) ---
+
+WAIT_TIMEOUT_MAX = 3600
+# sts:AssumeRoleWithWebIdentity: WebIdentityToken is 4 to 20000 characters.
+WEB_IDENTITY_TOKEN_MIN, WEB_IDENTITY_TOKEN_MAX = 4, 20000
+URL_MAX = 2048
+POLICY_ARNS_MAX = 10
+SESSION_POLICY_SIZE_MAX = 2048
+HOP_KEYS = ("role_arn", "external_id", "role_session_name", "duration_seconds")
+_HOST_LABEL_RE = re.compile(r"(?!-)[A-Za-z0-9_-]{1,63}(?<!-)", re.ASCII)
+
+
+def role_arns(values: t.Any, option: str) -> list[str]:
+    """A list of role ARNs, duplicates removed, first-seen order kept."""
+    return _dedupe(role_arn(item, f"{option}[{index}]") for index, item in enumerate(_items(values, option)))
+
+
+def iam_names(values: t.Any, option: str, kind: str = "role") -> list[str]:
+    """A list of IAM names of one kind (users, groups, roles, policies), duplicates removed."""
+    return _dedupe(iam_name(item, f"{option}[{index}]", kind) for index, item in enumerate(_items(values, option)))
+
+
+def policy_arns(values: t.Any, option: str, max_count: int = POLICY_ARNS_MAX) -> list[str]:
+    """Managed policy ARNs used as session policies: at most ten."""
+    items = _items(values, option)
+    if len(items) > max_count:
+        raise ValidationFailure(option, f"may list at most {max_count} policies, got {len(items)}")
+    return _dedupe(policy_arn(item, f"{option}[{index}]") for index, item in enumerate(items))
+
+
+def session_policy(value: t.Any, option: str) -> dict[str, t.Any]:
+    """An inline session policy: a policy document of at most 2048 characters without whitespace."""
+    return policy_document(value, option, max_size=SESSION_POLICY_SIZE_MAX)
+
+
+def _whole_number(value: t.Any) -> int | None:
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        return value
+    if isinstance(value, float):
+        return int(value) if value.is_integer() else None
+    if isinstance(value, str) and _DIGITS_RE.fullmatch(value.strip()) and len(value.strip()) <= 12:
+        return int(value.strip())
+    return None
+
+
+def wait_timeout(value: t.Any, option: str) -> int:
+    """Seconds to keep retrying a denial while IAM propagates: 0 (fail at once) to one hour."""
+    number = _whole_number(value)
+    if number is None or not 0 <= number <= WAIT_TIMEOUT_MAX:
+        raise ValidationFailure(option, f"must be a whole number of seconds from 0 to {WAIT_TIMEOUT_MAX}, got {show(value)}")
+    return number
+
+
+def web_identity_token(value: t.Any, option: str) -> str:
+    """An OIDC token (JWT) for sts:AssumeRoleWithWebIdentity. Never echoed: it is a bearer secret."""
+    if not isinstance(value, str):
+        raise ValidationFailure(option, f"must be the text of an OpenID Connect token, got a {type(value).__name__}")
+    text = value.strip()
+    if not WEB_IDENTITY_TOKEN_MIN <= len(text) <= WEB_IDENTITY_TOKEN_MAX:
+        raise ValidationFailure(
+            option, f"must be an OpenID Connect token of {WEB_IDENTITY_TOKEN_MIN} to {WEB_IDENTITY_TOKEN_MAX} characters, got {len(text)} characters"
+        )
+    if any(not 0x21 <= ord(char) <= 0x7E for char in text):
+        raise ValidationFailure(option, "must be an OpenID Connect token of printable ASCII characters without spaces; the value given is not")
+    return text
+
+
+def web_identity_token_file(value: t.Any, option: str) -> str:
+    """The path of a readable regular file holding an OIDC token; returns the token (never echoed).
+
+    A FIFO or device would block or stream forever, so only regular files are opened.
+    """
+    path = _string(value, option, "the path of a file holding an OpenID Connect token")
+    try:
+        info = os.stat(path)
+    except OSError as exc:
+        raise ValidationFailure(option, f"cannot be read: {exc.strerror or exc} ({show(path)})") from None
+    if not stat.S_ISREG(info.st_mode):
+        raise ValidationFailure(option, f"must be a regular file, got {show(path)}")
+    if info.st_size > 4 * WEB_IDENTITY_TOKEN_MAX:
+        raise ValidationFailure(option, f"is {info.st_size} bytes long; a token has at most {WEB_IDENTITY_TOKEN_MAX} characters ({show(path)})")
+    try:
+        with open(path, "rb") as handle:
+            data = handle.read(4 * WEB_IDENTITY_TOKEN_MAX + 1)
+    except OSError as exc:
+        raise ValidationFailure(option, f"cannot be read: {exc.strerror or exc} ({show(path)})") from None
+    try:
+        text = data.decode("ascii")
+    except UnicodeDecodeError:
+        raise ValidationFailure(option, f"must hold an OpenID Connect token of printable ASCII characters ({show(path)})") from None
+    try:
+        return web_identity_token(text, option)
+    except ValidationFailure as exc:
+        problem = exc.msg[len(option) + 2:].replace("must be", "must hold", 1)
+        raise ValidationFailure(option, f"{problem} ({show(path)})") from None
+
+
+def endpoint_url(value: t.Any, option: str) -> str:
+    """An http(s) URL with a host: no spaces, no credentials, a port from 1 to 65535."""
+    what = "an http:// or https:// URL such as https://sts.us-east-1.amazonaws.com"
+    text = _string(value, option, what)
+    authority = text.split("://", 1)[-1].split("/", 1)[0]
+    if "@" in authority:
+        # user:password@host: the value is not echoed, as it may hold a password.
+        raise ValidationFailure(option, f"must be {what} without user name or password; the value given has them")
+    if len(text) > URL_MAX:
+        raise ValidationFailure(option, f"must be {what} of at most {URL_MAX} characters, got {show_sized(text)}")
+    if any(not 0x21 <= ord(char) <= 0x7E for char in text):
+        raise ValidationFailure(option, f"must be {what} without spaces or control characters, got {show(value)}")
+    try:
+        parts = urllib.parse.urlsplit(text)
+        port = parts.port
+    except ValueError as exc:
+        raise ValidationFailure(option, f"must be {what} ({exc}), got {show(value)}") from None
+    if parts.scheme.lower() not in ("http", "https"):
+        raise ValidationFailure(option, f"must be {what}, got {show(value)}")
+    host = parts.hostname or ""
+    if not _valid_host(host, parts.netloc):
+        raise ValidationFailure(option, f"must be {what} with a valid host name, got {show(value)}")
+    if port is not None and not 1 <= port <= 65535:
+        raise ValidationFailure(option, f"must be {what} with a port from 1 to 65535, got {show(value)}")
+    if parts.query or parts.fragment or "?" in text or "#" in text:
+        raise ValidationFailure(option, f"must be {what} without a query or fragment, got {show(value)}")
+    return text
+
+
+def _valid_host(host: str, netloc: str) -> bool:
+    if not host:
+        return False
+    if netloc.startswith("["):
+        try:
+            ipaddress.IPv6Address(host.split("%", 1)[0])
+        except ValueError:
+            return False
+        return True
+    if len(host) > 253:
+        return False
+    return all(_HOST_LABEL_RE.fullmatch(label) for label in host.rstrip(".").split("."))
+
+
+def via(values: t.Any, option: str) -> list[dict[str, t.Any]]:
+    """Role-chaining hops: each a role ARN or a dict with role_arn and optional external_id,
+    role_session_name, duration_seconds. Returns dicts with all four keys (None when not given)."""
+    hops = []
+    for index, item in enumerate(_items(values, option)):
+        where = f"{option}[{index}]"
+        if isinstance(item, str):
+            item = {"role_arn": item}
+        if not isinstance(item, t.Mapping):
+            raise ValidationFailure(where, f"must be a role ARN or a dict with {', '.join(HOP_KEYS)}, got {show(item)}")
+        unknown = sorted(str(key) for key in item if key not in HOP_KEYS)
+        if unknown:
+            # Only the key is named: the value of a misspelt key may be anything, a secret included.
+            raise ValidationFailure(f"{where}.{unknown[0]}", f"unknown key; valid keys: {', '.join(HOP_KEYS)}")
+        if item.get("role_arn") in (None, ""):
+            raise ValidationFailure(f"{where}.role_arn", "is required: the ARN of the role of this hop")
+        hop: dict[str, t.Any] = {key: None for key in HOP_KEYS}
+        hop["role_arn"] = role_arn(item["role_arn"], f"{where}.role_arn")
+        if item.get("external_id") not in (None, ""):
+            hop["external_id"] = external_id(item["external_id"], f"{where}.external_id")
+        if item.get("role_session_name") not in (None, ""):
+            hop["role_session_name"] = session_name(item["role_session_name"], f"{where}.role_session_name")
+        if item.get("duration_seconds") not in (None, ""):
+            hop["duration_seconds"] = duration(item["duration_seconds"], f"{where}.duration_seconds")
+        hops.append(hop)
+    return hops
+
+
+def chained_duration(value: int | None, option: str, reason: str) -> int | None:
+    """AWS caps a session assumed with role credentials (role chaining) at one hour."""
+    if value is not None and value > CHAINING_MAX_DURATION:
+        raise ValidationFailure(
+            option, f"{value} is too long: {reason}, and role chaining is limited to {CHAINING_MAX_DURATION} seconds by AWS"
+        )
+    return value
+
+
+# Kinds the roles' validate.yml (through the crossaccount.aws.option_problems filter) may ask for:
+# the same functions the modules and the lookup use, so a value is accepted or refused alike everywhere.
+KINDS: dict[str, t.Callable[[t.Any, str], t.Any]] = {
+    "account_id": account_id,
+    "account_ids": account_ids,
+    "role_arn": role_arn,
+    "role_arns": role_arns,
+    "principal_arn": principal_arn,
+    "policy_arn": policy_arn,
+    "role_name": lambda value, option: iam_name(value, option, "role"),
+    "user_name": lambda value, option: iam_name(value, option, "user"),
+    "group_name": lambda value, option: iam_name(value, option, "group"),
+    "policy_name": lambda value, option: iam_name(value, option, "policy"),
+    "role_names": lambda value, option: iam_names(value, option, "role"),
+    "user_names": lambda value, option: iam_names(value, option, "user"),
+    "group_names": lambda value, option: iam_names(value, option, "group"),
+    "iam_path": iam_path,
+    "external_id": external_id,
+    "session_name": session_name,
+    "source_identity": source_identity,
+    "duration": duration,
+    "max_session_duration": max_session_duration,
+    "mfa_serial": mfa_serial,
+    "wait_timeout": wait_timeout,
+    "endpoint_url": endpoint_url,
+    "tags": tags,
+    "session_tags": session_tags,
+    "policy_arns": policy_arns,
+    "policy_document": policy_document,
+    "via": via,
+}
+
+
+def problems(checks: t.Mapping[str, t.Any]) -> list[str]:
+    """``{option: [kind, value]}`` -> one message per refused value, in the order given.
+
+    A value of None (or "") means "not set" and is skipped: required-ness is the argument spec's job.
+    """
+    if not isinstance(checks, t.Mapping):
+        raise ValidationFailure("checks", f"must be a dict of option name to [kind, value], got {show(checks)}")
+    found = []
+    for option, check in checks.items():
+        if not isinstance(check, (list, tuple)) or len(check) != 2:
+            raise ValidationFailure(str(option), f"must be given as [kind, value], got {show(check)}")
+        kind, value = check
+        if kind not in KINDS:
+            raise ValidationFailure(str(option), f"unknown kind {show(kind)}; known kinds: {', '.join(sorted(KINDS))}")
+        if value is None or value == "":
+            continue
+        try:
+            KINDS[kind](value, str(option))
+        except ValidationFailure as exc:
+            found.append(exc.msg)
+    return found
+
+
 def choice(value: t.Any, option: str, choices: t.Iterable[t.Any]) -> t.Any:
     allowed = tuple(choices)
     # Compare types too: True == 1 and 1.0 == 1 would otherwise slip a bool or float past an int choice.
     if not any(type(item) is type(value) and item == value for item in allowed):
         raise ValidationFailure(option, f"must be one of {', '.join(map(str, allowed))}, got {show(value)}")
     return value
-
-
-# --- organization_accounts inventory ---
-# Organizations ids per the API reference: OU ou-<root part 4-32>-<8-32>, root r-<4-32>.
-_OU_ID_RE = re.compile(r"ou-[0-9a-z]{4,32}-[a-z0-9]{8,32}", re.ASCII)
-_OU_NAME_MAX = 128
-# Status (ACTIVE, SUSPENDED, PENDING_CLOSURE) is being retired in favour of State, which adds
-# PENDING_ACTIVATION and CLOSED; a filter accepts the values of both.
-ACCOUNT_STATES = ("ACTIVE", "SUSPENDED", "PENDING_CLOSURE", "PENDING_ACTIVATION", "CLOSED")
-
-
-def ou_selector(value: t.Any, option: str) -> tuple[str, str | tuple[str, ...]]:
-    """An OU id (``ou-…``) or a path of OU names from the root (``Root/Workloads/Prod``).
-
-    Returns ``("id", "ou-…")`` or ``("path", ("Root", "Workloads", "Prod"))``. A path is split on
-    ``/``; a leading or trailing slash is tolerated, an empty segment (``Root//Prod``) is not.
-    """
-    text = _string(value, option, "an OU path such as 'Root/Workloads/Prod' or an OU id such as 'ou-ab12-cdef3456'")
-    text = text.strip()
-    if text.startswith("ou-"):
-        if _OU_ID_RE.fullmatch(text) is None:
-            raise ValidationFailure(option, f"must be an OU id like 'ou-ab12-cdef3456' (lowercase letters and digits), got {show(value)}")
-        return ("id", text)
-    segments = text.strip("/").split("/")
-    if not text.strip("/") or any(not segment for segment in segments):
-        raise ValidationFailure(option, f"must be an OU path of names separated by '/' such as 'Root/Workloads/Prod', got {show(value)}")
-    for segment in segments:
-        if len(segment) > _OU_NAME_MAX:
-            raise ValidationFailure(option, f"OU names have at most {_OU_NAME_MAX} characters, got {show_sized(segment)}")
-    return ("path", tuple(segments))
-
-
-def ou_selectors(values: t.Any, option: str) -> list[tuple[str, str | tuple[str, ...]]]:
-    """OU selectors, duplicates removed, first-seen order kept."""
-    return list(dict.fromkeys(ou_selector(item, f"{option}[{index}]") for index, item in enumerate(_items(values, option))))
-
-
-def account_states(values: t.Any, option: str) -> list[str]:
-    """Account states or statuses, case-insensitive, at least one."""
-    items = _items(values, option)
-    if not items:
-        raise ValidationFailure(option, f"must list at least one of {', '.join(ACCOUNT_STATES)}")
-    result = []
-    for index, item in enumerate(items):
-        where = f"{option}[{index}]"
-        text = _string(item, where, f"one of {', '.join(ACCOUNT_STATES)}").strip().upper()
-        if text not in ACCOUNT_STATES:
-            raise ValidationFailure(where, f"must be one of {', '.join(ACCOUNT_STATES)}, got {show(item)}")
-        result.append(text)
-    return _dedupe(result)
-
-
-def tag_filters(value: t.Any, option: str) -> dict[str, tuple[str, ...]]:
-    """Tag key -> one value or a non-empty list of values (any of them matches)."""
-    if value is None:
-        return {}
-    if not isinstance(value, t.Mapping):
-        raise ValidationFailure(option, f"must be a dict of tag key to a value or a list of values, got {show(value)}")
-    result: dict[str, tuple[str, ...]] = {}
-    for raw_key, raw_values in value.items():
-        key = _tag_text(raw_key, option, "tag key", 1, TAG_KEY_MAX)
-        where = f"{option}.{key}"
-        candidates = list(raw_values) if isinstance(raw_values, (list, tuple)) else [raw_values]
-        if not candidates:
-            raise ValidationFailure(where, "must be a tag value or a non-empty list of tag values")
-        cleaned = []
-        for index, candidate in enumerate(candidates):
-            item_where = f"{where}[{index}]" if isinstance(raw_values, (list, tuple)) else where
-            if candidate is None:
-                raise ValidationFailure(item_where, "must be a tag value; write '' to match an empty value")
-            cleaned.append(_tag_text(candidate, item_where, "tag value", 0, TAG_VALUE_MAX))
-        result[key] = tuple(_dedupe(cleaned))
-    return result
 
 
 # --- trust intents, lint, source_policy organization mode (issue 11; owner: helper trust) ---
@@ -639,3 +802,215 @@ def oidc_audience(value: t.Any, option: str) -> str:
 
 def lint_mode(value: t.Any, option: str = "lint") -> str:
     return t.cast(str, choice("warn" if value is None else value, option, LINT_MODES))
+
+
+def principal_patterns(values: t.Any, option: str) -> list[str]:
+    return [principal_pattern(item, f"{option}[{index}]") for index, item in enumerate(_items(values, option))]
+
+
+# The roles' validate.yml reach these through crossaccount.aws.option_problems like every other kind.
+KINDS.update({
+    "organization_id": organization_id,
+    "organization_paths": organization_paths,
+    "principal_patterns": principal_patterns,
+    "lint_mode": lint_mode,
+})
+
+
+# --- oidc_provider / trust_report ---
+
+OIDC_URL_MAX = 255
+OIDC_CLIENT_ID_MAX, OIDC_CLIENT_ID_COUNT_MAX = 255, 100
+OIDC_THUMBPRINT_COUNT_MAX = 5
+_OIDC_HOST_RE = re.compile(r"(?=.{1,253}\Z)[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*", re.ASCII)
+_OIDC_PATH_RE = re.compile(r"(?:/[\x21-\x22\x24-\x3e\x40-\x7e]*)*", re.ASCII)  # printable, no '?' or '#'
+_THUMBPRINT_RE = re.compile(r"[0-9A-Fa-f]{40}", re.ASCII)
+_PRINTABLE_RE = re.compile(r"[\x21-\x7e]+", re.ASCII)
+_PATH_PREFIX_RE = re.compile(r"/[\x21-\x7e]*", re.ASCII)
+
+
+def oidc_provider_url(value: t.Any, option: str) -> str:
+    """``https://HOST[/PATH]``, the issuer (``iss``) of the provider's tokens; returned with a lower-case host.
+
+    A trailing "/" is dropped: IAM names the provider ``oidc-provider/HOST[/PATH]`` either way, and
+    issuers such as Auth0 put one in ``iss``. Ports, query strings, fragments and user info are refused
+    because IAM matches the issuer on host and path only.
+    """
+    what = "an https URL of an OpenID Connect issuer such as 'https://token.actions.githubusercontent.com'"
+    text = _string(value, option, what)
+    if not text.lower().startswith("https://"):
+        raise ValidationFailure(option, f"must be {what} (https only: IAM fetches the issuer's keys over TLS), got {show(value)}")
+    rest = text[len("https://"):]
+    host, slash, path = rest.partition("/")
+    path = (slash + path).rstrip("/")
+    if "@" in host or ":" in host:
+        raise ValidationFailure(option, f"must be {what} without user info or port, got {show(value)}")
+    if _OIDC_HOST_RE.fullmatch(host) is None:
+        raise ValidationFailure(option, f"must be {what}; {show(host)} is not a host name")
+    if _OIDC_PATH_RE.fullmatch(path) is None or "//" in path:
+        raise ValidationFailure(option, f"must be {what} without query string, fragment, spaces or empty path segments, got {show(value)}")
+    url = f"https://{host.lower()}{path}"
+    if len(url) > OIDC_URL_MAX:
+        raise ValidationFailure(option, f"must have at most {OIDC_URL_MAX} characters, got {len(url)}")
+    return url
+
+
+def oidc_client_ids(values: t.Any, option: str) -> list[str]:
+    """Audiences (``aud``) the provider issues tokens for: 1 to 100 printable values of up to 255 characters."""
+    result = _dedupe(
+        _bounded_pattern(item, f"{option}[{index}]", "a client id (audience)", _PRINTABLE_RE, 1, OIDC_CLIENT_ID_MAX, "printable ASCII without spaces")
+        for index, item in enumerate(_items(values, option))
+    )
+    if len(result) > OIDC_CLIENT_ID_COUNT_MAX:
+        raise ValidationFailure(option, f"at most {OIDC_CLIENT_ID_COUNT_MAX} client ids are allowed, got {len(result)}")
+    return result
+
+
+def oidc_thumbprints(values: t.Any, option: str) -> list[str]:
+    """SHA-1 certificate thumbprints: 40 hex characters each, at most 5; returned in lower case."""
+    result = []
+    for index, item in enumerate(_items(values, option)):
+        where = f"{option}[{index}]"
+        text = _string(item, where, "a certificate thumbprint of 40 hex characters")
+        if _THUMBPRINT_RE.fullmatch(text) is None:
+            raise ValidationFailure(where, f"must be a certificate thumbprint of 40 hex characters (the SHA-1 of the certificate), got {show_sized(text)}")
+        result.append(text.lower())
+    result = _dedupe(result)
+    if len(result) > OIDC_THUMBPRINT_COUNT_MAX:
+        raise ValidationFailure(option, f"at most {OIDC_THUMBPRINT_COUNT_MAX} thumbprints are allowed, got {len(result)}")
+    return result
+
+
+def iam_path_prefix(value: t.Any, option: str) -> str:
+    """A ListRoles path prefix: "/" followed by printable ASCII, at most 512 characters ("/team" matches "/team-a/")."""
+    return _bounded_pattern(value, option, "an IAM path prefix beginning with '/'", _PATH_PREFIX_RE, 1, IAM_PATH_MAX, "'/' then printable ASCII")
+
+
+def choice_list(values: t.Any, option: str, allowed: t.Iterable[str]) -> list[str]:
+    """A list whose items are each one of ``allowed``; duplicates removed."""
+    options = tuple(allowed)
+    return _dedupe(choice(item, f"{option}[{index}]", options) for index, item in enumerate(_items(values, option)))
+
+
+# --- organization_accounts inventory ---
+# Organizations ids per the API reference: OU ou-<root part 4-32>-<8-32>, root r-<4-32>.
+_OU_ID_RE = re.compile(r"ou-[0-9a-z]{4,32}-[a-z0-9]{8,32}", re.ASCII)
+_OU_NAME_MAX = 128
+# Status (ACTIVE, SUSPENDED, PENDING_CLOSURE) is being retired in favour of State, which adds
+# PENDING_ACTIVATION and CLOSED; a filter accepts the values of both.
+ACCOUNT_STATES = ("ACTIVE", "SUSPENDED", "PENDING_CLOSURE", "PENDING_ACTIVATION", "CLOSED")
+
+
+def ou_selector(value: t.Any, option: str) -> tuple[str, str | tuple[str, ...]]:
+    """An OU id (``ou-…``) or a path of OU names from the root (``Root/Workloads/Prod``).
+
+    Returns ``("id", "ou-…")`` or ``("path", ("Root", "Workloads", "Prod"))``. A path is split on
+    ``/``; a leading or trailing slash is tolerated, an empty segment (``Root//Prod``) is not.
+    """
+    text = _string(value, option, "an OU path such as 'Root/Workloads/Prod' or an OU id such as 'ou-ab12-cdef3456'")
+    text = text.strip()
+    if text.startswith("ou-"):
+        if _OU_ID_RE.fullmatch(text) is None:
+            raise ValidationFailure(option, f"must be an OU id like 'ou-ab12-cdef3456' (lowercase letters and digits), got {show(value)}")
+        return ("id", text)
+    segments = text.strip("/").split("/")
+    if not text.strip("/") or any(not segment for segment in segments):
+        raise ValidationFailure(option, f"must be an OU path of names separated by '/' such as 'Root/Workloads/Prod', got {show(value)}")
+    for segment in segments:
+        if len(segment) > _OU_NAME_MAX:
+            raise ValidationFailure(option, f"OU names have at most {_OU_NAME_MAX} characters, got {show_sized(segment)}")
+    return ("path", tuple(segments))
+
+
+def ou_selectors(values: t.Any, option: str) -> list[tuple[str, str | tuple[str, ...]]]:
+    """OU selectors, duplicates removed, first-seen order kept."""
+    return list(dict.fromkeys(ou_selector(item, f"{option}[{index}]") for index, item in enumerate(_items(values, option))))
+
+
+def account_states(values: t.Any, option: str) -> list[str]:
+    """Account states or statuses, case-insensitive, at least one."""
+    items = _items(values, option)
+    if not items:
+        raise ValidationFailure(option, f"must list at least one of {', '.join(ACCOUNT_STATES)}")
+    result = []
+    for index, item in enumerate(items):
+        where = f"{option}[{index}]"
+        text = _string(item, where, f"one of {', '.join(ACCOUNT_STATES)}").strip().upper()
+        if text not in ACCOUNT_STATES:
+            raise ValidationFailure(where, f"must be one of {', '.join(ACCOUNT_STATES)}, got {show(item)}")
+        result.append(text)
+    return _dedupe(result)
+
+
+def tag_filters(value: t.Any, option: str) -> dict[str, tuple[str, ...]]:
+    """Tag key -> one value or a non-empty list of values (any of them matches)."""
+    if value is None:
+        return {}
+    if not isinstance(value, t.Mapping):
+        raise ValidationFailure(option, f"must be a dict of tag key to a value or a list of values, got {show(value)}")
+    result: dict[str, tuple[str, ...]] = {}
+    for raw_key, raw_values in value.items():
+        key = _tag_text(raw_key, option, "tag key", 1, TAG_KEY_MAX)
+        where = f"{option}.{key}"
+        candidates = list(raw_values) if isinstance(raw_values, (list, tuple)) else [raw_values]
+        if not candidates:
+            raise ValidationFailure(where, "must be a tag value or a non-empty list of tag values")
+        cleaned = []
+        for index, candidate in enumerate(candidates):
+            item_where = f"{where}[{index}]" if isinstance(raw_values, (list, tuple)) else where
+            if candidate is None:
+                raise ValidationFailure(item_where, "must be a tag value; write '' to match an empty value")
+            cleaned.append(_tag_text(candidate, item_where, "tag value", 0, TAG_VALUE_MAX))
+        result[key] = tuple(_dedupe(cleaned))
+    return result
+
+
+# --- aws_profile and verify_access names (moved here from their logic files: one validation layer) ---
+
+_PROFILE_NAME_RE = re.compile(r"[A-Za-z0-9_+=,.@:/-]{1,128}", re.ASCII)
+_BUCKET_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{1,253}[A-Za-z0-9]", re.ASCII)
+ALL_BUCKETS = "*"
+
+
+def profile_name(value: t.Any, option: str = "name") -> str:
+    """An AWS CLI profile name that can be written as a section header and read back unchanged."""
+    if not isinstance(value, str) or not _PROFILE_NAME_RE.fullmatch(value):
+        raise ValidationFailure(
+            option,
+            f"{show(value)} is not a usable profile name: use 1-128 letters, digits and _+=,.@:/- "
+            "(no spaces, brackets, quotes, comment characters or newlines)",
+        )
+    return value
+
+
+def s3_bucket(value: t.Any, option: str) -> str:
+    """A bucket name, ``s3://NAME`` or ``*`` (every bucket: ListBuckets); returns the bare name."""
+    if not isinstance(value, str):
+        raise ValidationFailure(option, f"must be a bucket name, got {show(value)}")
+    name = value[len("s3://"):] if value.startswith("s3://") else value
+    name = name.rstrip("/")
+    if name == ALL_BUCKETS:
+        return name
+    if not _BUCKET_RE.fullmatch(name) or ".." in name:
+        raise ValidationFailure(option, f"must be an S3 bucket name (or s3://NAME, or '*' for ListBuckets), got {show(value)}")
+    return name
+
+
+_REGION_RE = re.compile(r"[a-z]{2}(-[a-z0-9]+)+-[0-9]+", re.ASCII)
+_ACCESS_KEY_ID_RE = re.compile(r"[A-Z0-9]{16,128}", re.ASCII)
+
+
+def region(value: t.Any, option: str = "region") -> str:
+    if not isinstance(value, str) or not _REGION_RE.fullmatch(value):
+        raise ValidationFailure(option, f"{show(value)} is not an AWS region name such as us-east-1")
+    return value
+
+
+def access_key_id(value: t.Any, option: str = "access_key") -> str:
+    # An access key id is not secret, but it is echoed neither: it names a principal.
+    if not isinstance(value, str) or not _ACCESS_KEY_ID_RE.fullmatch(value):
+        raise ValidationFailure(option, "must be an AWS access key id (16-128 upper-case letters and digits)")
+    return value
+
+
+KINDS.update({"profile_name": profile_name})

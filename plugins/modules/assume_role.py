@@ -13,6 +13,13 @@ description:
   - Calls C(sts:AssumeRole) with the source principal given by the connection options and returns temporary credentials
     of the role, for later tasks (step 4 of cross-account access).
   - Supports external ids, MFA, session policies, session tags, transitive tag keys and source identity.
+  - With O(via), the roles listed are assumed in order before O(role_arn), the credentials of each hop being the source of the
+    next (for example a hub role in a security account, then a role in each member account). A denied hop is named in the
+    message (C(via[1] ARN) or C(role_arn ARN)). MFA applies to the first call made with the source credentials; session
+    policies, tags and source identity to the session of O(role_arn).
+  - With O(web_identity_token) or O(web_identity_token_file), the first role of the chain is assumed with
+    C(sts:AssumeRoleWithWebIdentity) (an OpenID Connect token of a CI system); no source credentials are needed. A refused token
+    fails with the AWS error code (C(AccessDenied), C(ExpiredTokenException), C(InvalidIdentityToken)) and never shows the token.
   - AWS rejects a freshly created role or trust policy for a few seconds; O(wait_timeout) keeps retrying C(AccessDenied)
     with a bounded backoff, and the final message says whether the call was denied at once or still denied after waiting.
   - Never reports a change, and runs normally in check mode because it changes nothing.
@@ -72,6 +79,21 @@ EXAMPLES = r"""
     source_identity: alice
     wait_timeout: 120
   register: tagged
+
+- name: A member account's role through the hub role of the security account
+  crossaccount.aws.assume_role:
+    profile: security-admin
+    via:
+      - arn:aws:iam::111111111111:role/Hub
+    role_arn: arn:aws:iam::222222222222:role/Auditor
+  register: auditor
+
+- name: From a CI job's OpenID Connect token, no keys at all
+  crossaccount.aws.assume_role:
+    role_arn: arn:aws:iam::222222222222:role/Deployer
+    web_identity_token_file: "{{ lookup('ansible.builtin.env', 'CI_OIDC_TOKEN_FILE') }}"
+    role_session_name: "ci-{{ lookup('ansible.builtin.env', 'CI_JOB_ID') }}"
+  register: deployer
 """
 
 RETURN = r"""
@@ -118,9 +140,8 @@ import typing as t
 
 from ansible_collections.crossaccount.aws.plugins.module_utils._module import CrossAccountModule, module_argspec, run_module
 from ansible_collections.crossaccount.aws.plugins.module_utils._sts import (
-    assume_role,
+    assume_chain,
     assume_role_argspec,
-    ensure_chaining_allowed,
     iso8601,
     request_from_options,
 )
@@ -129,8 +150,8 @@ from ansible_collections.crossaccount.aws.plugins.module_utils._sts import (
 def handle(module: CrossAccountModule) -> dict[str, t.Any]:
     request = request_from_options(module.options)
     connection = module.connection()
-    ensure_chaining_allowed(connection, request)
-    creds = assume_role(connection, request, wait_timeout=module.params["wait_timeout"])
+    # Every via hop in order (the first with the web identity token when one is given), then role_arn.
+    creds = assume_chain(connection, request)
     return {
         "changed": False,
         "credentials": {

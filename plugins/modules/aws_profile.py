@@ -23,7 +23,8 @@ description:
     given are removed); other keys there, such as C(output) or C(s3) settings, and comments are kept.
   - Files are written atomically (temporary file in the same directory, then rename) with mode C(0600); a missing
     directory is created with mode C(0700). An existing file that is readable by group or others is tightened to C(0600).
-  - A file that botocore could not parse is reported and left untouched.
+  - A file that botocore could not parse is reported and left untouched, and so is a file with more than one section for the
+    profile (C([profile foo]) and C([profile "foo"]), or C([default]) and C([profile default])).
 author:
   - crossaccount.aws contributors (@crossaccount)
 options:
@@ -50,12 +51,15 @@ options:
     description:
       - The AWS shared config file edited when O(kind=role).
       - Defaults to E(AWS_CONFIG_FILE) on the managed host, else C(~/.aws/config), which is what the AWS CLI reads.
-      - A symbolic link is followed and its target is edited.
+      - A symbolic link is followed and its target is edited, but only a link owned by the user running the module or by
+        root (running as root on another user's path, that user's links are refused). It must be a regular file.
+      - Files and directories the module creates are owned like the directory they are created in.
     type: path
   credentials_file:
     description:
       - The AWS shared credentials file edited when O(kind=credentials).
       - Defaults to E(AWS_SHARED_CREDENTIALS_FILE) on the managed host, else C(~/.aws/credentials).
+      - Symbolic links, regular files only and ownership as for O(config_file).
     type: path
   role_arn:
     description:
@@ -92,29 +96,35 @@ options:
     description:
       - Default region of the profile.
     type: str
+    aliases: [aws_region]
   endpoint_url:
     description:
       - Endpoint URL for every service used through this profile (C(endpoint_url) key), for emulators and VPC endpoints.
       - Understood by the AWS CLI v2 and by boto3 1.28 or later.
     type: str
+    aliases: [aws_endpoint_url]
   access_key:
     description:
       - Access key id (C(aws_access_key_id)). Required when O(kind=credentials) and O(state=present).
     type: str
+    aliases: [aws_access_key_id, aws_access_key]
   secret_key:
     description:
       - Secret access key (C(aws_secret_access_key)). Required when O(kind=credentials) and O(state=present). Never logged or returned.
     type: str
+    aliases: [aws_secret_access_key, aws_secret_key]
   session_token:
     description:
       - Session token of temporary credentials (C(aws_session_token)). Never logged or returned.
+      - A legacy C(aws_security_token) key in the profile is removed, since botocore would read it first.
     type: str
+    aliases: [aws_session_token]
 extends_documentation_fragment:
   - crossaccount.aws.attributes
   - crossaccount.aws.attributes.managed
 notes:
-  - The diff shows the profile's section before and after, with C(aws_secret_access_key) and C(aws_session_token) values
-    replaced by C(********).
+  - The diff shows the profile's section before and after, with C(aws_secret_access_key), C(aws_session_token) and
+    C(aws_security_token) values replaced by C(********).
   - Temporary credentials written with O(kind=credentials) expire; prefer O(kind=role), which the CLI and SDKs refresh themselves.
 seealso:
   - module: crossaccount.aws.assume_role
@@ -202,7 +212,7 @@ profile:
 """
 
 from ansible_collections.crossaccount.aws.plugins.module_utils._module import CrossAccountModule, module_argspec, run_module
-from ansible_collections.crossaccount.aws.plugins.module_utils._profile_files import CREDENTIAL_SOURCES, build_request, ensure_profile
+from ansible_collections.crossaccount.aws.plugins.module_utils._profile_files import CREDENTIAL_SOURCES, handle
 
 ARGSPEC = {
     "name": {"type": "str", "required": True},
@@ -217,20 +227,14 @@ ARGSPEC = {
     "mfa_serial": {"type": "str"},
     "duration_seconds": {"type": "int"},
     "role_session_name": {"type": "str"},
-    "region": {"type": "str"},
-    "endpoint_url": {"type": "str"},
-    "access_key": {"type": "str", "no_log": False},
-    "secret_key": {"type": "str", "no_log": True},
-    "session_token": {"type": "str", "no_log": True},
+    # The same aliases as the connection options of every other module, so a secret given under the
+    # name used elsewhere is recognised (and masked) rather than echoed as an unsupported parameter.
+    "region": {"type": "str", "aliases": ["aws_region"]},
+    "endpoint_url": {"type": "str", "aliases": ["aws_endpoint_url"]},
+    "access_key": {"type": "str", "aliases": ["aws_access_key_id", "aws_access_key"], "no_log": False},
+    "secret_key": {"type": "str", "aliases": ["aws_secret_access_key", "aws_secret_key"], "no_log": True},
+    "session_token": {"type": "str", "aliases": ["aws_session_token"], "no_log": True},
 }
-
-
-def handle(module: CrossAccountModule) -> dict:
-    request = build_request(module.params)
-    result = ensure_profile(request, check_mode=module.check_mode)
-    if not module.diff_mode:
-        result.pop("diff")
-    return result
 
 
 def main() -> None:

@@ -64,11 +64,11 @@ options:
   lint:
     description:
       - Check the wanted document before any write. V(warn) turns every finding into a warning, V(error) fails before any
-        write on a finding of severity C(error), V(off) skips the check. Findings are returned in RV(findings).
+        write on a finding of severity C(error), V(off) skips the check (quote it in YAML). Findings are returned in RV(findings).
       - The finding for a source policy is C(unknown_target_account) (warning), for a role in an account outside
         O(known_account_ids), when that list is given.
     type: str
-    choices: [warn, error, off]
+    choices: [warn, error, "off"]
     default: warn
     version_added: 0.2.0
   known_account_ids:

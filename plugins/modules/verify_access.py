@@ -22,6 +22,11 @@ description:
   - The role and its trust policy are read with O(target_aws), or with the connection itself when the role is in the caller's
     own account. The caller's identity policies are read with the connection (the caller may need C(iam:List*Policies),
     C(iam:Get*Policy) and C(iam:GetPolicyVersion) on itself; when it may not, the diagnosis says so).
+  - With O(via), the hops are assumed in order before O(role_arn) (each hop's session is the caller of the next); when one is
+    denied, the message and every sentence of the diagnosis start with the hop (C(via[0] ARN), or C(role_arn ARN) for the last
+    role), and the diagnosis reads the policies with the credentials of the hop before it.
+  - With O(web_identity_token) or O(web_identity_token_file), the first role of the chain is assumed with
+    C(sts:AssumeRoleWithWebIdentity); a refused token is reported with the AWS error code, never with the token.
   - Never changes anything and runs normally in check mode. All options are validated before the first AWS call.
 author:
   - crossaccount.aws contributors (@crossaccount)
@@ -151,6 +156,13 @@ EXAMPLES = r"""
 - name: Show why
   ansible.builtin.debug:
     var: access.diagnosis
+
+- name: A member account is reachable through the hub role (a denied hop is named in the diagnosis)
+  crossaccount.aws.verify_access:
+    profile: security-admin
+    via: [arn:aws:iam::111111111111:role/Hub]
+    role_arn: arn:aws:iam::222222222222:role/Auditor
+    expected_account_id: "222222222222"
 """
 
 RETURN = r"""
@@ -184,8 +196,9 @@ checks:
   contains:
     name:
       description: >-
-        Check name: V(source_identity), V(assume_role), V(caller_identity), V(expected_account_id), V(expected_role_name),
-        V(s3:BUCKET), V(s3:ListBuckets), and on a denial V(read_role), V(trust_policy:ACTION), V(identity_policy:ACTION).
+        Check name: V(source_identity), V(assume_role:via[N]) (one per O(via) hop), V(assume_role), V(caller_identity),
+        V(expected_account_id), V(expected_role_name), V(s3:BUCKET), V(s3:ListBuckets), and on a denial V(read_role),
+        V(trust_policy:ACTION), V(identity_policy:ACTION).
       type: str
     ok:
       description: Whether the check passed.
@@ -202,17 +215,8 @@ diagnosis:
   sample: ["the trust policy of role Deploy requires an external id (sts:ExternalId) and none was given; set external_id"]
 """
 
-from ansible_collections.crossaccount.aws.plugins.module_utils._connection import AwsConnection
-from ansible_collections.crossaccount.aws.plugins.module_utils._diagnosis import request_from_options, verify, verify_argspec
+from ansible_collections.crossaccount.aws.plugins.module_utils._diagnosis import handle, verify_argspec
 from ansible_collections.crossaccount.aws.plugins.module_utils._module import CrossAccountModule, module_argspec, run_module
-
-
-def handle(module: CrossAccountModule) -> dict:
-    request = request_from_options(module.options)
-    # Building the connections validates the connection options; neither makes an AWS call yet.
-    source = module.connection()
-    target = AwsConnection(request.target) if request.target is not None else None
-    return verify(source, request, target)
 
 
 def main() -> None:

@@ -86,7 +86,7 @@ class Once:
 
 
 def _token_digest(request: AssumeRoleRequest) -> str | None:
-    token = getattr(request, "web_identity_token", None)
+    token = request.web_identity_token
     return hashlib.sha256(token.encode("utf-8")).hexdigest() if token else None
 
 
@@ -110,7 +110,7 @@ def step_keys(source: t.Mapping[str, t.Any], request: AssumeRoleRequest) -> list
 
 def source_of(connection: AwsConnection, request: AssumeRoleRequest) -> dict[str, t.Any]:
     """Cache key material of the source principal (no network call)."""
-    if getattr(request, "web_identity_token", None):
+    if request.web_identity_token:
         # The token is the source; configured credentials take no part.
         return source_fields(connection.settings.public())
     return source_fields(connection.settings.public(), principal=resolved_principal(connection.session))
@@ -186,7 +186,7 @@ def write_profile(
         "refresh_window": cache.refresh_window,
     }
     cache.ensure_directory()
-    cache.write_private(source_path, json.dumps(descriptor, sort_keys=True).encode("utf-8"))
+    _write_if_changed(cache, source_path, json.dumps(descriptor, sort_keys=True).encode("utf-8"))
     # Only the interpreter, the script and the description's path: nothing secret on a command line.
     command = " ".join(shlex.quote(part) for part in (sys.executable, _script_path(), source_path))
     lines = [f"[profile {name}]", f"credential_process = {command}"]
@@ -196,8 +196,27 @@ def write_profile(
         lines.append(f"endpoint_url = {endpoint_url}")
     if ca_bundle:
         lines.append(f"ca_bundle = {ca_bundle}")
-    cache.write_private(config_path, ("\n".join(lines) + "\n").encode("utf-8"))
+    _write_if_changed(cache, config_path, ("\n".join(lines) + "\n").encode("utf-8"))
     return {"AWS_CONFIG_FILE": config_path, "AWS_PROFILE": name, "AWS_SDK_LOAD_CONFIG": "1"}
+
+
+def _private_bytes(path: str) -> bytes | None:
+    """The content of a regular 0600 file of ours at ``path`` (never through a symlink), else None."""
+    try:
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0))
+    except OSError:
+        return None
+    with os.fdopen(fd, "rb") as handle:
+        info = os.fstat(handle.fileno())
+        if not stat.S_ISREG(info.st_mode) or info.st_uid != os.geteuid() or stat.S_IMODE(info.st_mode) & 0o077:
+            return None
+        return handle.read(1024 * 1024)
+
+
+def _write_if_changed(cache: CredentialCache, path: str, data: bytes) -> None:
+    # Every task using the lookup rewrites the same two files: skip the atomic write (and its fsyncs) when nothing changed.
+    if _private_bytes(path) != data:
+        cache.write_private(path, data)
 
 
 def _read_private(path: str) -> dict[str, t.Any]:
@@ -250,8 +269,7 @@ def serve_credential_process(path: str) -> dict[str, t.Any]:
     def warn(message: str) -> None:
         sys.stderr.write(f"crossaccount.aws credential_process: {message}\n")
 
-    wait = options.get("wait_timeout")
-    creds, _fetched = fetch_chain(connection, request, cache, warn, refuse_step=refuse, wait_timeout=None if wait is None else float(wait))
+    creds, _fetched = fetch_chain(connection, request, cache, warn, refuse_step=refuse)
     return creds.credential_process()
 
 

@@ -51,7 +51,7 @@ _NOT_READABLE = {
         "the connection must be that of the organization's management account or of a delegated administrator"
     ),
     "AWSOrganizationsNotInUseException": (
-        "the caller's account is not a member of an AWS Organization; use the management account's connection"
+        "use the connection of the organization's management account or of a delegated administrator"
     ),
 }
 
@@ -70,8 +70,9 @@ class InventoryRequest:
     hostnames: str = "name"
 
 
-def request_from_options(options: OptionAdapter) -> InventoryRequest:
+def request_from_options(given: OptionAdapter) -> InventoryRequest:
     """Validate every inventory option (not the connection) before any AWS call."""
+    options = OptionAdapter(lambda name: _plain(given.get(name)))
     include = options.get("include_account_ids")
     include_management = options.get("include_management_account", False)
     if not isinstance(include_management, bool):
@@ -84,13 +85,20 @@ def request_from_options(options: OptionAdapter) -> InventoryRequest:
         statuses=frozenset(validate.account_states(options.get("statuses", ["ACTIVE"]), "statuses")),
         tag_filters=validate.tag_filters(options.get("tag_filters"), "tag_filters"),
         access_role_name=validate.iam_name(options.get("access_role_name", DEFAULT_ACCESS_ROLE), "access_role_name"),
-        hostnames=validate.choice(_plain(options.get("hostnames", "name")), "hostnames", HOSTNAME_SOURCES),
+        hostnames=validate.choice(options.get("hostnames", "name"), "hostnames", HOSTNAME_SOURCES),
     )
 
 
 def _plain(value: t.Any) -> t.Any:
-    # ansible-core 2.19 hands plugins str subclasses (origin-tagged); choice() compares exact types.
-    return str(value) if isinstance(value, str) else value
+    # ansible-core 2.19 hands plugins origin-tagged str/list/dict subclasses: choice() compares exact types and
+    # messages would show the subclass name, so validators see plain values.
+    if isinstance(value, str):
+        return str(value)
+    if isinstance(value, t.Mapping):
+        return {_plain(key): _plain(item) for key, item in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_plain(item) for item in value]
+    return value
 
 
 # --- one function per Organizations API call ---------------------------------------------------
@@ -205,7 +213,7 @@ def _not_readable(exc: CrossAccountError) -> CrossAccountError:
     hint = _NOT_READABLE.get(exc.code or "")
     if hint is None:
         return exc
-    return CrossAccountError(f"{exc.msg}; {hint}", operation=exc.operation, code=exc.code)
+    return CrossAccountError(f"{exc.msg.rstrip('. ')} ({hint})", operation=exc.operation, code=exc.code)
 
 
 def read_organization(connection: AwsConnection, request: InventoryRequest) -> dict[str, t.Any]:

@@ -1,7 +1,7 @@
 # -*- coding: utf-8 -*-
 # Copyright: contributors to crossaccount.aws
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
-"""PRIVATE to the collection (controller only): which keys boto3 resolved for the lookup's source.
+"""PRIVATE to the collection (controller only): which keys botocore resolved for the lookup's source.
 
 The credential cache keys entries by the source principal. Names alone (a profile, a credentials
 file) are not enough: when the keys behind a profile change, the new principal must not be served
@@ -15,7 +15,7 @@ from __future__ import annotations
 import typing as t
 
 try:
-    import boto3
+    import botocore.session
     from botocore.credentials import DeferredRefreshableCredentials, RefreshableCredentials
 except ImportError:  # pragma: no cover - the lookup reports missing boto3 through AwsConnection
     pass
@@ -46,14 +46,14 @@ def resolved_principal(session: t.Any, depth: int = 0) -> dict[str, t.Any]:
 
 
 def _profile_source(session: t.Any, depth: int) -> dict[str, t.Any]:
-    name = session.profile_name
+    name = session.profile
     try:
-        config = session._session.full_config.get("profiles", {}).get(name) or {}
+        config = session.full_config.get("profiles", {}).get(name) or {}
     except Exception:
         return {"name": name}
     result: dict[str, t.Any] = {"name": name}
     result.update({key: config[key] for key in _PROFILE_SOURCE_KEYS if key in config})
     source = config.get("source_profile")
     if source and source != name and depth < MAX_PROFILE_DEPTH:
-        result["source"] = resolved_principal(boto3.session.Session(profile_name=source), depth + 1)
+        result["source"] = resolved_principal(botocore.session.Session(profile=source), depth + 1)
     return result

@@ -38,14 +38,6 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     return args
 
 
-def _write_atomic(path: str, text: str) -> None:
-    tmp = f"{path}.tmp{os.getpid()}"
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(fd, "w", encoding="utf-8") as handle:
-        handle.write(text)
-    os.replace(tmp, path)
-
-
 def _watch_parent(parent: int, stop: t.Callable[[], None]) -> None:
     # A killed pytest worker must not leave an emulator behind: orphans get a new parent.
     while os.getppid() == parent:
@@ -66,7 +58,7 @@ def main(argv: list[str] | None = None) -> int:
     from moto.moto_server.werkzeug_app import MotoRequestHandler
     from werkzeug.serving import make_server
 
-    from emulator.bootstrap import profiles, shared_files
+    from emulator.bootstrap import profiles, shared_files, write_atomic
     from emulator.server import Emulator
     from emulator.state import ACCOUNTS, Config
 
@@ -85,8 +77,9 @@ def main(argv: list[str] | None = None) -> int:
     config_text, credentials_text = shared_files(endpoint_url)
     config_file = os.path.join(state_dir, "config")
     credentials_file = os.path.join(state_dir, "credentials")
-    _write_atomic(config_file, config_text)
-    _write_atomic(credentials_file, credentials_text)
+    app.shared_files = {config_file: config_text, credentials_file: credentials_text}
+    for path, text in app.shared_files.items():
+        write_atomic(path, text)
 
     def stop(*_: t.Any) -> None:
         threading.Thread(target=server.shutdown, daemon=True).start()
@@ -108,7 +101,7 @@ def main(argv: list[str] | None = None) -> int:
         "organization": app.org.describe(),
     }
     # emulator.json last: its presence means "ready".
-    _write_atomic(os.path.join(state_dir, "emulator.json"), json.dumps(info, indent=2) + "\n")
+    write_atomic(os.path.join(state_dir, "emulator.json"), json.dumps(info, indent=2) + "\n")
     logging.getLogger("emulator").info("listening on %s (state dir %s)", endpoint_url, state_dir)
     try:
         server.serve_forever()

@@ -29,7 +29,7 @@ class AdminApi:
         method = environ.get("REQUEST_METHOD", "GET")
         path = environ.get("PATH_INFO", "").rstrip("/")
         query = dict(parse_qsl(environ.get("QUERY_STRING", "")))
-        code, payload = 200, {}
+        code, payload = 200, t.cast("dict[str, t.Any]", {})
         emu = self.emu
         try:
             with emu.lock:

@@ -6,6 +6,7 @@
 from __future__ import annotations
 
 import json
+import os
 import typing as t
 
 from emulator.organization import ACCESS_ROLE_NAME
@@ -90,6 +91,14 @@ def profiles() -> dict[str, dict[str, str]]:
     out["target-admin"] = {"account": TARGET_ACCOUNT, "role_arn": f"arn:{PARTITION}:iam::{TARGET_ACCOUNT}:role/{TARGET_ADMIN_ROLE}",
                            "source_profile": "source-admin"}
     return out
+
+
+def write_atomic(path: str, text: str) -> None:
+    tmp = f"{path}.tmp{os.getpid()}"
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w", encoding="utf-8") as handle:
+        handle.write(text)
+    os.replace(tmp, path)
 
 
 def shared_files(endpoint_url: str) -> tuple[str, str]:

@@ -38,8 +38,17 @@ def map_aws_principals(doc: dict[str, t.Any], convert: t.Callable[[t.Any], t.Any
     return changed
 
 
+MANAGED_POLICY_SIZE = 6144
+# action -> (principal kind, parameter naming it, quota of all its inline policies together)
+INLINE_POLICY_SIZE = {
+    "PutUserPolicy": ("user", "UserName", 2048),
+    "PutGroupPolicy": ("group", "GroupName", 5120),
+    "PutRolePolicy": ("role", "RoleName", 10240),
+}
+
+
 def trust_policy_size(document: str) -> int:
-    """The size IAM checks against AssumeRolePolicySizeQuota: characters without white space."""
+    """The size IAM checks against its policy size quotas: characters without white space."""
     return len(re.sub(r"\s+", "", document))
 
 
@@ -67,7 +76,24 @@ class TrustDocuments:
         if not isinstance(doc, dict):
             return document
         map_aws_principals(doc, lambda value: self.normalise_principal(str(value)))
+        for stmt in pol.as_list(doc.get("Statement")):
+            for key in ("Principal", "NotPrincipal"):
+                block = stmt.get(key) if isinstance(stmt, dict) else None
+                if isinstance(block, dict):
+                    for value in pol.as_list(block.get("Federated")):
+                        self.check_federated_principal(str(value))
         return json.dumps(doc)
+
+    def check_federated_principal(self, value: str) -> None:
+        """An OIDC or SAML provider named as Federated principal must exist (IAM refuses the document otherwise)."""
+        match = re.match(r"^arn:(aws|aws-cn|aws-us-gov):iam::(\d{12}):(oidc-provider|saml-provider)/(.+)$", value)
+        if not match:
+            return  # web identity providers by name (cognito-identity.amazonaws.com, accounts.google.com, ...)
+        backend = self.emu.iam_if_exists(match.group(2))
+        providers = {} if backend is None else (
+            backend.open_id_providers if match.group(3) == "oidc-provider" else backend.saml_providers)
+        if value not in providers and not any(getattr(p, "arn", None) == value for p in providers.values()):
+            raise AwsError(400, "MalformedPolicyDocument", f'Invalid principal in policy: "Federated":"{value}"')
 
     def normalise_principal(self, value: str) -> str:
         if value == "*":
@@ -130,3 +156,34 @@ class TrustDocuments:
         """moto's realistic SummaryMap, with the trust-policy size quota this emulator enforces."""
         self.emu.iam(account).account_summary._assume_role_policy_size_quota = self.emu.config.trust_policy_size_quota
         return self.emu.forward(req, account)
+
+    def check_policy_size(self, req: Request, account: str) -> None:
+        """IAM's size quotas of identity policies (white space not counted), which moto does not enforce.
+
+        A managed policy (CreatePolicy / CreatePolicyVersion) may hold 6,144 characters; the inline policies of a
+        user, group or role together 2,048, 5,120 or 10,240 (PutUserPolicy / PutGroupPolicy / PutRolePolicy).
+        """
+        p = req.params
+        document = p.get("PolicyDocument")
+        if document is None:
+            return
+        size = trust_policy_size(document)
+        if req.action in ("CreatePolicy", "CreatePolicyVersion"):
+            if size > MANAGED_POLICY_SIZE:
+                raise AwsError(409, "LimitExceeded", f"Cannot exceed quota for PolicySize: {MANAGED_POLICY_SIZE}")
+            return
+        kind, name_param, quota = INLINE_POLICY_SIZE[req.action]
+        name = p.get(name_param, "")
+        backend = self.emu.iam(account)
+        if kind == "role":
+            holder = next((r for r in backend.roles.values() if r.name == name), None)
+        elif kind == "user":
+            holder = backend.users.get(name)
+        else:
+            holder = backend.groups.get(name)
+        if holder is None:
+            return  # moto answers NoSuchEntity
+        others = sum(trust_policy_size(str(doc)) for policy_name, doc in holder.policies.items()
+                     if policy_name != p.get("PolicyName"))
+        if size + others > quota:
+            raise AwsError(409, "LimitExceeded", f"Maximum policy size of {quota} bytes exceeded for {kind} {name}")

@@ -20,8 +20,8 @@ import re
 import typing as t
 
 from emulator import policy as pol
-from emulator.organization import MANAGEMENT_ACCOUNT, ORGANIZATION_ID, ROOT_ID, Member, Organization, OrgUnit
-from emulator.state import PARTITION, Session
+from emulator.organization import ORGANIZATION_ID, ROOT_ID, Member, Organization, OrgUnit
+from emulator.state import MANAGEMENT_ACCOUNT, PARTITION, Session
 from emulator.wsgi import AwsError, Request, Response, json_response
 
 if t.TYPE_CHECKING:

@@ -36,8 +36,8 @@ from dataclasses import asdict
 from emulator import policy as pol
 from emulator.admin import AdminApi
 from emulator.auth import Authenticator
-from emulator.bootstrap import bootstrap, create_access_role
-from emulator.iam import TrustDocuments
+from emulator.bootstrap import bootstrap, create_access_role, write_atomic
+from emulator.iam import INLINE_POLICY_SIZE, TrustDocuments
 from emulator.organization import DEFAULT_MEMBER_ACCOUNTS, Organization
 from emulator.organizations import OrganizationsApi
 from emulator.patches import patch_moto
@@ -69,6 +69,9 @@ class Emulator:
         self.sessions: dict[str, Session] = {}
         self.role_changed: dict[tuple[str, str], float] = {}
         self.endpoint_url = ""
+        # The AWS config and credentials files written at start (path -> text): a reset writes them again,
+        # so a profile one test added (aws_profile, the playbooks) is not seen by the next test.
+        self.shared_files: dict[str, str] = {}
         self.org = Organization(member_accounts)
         # Generated member accounts whose IAM side (OrganizationAccountAccessRole) exists already.
         self.materialised: set[str] = set()
@@ -143,6 +146,8 @@ class Emulator:
             self.config = Config(**asdict(self.initial_config))
             self.rng = random.Random(self.config.seed)
             bootstrap(self)
+            for path, text in self.shared_files.items():
+                write_atomic(path, text)
 
     # ------------------------------------------------------------ WSGI entry
     def __call__(self, environ: dict[str, t.Any], start_response: t.Callable[..., t.Any]) -> t.Iterable[bytes]:
@@ -164,17 +169,13 @@ class Emulator:
         try:
             req = parse_request(environ)
             # Like AWS, AssumeRoleWithWebIdentity needs no credentials (the token is the proof).
-            web_identity = req.action == "AssumeRoleWithWebIdentity" and req.service in (None, "sts")
-            if web_identity:
+            if req.action == "AssumeRoleWithWebIdentity" and req.service in (None, "sts"):
                 req.service = "sts"
-            else:
-                account, caller, session = self.auth.authenticate(req)
-            if self.config.throttle_rate and self.rng.random() < self.config.throttle_rate:
-                injected = "throttle"
-                raise AwsError(400, "Throttling", "Rate exceeded")
-            if web_identity:
+                self.throttle()
                 result = self.web_identity.assume(req)
             else:
+                account, caller, session = self.auth.authenticate(req)
+                self.throttle()
                 result = self.dispatch(req, account, caller, session)
             status_code = int(result[0].split()[0])
             if (req.write and status_code < 400 and self.config.fail_after_write_rate
@@ -182,6 +183,7 @@ class Emulator:
                 injected = "500-after-write"
                 raise AwsError(500, "InternalFailure", "We encountered an internal error. Please try again.", sender=False)
         except AwsError as err:
+            injected = injected or err.injected
             if err.code not in ("Throttling", "InternalFailure"):
                 LOG.info("refused %s %s: %s %s", req.service if req else "?", req.action if req else "?", err.code, err.message)
             result = error_response(req, err)
@@ -192,6 +194,11 @@ class Emulator:
                                                   sender=False))
         self.record(req, account, result, injected)
         return result
+
+    def throttle(self) -> None:
+        """Fault injection before a call: raise Throttling for a share of the calls (nothing is applied)."""
+        if self.config.throttle_rate and self.rng.random() < self.config.throttle_rate:
+            raise AwsError(400, "Throttling", "Rate exceeded", injected="throttle")
 
     def record(self, req: Request | None, account: str | None, result: Response, injected: str | None) -> None:
         status = int(result[0].split()[0])
@@ -229,6 +236,8 @@ class Emulator:
             return self.organizations.handle(req, account, caller, session)
         if req.service == "iam" and req.action in ("CreateRole", "UpdateAssumeRolePolicy"):
             return self.trust.write_trust_policy(req, account)
+        if req.service == "iam" and req.action in ("CreatePolicy", "CreatePolicyVersion", *INLINE_POLICY_SIZE):
+            self.trust.check_policy_size(req, account)
         if req.service == "iam" and req.action == "GetAccountSummary":
             return self.trust.account_summary(req, account)
         if req.service == "iam" and req.action in ("DeleteUser", "DeleteRole"):

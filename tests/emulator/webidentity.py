@@ -84,10 +84,10 @@ class WebIdentity:
         try:
             claims = oidc.verify_token(token)
         except oidc.TokenExpired as exc:
-            now = datetime.datetime.now(datetime.UTC).strftime("%a %b %d %H:%M:%S UTC %Y")
+            current = datetime.datetime.now(datetime.UTC).strftime("%a %b %d %H:%M:%S UTC %Y")
             expiry = datetime.datetime.fromtimestamp(exc.expires_at, datetime.UTC).strftime("%a %b %d %H:%M:%S UTC %Y")
             raise AwsError(400, "ExpiredTokenException",
-                           f"Token expired: current date/time {now} must be before the expiration date/time {expiry}") from exc
+                           f"Token expired: current date/time {current} must be before the expiration date/time {expiry}") from exc
         except oidc.InvalidToken as exc:
             LOG.info("AssumeRoleWithWebIdentity %s: token from %s refused: %s", role_arn, issuer, exc)
             raise _invalid("The signature of the web identity token could not be verified with the keys of the identity "

@@ -46,7 +46,7 @@ JSON_ERROR_MESSAGES = {
 
 class AwsError(Exception):
     def __init__(self, status: int, code: str, message: str, sender: bool = True,
-                 extra: dict[str, str] | None = None) -> None:
+                 extra: dict[str, str] | None = None, injected: str | None = None) -> None:
         super().__init__(message)
         self.status = status
         self.code = code
@@ -54,6 +54,8 @@ class AwsError(Exception):
         self.sender = sender
         # More members of a JSON error (e.g. Organizations' "Reason").
         self.extra = extra or {}
+        # Set on faults the emulator injected (shown in the call log).
+        self.injected = injected
 
 
 @dataclass

@@ -6,6 +6,8 @@
 - ``emulator`` (session): the running emulator (endpoint_url, state_dir, config_file,
   credentials_file, client, env, session(profile)).
 - ``emu`` (function): the same object, reset to the bootstrap state before the test.
+- ``org_emulator`` (session) / ``org_emu`` (function, reset first): a second emulator with
+  ``--member-accounts 20`` (23 accounts: two ListAccounts pages), started only by tests that ask for it.
 - ``run_module`` / ``run_playbook`` live in ``ansible_runner.py`` (importable as ``ansible_runner``,
   ``integration.ansible_runner`` or relatively).
 """
@@ -50,3 +52,18 @@ def emulator(tmp_path_factory: pytest.TempPathFactory) -> t.Iterator[RunningEmul
 def emu(emulator: RunningEmulator) -> RunningEmulator:
     emulator.reset()
     return emulator
+
+
+@pytest.fixture(scope="session")
+def org_emulator(tmp_path_factory: pytest.TempPathFactory) -> t.Iterator[RunningEmulator]:
+    running = start_emulator(tmp_path_factory.mktemp("emulator-org20"), "--member-accounts", "20")
+    try:
+        yield running
+    finally:
+        running.stop()
+
+
+@pytest.fixture
+def org_emu(org_emulator: RunningEmulator) -> RunningEmulator:
+    org_emulator.reset()
+    return org_emulator

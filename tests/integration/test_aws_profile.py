@@ -10,21 +10,45 @@ import os
 import shutil
 import stat
 import subprocess
+import sys
 import typing as t
 
 import boto3
 import botocore.session
-from ansible_runner import run_module
+from ansible_runner import run_module, run_playbook
 
 TARGET = "222222222222"
 SOURCE = "111111111111"
 ROLE = "cli-role"
 ROLE_ARN = f"arn:aws:iam::{TARGET}:role/{ROLE}"
+BUCKET = "cli-profile-bucket"
+# The AWS CLI pinned in tests/requirements*.txt, next to this interpreter: it always runs, never "when installed".
+AWS_CLI = os.path.join(os.path.dirname(sys.executable), "aws")
 
 
 def create_target_role(emu: t.Any) -> None:
     trust = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Principal": {"AWS": SOURCE}, "Action": "sts:AssumeRole"}]}
-    emu.aws("iam", "target-admin").create_role(RoleName=ROLE, AssumeRolePolicyDocument=json.dumps(trust))
+    iam = emu.aws("iam", "target-admin")
+    iam.create_role(RoleName=ROLE, AssumeRolePolicyDocument=json.dumps(trust))
+    iam.attach_role_policy(RoleName=ROLE, PolicyArn="arn:aws:iam::aws:policy/AmazonS3ReadOnlyAccess")
+
+
+def seed_bucket(emu: t.Any) -> None:
+    s3 = emu.aws("s3", "target-admin")
+    s3.create_bucket(Bucket=BUCKET)
+    s3.put_object(Bucket=BUCKET, Key="reports/seed.txt", Body=b"seed\n")
+
+
+def aws_cli(emu: t.Any, tmp_path: t.Any, config: str, credentials: str, *args: str) -> str:
+    """Run the real AWS CLI with only the given files (and a private HOME); return its stdout."""
+    # A private HOME: the CLI caches assumed-role credentials in ~/.aws/cli/cache, and an entry from an earlier
+    # emulator run would be a stale (unknown) key.
+    home = tmp_path / "home"
+    home.mkdir(exist_ok=True)
+    env = dict(emu.env, AWS_CONFIG_FILE=config, AWS_SHARED_CREDENTIALS_FILE=credentials, HOME=str(home))
+    proc = subprocess.run([AWS_CLI, *args], env=env, capture_output=True, text=True, timeout=120, check=False)
+    assert proc.returncode == 0, (args, proc.stderr)
+    return proc.stdout
 
 
 def session(config_file: str, credentials_file: str, profile: str) -> boto3.Session:
@@ -88,21 +112,12 @@ def test_role_profile_works_for_boto3_and_cli_and_preserves_the_file(emu: t.Any,
     identity = session(config, emu.credentials_file, "assumed-role").client("sts").get_caller_identity()
     assert identity["Account"] == TARGET
     assert identity["Arn"] == f"arn:aws:sts::{TARGET}:assumed-role/{ROLE}/cli-check"
-    # ... and so does the AWS CLI when it is installed
-    aws = shutil.which("aws", path=emu.env.get("PATH"))
-    if aws:
-        # A private HOME: the CLI caches assumed-role credentials in ~/.aws/cli/cache, and an entry from an earlier
-        # emulator run would be a stale (unknown) key. pyenv shims still need the real pyenv root.
-        home = str(tmp_path / "home")
-        os.mkdir(home)
-        env = dict(emu.env, AWS_CONFIG_FILE=config, AWS_SHARED_CREDENTIALS_FILE=emu.credentials_file, HOME=home)
-        pyenv_root = os.environ.get("PYENV_ROOT") or os.path.expanduser("~/.pyenv")
-        if os.path.isdir(pyenv_root):
-            env["PYENV_ROOT"] = pyenv_root
-        proc = subprocess.run([aws, "sts", "get-caller-identity", "--profile", "assumed-role", "--output", "json"], env=env,
-                              capture_output=True, text=True, timeout=120, check=False)
-        assert proc.returncode == 0, proc.stderr
-        assert json.loads(proc.stdout)["Arn"] == f"arn:aws:sts::{TARGET}:assumed-role/{ROLE}/cli-check"
+    # ... and so does the real AWS CLI: the seed's step 5, `aws s3 ls --profile assumed-role`
+    out = aws_cli(emu, tmp_path, config, emu.credentials_file, "sts", "get-caller-identity", "--profile", "assumed-role", "--output", "json")
+    assert json.loads(out)["Arn"] == f"arn:aws:sts::{TARGET}:assumed-role/{ROLE}/cli-check"
+    seed_bucket(emu)
+    out = aws_cli(emu, tmp_path, config, emu.credentials_file, "s3", "ls", f"s3://{BUCKET}", "--recursive", "--profile", "assumed-role")
+    assert out.rstrip().endswith(" 5 reports/seed.txt"), out
 
     # idempotent
     again = run_module(emu, "aws_profile", args, diff=True)
@@ -183,3 +198,69 @@ def test_bad_input_names_the_option_and_touches_nothing(emu: t.Any, tmp_path: t.
                         profile="source-admin")
     assert result["failed"] and "profile" in result["msg"]
     assert emu.client.calls() == []
+
+
+def test_secret_aliases_of_every_module_and_unknown_keys_never_echo_a_secret(emu: t.Any, tmp_path: t.Any) -> None:
+    create_target_role(emu)
+    creds = emu.aws("sts", "source-admin").assume_role(RoleArn=ROLE_ARN, RoleSessionName="aliased")["Credentials"]
+    credentials = str(tmp_path / "credentials")
+    # The names every other module (and the AWS CLI's files) use for the same values.
+    args = {
+        "name": "aliased",
+        "kind": "credentials",
+        "credentials_file": credentials,
+        "aws_access_key_id": creds["AccessKeyId"],
+        "aws_secret_access_key": creds["SecretAccessKey"],
+        "aws_session_token": creds["SessionToken"],
+        "aws_region": "us-east-1",
+        "aws_endpoint_url": emu.endpoint_url,
+    }
+    result = run_module(emu, "aws_profile", args, diff=True)
+    assert not result["failed"], result
+    dumped = json.dumps(result)
+    assert creds["SecretAccessKey"] not in dumped and creds["SessionToken"] not in dumped
+    identity = session(str(tmp_path / "config"), credentials, "aliased").client("sts").get_caller_identity()
+    assert identity["Arn"] == f"arn:aws:sts::{TARGET}:assumed-role/{ROLE}/aliased"
+    other_aliases = {key: value for key, value in args.items() if key not in ("aws_access_key_id", "aws_secret_access_key")}
+    other_aliases.update(aws_access_key=creds["AccessKeyId"], aws_secret_key=creds["SecretAccessKey"])
+    again = run_module(emu, "aws_profile", other_aliases)
+    assert not again["failed"] and not again["changed"], again
+
+    # A misspelt key next to the secret, and a secret under a key the module does not know.
+    misspelt = dict(args, secret_acces_key="MisspeltSecretValue0001", aws_secret_key_id="MisspeltSecretValue0002")
+    result = run_module(emu, "aws_profile", misspelt)
+    assert result["failed"]
+    assert "secret_acces_key" in result["msg"] and "aws_secret_key_id" in result["msg"]
+    dumped = json.dumps(result)
+    for secret in ("MisspeltSecretValue0001", "MisspeltSecretValue0002", creds["SecretAccessKey"], creds["SessionToken"]):
+        assert secret not in dumped
+
+
+def test_credential_process_output_of_the_lookup_works_for_the_aws_cli(emu: t.Any, tmp_path: t.Any) -> None:
+    create_target_role(emu)
+    seed_bucket(emu)
+    out = str(tmp_path / "process.json")
+    play = f"""
+- hosts: localhost
+  gather_facts: false
+  tasks:
+    - name: The lookup's credential_process document (Version 1 JSON)
+      ansible.builtin.copy:
+        content: "{{{{ lookup('crossaccount.aws.assumed_credentials', '{ROLE_ARN}', profile='source-admin',
+                   role_session_name='from-process', cache_dir='{tmp_path / "cache"}', format='credential_process') | to_json }}}}"
+        dest: "{out}"
+        mode: "0600"
+      no_log: true
+"""
+    result = run_playbook(emu, play)
+    assert result.rc == 0, result.stdout[-4000:] + result.stderr[-4000:]
+    config = str(tmp_path / "config")
+    with open(config, "w", encoding="utf-8") as handle:
+        # The CLI runs the command and reads the document from its stdout, as with any credential_process.
+        handle.write(f"[profile from-process]\ncredential_process = cat {out}\nregion = us-east-1\nendpoint_url = {emu.endpoint_url}\n")
+    empty = str(tmp_path / "no-credentials")
+    open(empty, "w", encoding="utf-8").close()
+    identity = json.loads(aws_cli(emu, tmp_path, config, empty, "sts", "get-caller-identity", "--profile", "from-process", "--output", "json"))
+    assert identity["Arn"] == f"arn:aws:sts::{TARGET}:assumed-role/{ROLE}/from-process"
+    listing = aws_cli(emu, tmp_path, config, empty, "s3", "ls", f"s3://{BUCKET}", "--recursive", "--profile", "from-process")
+    assert listing.rstrip().endswith(" 5 reports/seed.txt"), listing

@@ -186,7 +186,7 @@ def test_failed_lookup_and_module_print_no_secret(emu, tmp_path):
     assert result.rc == 0, result.stdout[-5000:]
     text = result.stdout + result.stderr + _read(str(tmp_path / "ansible.log"))
     assert text.count("sts:AssumeRole failed: AccessDenied") >= 2
-    assert "mfa_token: must be exactly six digits" in text
+    assert "mfa_token: must be the 6-digit code shown by the MFA device" in text
     assert MFA_TOKEN not in text
     source = configparser.ConfigParser()
     source.read(emu.credentials_file)

@@ -9,6 +9,7 @@ import datetime
 import json
 import time
 import typing as t
+from pathlib import Path
 
 import pytest
 from botocore.exceptions import ClientError
@@ -413,6 +414,19 @@ def test_reset_keeps_keys_and_wipes_state(emu: t.Any) -> None:
                          ("third-admin", f"arn:aws:iam::{THIRD}:user/emulator-admin"),
                          ("target-admin", f"arn:aws:sts::{TARGET}:assumed-role/EmulatorTargetAdmin/emulator-target-admin")):
         assert emu.aws("sts", profile).get_caller_identity()["Arn"] == arn
+
+
+def test_reset_restores_the_shared_config_and_credentials_files(emu: t.Any) -> None:
+    # A profile one test writes (aws_profile, the playbooks) must not be seen by the next one.
+    files = {path: Path(path).read_text(encoding="utf-8") for path in (emu.config_file, emu.credentials_file)}
+    with open(emu.config_file, "a", encoding="utf-8") as handle:
+        handle.write("\n[profile left-behind]\nrole_arn = arn:aws:iam::222222222222:role/x\nsource_profile = source-admin\n")
+    with open(emu.credentials_file, "w", encoding="utf-8") as handle:
+        handle.write("[left-behind]\naws_access_key_id = AKIAEXAMPLE\n")
+    emu.reset()
+    for path, text in files.items():
+        assert Path(path).read_text(encoding="utf-8") == text
+    assert emu.aws("sts", "source-user").get_caller_identity()["Account"] == SOURCE
 
 
 def test_s3_works_across_accounts(emu: t.Any) -> None:

@@ -63,6 +63,13 @@ def error_of(emu: t.Any, role_arn: str, token: str, **kwargs: t.Any) -> tuple[st
     return err["Code"], err.get("Message", "")
 
 
+def error_of_create(emu: t.Any, name: str, document: str) -> tuple[str, str]:
+    with pytest.raises(ClientError) as info:
+        make_role(emu, name, document)
+    err = info.value.response["Error"]
+    return err["Code"], err.get("Message", "")
+
+
 @pytest.fixture
 def ci_role(emu: t.Any) -> str:
     assert register(emu) == provider_arn()
@@ -137,13 +144,19 @@ def test_malformed_token(emu: t.Any, ci_role: str, token: str) -> None:
 
 
 def test_unregistered_provider(emu: t.Any) -> None:
-    # Registered in the source account, not in the role's account.
-    register(emu, profile="source-admin")
+    # The trust may only name a provider that exists.
+    code, message = error_of_create(emu, "TooEarly", web_trust())
+    assert (code, message) == ("MalformedPolicyDocument", f'Invalid principal in policy: "Federated":"{provider_arn()}"')
+    arn = register(emu)
     role = make_role(emu, "NoProvider", web_trust())
+    # Registered in the source account only: not the role's account.
+    emu.aws("iam", "target-admin").delete_open_id_connect_provider(OpenIDConnectProviderArn=arn)
+    register(emu, profile="source-admin")
     code, message = error_of(emu, role, mint_token(ISSUER, AUDIENCE, SUBJECT))
     assert (code, message) == ("InvalidIdentityToken", f"No OpenIDConnect provider found in your account for {ISSUER}")
     # A token whose issuer is not registered anywhere.
     register(emu)
+    assert web_assume(emu, role, mint_token(ISSUER, AUDIENCE, SUBJECT))
     assert error_of(emu, role, mint_token("https://elsewhere.invalid", AUDIENCE, SUBJECT))[0] == "InvalidIdentityToken"
 
 
@@ -158,6 +171,7 @@ def test_any_registered_https_issuer_signed_by_the_emulator_key(emu: t.Any) -> N
 
 def test_trust_must_name_the_provider_and_the_action(emu: t.Any) -> None:
     register(emu)
+    register(emu, profile="source-admin")
     other_account = make_role(emu, "OtherAccount", web_trust(account=SOURCE))
     assert error_of(emu, other_account, mint_token(ISSUER, AUDIENCE, SUBJECT))[0] == "AccessDenied"
     wrong_action = make_role(emu, "WrongAction", web_trust().replace("sts:AssumeRoleWithWebIdentity", "sts:AssumeRole"))

@@ -424,3 +424,9 @@ def test_service_principal_with_source_account_and_source_arn(emu: t.Any) -> Non
     assert [d.get("error", {}).get("Code") for d in denied] == ["AccessDenied"] * 4
     # An IAM principal never matches a Service principal.
     assert error_of(emu.aws("sts", "source-admin").assume_role, RoleArn=role, RoleSessionName="probe")[0] == "AccessDenied"
+
+
+def test_org_fixture_has_twenty_members(org_emu: t.Any) -> None:
+    accounts, sizes = all_pages(org(org_emu).list_accounts, "Accounts")
+    assert sizes == [20, 3]
+    assert accounts[-1]["Id"] == member(20) and accounts[-1]["Status"] == "SUSPENDED"

@@ -18,11 +18,10 @@ SOURCE = "111111111111"
 
 def padded_trust(size: int, indent: int = 0) -> str:
     """A valid trust document of exactly ``size`` characters without white space (plus ``indent`` spaces)."""
-    base = {"Version": "2012-10-17", "Statement": [{"Sid": "", "Effect": "Allow",
-                                                     "Principal": {"AWS": f"arn:aws:iam::{SOURCE}:root"},
-                                                     "Action": "sts:AssumeRole"}]}
+    statement = {"Sid": "", "Effect": "Allow", "Principal": {"AWS": f"arn:aws:iam::{SOURCE}:root"}, "Action": "sts:AssumeRole"}
+    base: dict[str, t.Any] = {"Version": "2012-10-17", "Statement": [statement]}
     compact = len(json.dumps(base, separators=(",", ":")))
-    base["Statement"][0]["Sid"] = "S" * (size - compact)
+    statement["Sid"] = "S" * (size - compact)
     text = json.dumps(base, separators=(",", ":"))
     assert len(text) == size
     return text.replace("{", "{" + " " * indent, 1) if indent else text
@@ -105,3 +104,41 @@ def test_start_up_options_show_in_the_admin_config(tmp_path: t.Any) -> None:
 def test_member_accounts_beyond_500_are_refused(tmp_path: t.Any) -> None:
     with pytest.raises(RuntimeError, match="member-accounts must be between 0 and 500"):
         start_emulator(tmp_path, "--member-accounts", "501")
+
+
+def padded_policy(size: int) -> str:
+    """A valid identity policy of exactly ``size`` characters (no white space)."""
+    statement = {"Sid": "", "Effect": "Allow", "Action": "s3:GetObject", "Resource": "*"}
+    base: dict[str, t.Any] = {"Version": "2012-10-17", "Statement": [statement]}
+    statement["Sid"] = "S" * (size - len(json.dumps(base, separators=(",", ":"))))
+    text = json.dumps(base, separators=(",", ":"))
+    assert len(text) == size
+    return text
+
+
+def test_managed_policy_size_quota(emu: t.Any) -> None:
+    iam = emu.aws("iam", "source-admin")
+    assert error_of(iam.create_policy, PolicyName="TooBig", PolicyDocument=padded_policy(6145)) == (
+        "LimitExceeded", "Cannot exceed quota for PolicySize: 6144", 409)
+    assert iam.list_policies(Scope="Local")["Policies"] == []
+    arn = iam.create_policy(PolicyName="Fits", PolicyDocument=padded_policy(6144))["Policy"]["Arn"]
+    assert error_of(iam.create_policy_version, PolicyArn=arn, PolicyDocument=padded_policy(7000))[0] == "LimitExceeded"
+    assert iam.get_account_summary()["SummaryMap"]["PolicySizeQuota"] == 6144
+
+
+def test_inline_policy_size_quotas_count_all_inline_policies_together(emu: t.Any) -> None:
+    iam = emu.aws("iam", "target-admin")
+    iam.create_role(RoleName="Inline", AssumeRolePolicyDocument=padded_trust(200))
+    iam.put_role_policy(RoleName="Inline", PolicyName="a", PolicyDocument=padded_policy(6000))
+    assert error_of(iam.put_role_policy, RoleName="Inline", PolicyName="b", PolicyDocument=padded_policy(4241)) == (
+        "LimitExceeded", "Maximum policy size of 10240 bytes exceeded for role Inline", 409)
+    assert iam.list_role_policies(RoleName="Inline")["PolicyNames"] == ["a"]
+    iam.put_role_policy(RoleName="Inline", PolicyName="b", PolicyDocument=padded_policy(4240))
+    # Replacing a policy counts its new size only.
+    iam.put_role_policy(RoleName="Inline", PolicyName="a", PolicyDocument=padded_policy(6000))
+    iam.create_user(UserName="small")
+    assert error_of(iam.put_user_policy, UserName="small", PolicyName="u", PolicyDocument=padded_policy(2049))[1] == (
+        "Maximum policy size of 2048 bytes exceeded for user small")
+    iam.create_group(GroupName="team")
+    assert error_of(iam.put_group_policy, GroupName="team", PolicyName="g", PolicyDocument=padded_policy(5121))[1] == (
+        "Maximum policy size of 5120 bytes exceeded for group team")

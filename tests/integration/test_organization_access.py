@@ -198,8 +198,8 @@ def test_organization_form_reaches_members_but_not_a_same_named_role_outside(org
     document = json.dumps(source_iam.get_policy_version(PolicyArn=POLICY_ARN, VersionId=version)["PolicyVersion"]["Document"])
     assert "aws:ResourceOrgID" in document and ORG_ID in document and f"role/{ROLE}" in document
     # The same role name in an account outside the organization, trusting the source account.
-    trust = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Principal": {"AWS": f"arn:aws:iam::{SOURCE}:root"},
-                                                      "Action": "sts:AssumeRole"}]}
+    statement = {"Effect": "Allow", "Principal": {"AWS": f"arn:aws:iam::{SOURCE}:root"}, "Action": "sts:AssumeRole"}
+    trust = {"Version": "2012-10-17", "Statement": [statement]}
     org.aws("iam", "third-admin").create_role(RoleName=ROLE, AssumeRolePolicyDocument=json.dumps(trust))
 
     user_sts = org.aws("sts", "source-user")
@@ -371,7 +371,7 @@ def test_bad_input_is_refused_naming_the_variable_before_any_call(org: RunningEm
         org.client.clear_calls()
         run = play(org, tmp_path, MAIN, inv, **overrides)
         assert run.rc != 0, (variable, run.output[-2000:])
-        assert variable.split("/")[0] in run.output, (variable, run.output[-3000:])
+        assert variable.split("/", maxsplit=1)[0] in run.output, (variable, run.output[-3000:])
         assert aws_calls(org) == [], (variable, per_action(aws_calls(org)))
 
 

@@ -244,3 +244,31 @@ def test_bad_intent_fails_before_any_call_naming_the_option(emu: t.Any, args: di
     # lint's choices are checked by ansible-core's argument spec ("value of lint must be one of ...").
     assert result["msg"].startswith(option) or f"value of {option} must be one of" in result["msg"], result["msg"]
     assert iam_actions(emu) == []
+
+
+def _wildcard_document(condition: dict[str, t.Any]) -> dict[str, t.Any]:
+    statement: dict[str, t.Any] = {"Effect": "Allow", "Principal": "*", "Action": "sts:AssumeRole"}
+    if condition:
+        statement["Condition"] = condition
+    return {"Version": "2012-10-17", "Statement": [statement]}
+
+
+@pytest.mark.parametrize("condition", [
+    {"StringLike": {"aws:PrincipalArn": "*"}},
+    {"StringLike": {}},
+    {"StringEquals": {"sts:ExternalId": "only-an-external-id"}},
+    {"StringEqualsIfExists": {"aws:PrincipalOrgID": ORG}},
+])
+def test_a_wildcard_that_nothing_narrows_is_refused_before_any_call(emu: t.Any, condition: dict[str, t.Any]) -> None:
+    result = target_role(emu, {"trust_policy": _wildcard_document(condition)})
+    assert result["failed"] is True
+    assert result["msg"].startswith('trust_policy: trusts Principal "*" without a condition that narrows it'), result["msg"]
+    assert iam_actions(emu) == []
+
+
+def test_a_wildcard_narrowed_by_the_organization_is_accepted(emu: t.Any) -> None:
+    result = target_role(emu, {"trust_policy": _wildcard_document({"StringEquals": {"aws:PrincipalOrgID": ORG}})})
+    assert result["changed"] is True, result
+    assert "wildcard_principal" not in codes(result)
+    assert assume(emu, "source-admin") == "ok"
+    assert assume(emu, "third-admin") == "AccessDenied"

@@ -144,5 +144,5 @@ def test_faults_snapshot_detects_drift(emu: t.Any, tmp_path: t.Any) -> None:
 
 def canonical_documents(state: dict[str, t.Any]) -> list[t.Any]:
     """The documents of the snapshot's customer managed policies, without their version ids."""
-    return sorted(json.dumps([v["document"] for v in p["versions"].values() if v["default"]], sort_keys=True)
-                   for p in state["source"]["policies"].values())
+    policies = state["source"]["policies"].values()
+    return sorted(json.dumps([v["document"] for v in p["versions"].values() if v["default"]], sort_keys=True) for p in policies)

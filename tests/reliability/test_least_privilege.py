@@ -27,6 +27,7 @@ from integration.credentials_support import create_role
 from reliability.conftest import record_summary
 
 from ansible_collections.crossaccount.aws.plugins.module_utils import _policy  # isort: skip
+from ansible_collections.crossaccount.aws.plugins.module_utils import _policy_lint  # isort: skip
 from ansible_collections.crossaccount.aws.plugins.module_utils._errors import ValidationFailure  # isort: skip
 from ansible_collections.crossaccount.aws.plugins.module_utils._connection import OptionAdapter  # isort: skip
 from ansible_collections.crossaccount.aws.plugins.module_utils._source_policy import request_from_options  # isort: skip
@@ -117,9 +118,10 @@ def test_source_policy_grants_exactly_the_roles_over_random_arns() -> None:
                 denied += 1
             checked += 1
         # The module's own validation accepts exactly these ARNs and builds the same document.
-        request = request_from_options(OptionAdapter.from_dict({"name": "p", "path": "/", "target_role_arns": arns, "type": "managed", "state": "present",
-                                   "allow_session_tags": tags, "allow_source_identity": source_identity,
-                                   "users": None, "groups": None, "roles": None, "purge_attachments": False}))
+        options = {"name": "p", "path": "/", "target_role_arns": arns, "type": "managed", "state": "present",
+                   "allow_session_tags": tags, "allow_source_identity": source_identity,
+                   "users": None, "groups": None, "roles": None, "purge_attachments": False}
+        request = request_from_options(OptionAdapter.from_dict(options))
         assert _policy.equivalent(request.document, document)
     record_summary("inputs", "least-privilege:source-random", {"policies": ITERATIONS, "arns": checked, "denials_checked": denied})
 
@@ -163,7 +165,7 @@ def test_built_trust_never_has_an_unconditioned_star_over_random_input() -> None
             continue
         document = _policy.build_trust_policy(accounts, principals, external_id, mfa, tags, source_identity, partition)
         built += 1
-        assert not _policy.has_unconditioned_wildcard(document)
+        assert not _policy_lint.has_unconditioned_wildcard(document)
         statement = document["Statement"][0]
         assert set(statement["Principal"]) == {"AWS"}
         expected = {f"arn:{partition}:iam::{a}:root" for a in accounts} | set(principals)
@@ -232,7 +234,7 @@ def test_generated_trust_of_target_role_has_no_star(emu: t.Any) -> None:
     assert result["failed"] is False, result
     stored = _as_document(emu.aws("iam", profile="target-admin").get_role(RoleName="lp-trust")["Role"]["AssumeRolePolicyDocument"])
     for document in (result["role"]["trust_policy"], stored):
-        assert not _policy.has_unconditioned_wildcard(document)
+        assert not _policy_lint.has_unconditioned_wildcard(document)
         principals = [p for s in document["Statement"] for p in (s["Principal"]["AWS"] if isinstance(s["Principal"]["AWS"], list)
                                                                  else [s["Principal"]["AWS"]])]
         assert principals == ["arn:aws:iam::111111111111:root"], document
@@ -261,4 +263,4 @@ def test_modules_refuse_unconditioned_star_trust_before_any_write(emu: t.Any, ca
         assert result["msg"].startswith(option), result["msg"]
         assert emu.client.write_calls() == [], (module, emu.client.write_calls())
     stored = _as_document(emu.aws("iam", profile="target-admin").get_role(RoleName="lp-star")["Role"]["AssumeRolePolicyDocument"])
-    assert not _policy.has_unconditioned_wildcard(stored)
+    assert not _policy_lint.has_unconditioned_wildcard(stored)

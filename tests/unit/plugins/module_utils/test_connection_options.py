@@ -184,7 +184,7 @@ def test_keys_with_session_token():
 def test_bad_endpoint_url(url):
     with pytest.raises(ValidationFailure) as info:
         settings(endpoint_url=url)
-    assert info.value.msg.startswith("endpoint_url: must start with http:// or https://")
+    assert info.value.msg.startswith("endpoint_url: must be an http:// or https:// URL")
 
 
 @pytest.mark.parametrize("url", ["http://127.0.0.1:5000", "https://sts.us-east-1.amazonaws.com"])
@@ -362,7 +362,7 @@ def test_unknown_profile_is_one_readable_error():
     conn = c.AwsConnection(settings(profile="no-such-profile"))
     with pytest.raises(CrossAccountError) as info:
         conn.client("sts")
-    assert info.value.msg.startswith("boto3 session failed: ProfileNotFound")
+    assert info.value.msg.startswith("SDK session failed: ProfileNotFound")
     assert "no-such-profile" in info.value.msg
 
 

@@ -8,9 +8,9 @@ from __future__ import annotations
 import copy
 
 import pytest
-from ansible_collections.crossaccount.aws.plugins.module_utils import _policy as policy
 from ansible_collections.crossaccount.aws.plugins.module_utils import _policy_eval as evaluation
 from ansible_collections.crossaccount.aws.plugins.module_utils import _policy_intents as intents
+from ansible_collections.crossaccount.aws.plugins.module_utils import _policy_lint as policy_lint
 from ansible_collections.crossaccount.aws.plugins.module_utils._policy_intents import TrustIntents
 
 OWN = "222222222222"
@@ -47,7 +47,7 @@ def test_org_statement_with_and_without_paths():
     only_paths = intents.build_trust(TrustIntents(org_paths=(PROD,)))
     assert only_paths["Statement"][0]["Condition"] == {"ForAnyValue:StringLike": {"aws:PrincipalOrgPaths": PROD}}
     for document in (built, with_paths, only_paths):
-        assert not policy.has_unconditioned_wildcard(document)
+        assert not policy_lint.has_unconditioned_wildcard(document)
 
 
 def test_patterns_statement_trusts_the_roots_of_the_pattern_accounts():
@@ -80,7 +80,7 @@ def test_oidc_statement():
         "Action": ["sts:AssumeRoleWithWebIdentity", "sts:TagSession"],
         "Condition": {"StringEquals": {f"{HOST}:aud": "sts.amazonaws.com"}, "StringLike": {f"{HOST}:sub": "repo:org/app:ref:refs/heads/main"}},
     }
-    assert policy.lint_trust(built, own_account_id=OWN) == []
+    assert policy_lint.lint_trust(built, own_account_id=OWN) == []
 
 
 @pytest.mark.parametrize("subjects", [("*",), ("**",), ("repo:org/app:*", "?*")])
@@ -99,8 +99,8 @@ def test_every_kind_in_one_document_in_a_fixed_order():
     built = intents.build_trust(TrustIntents(principals=(SOURCE,), org_id=ORG, principal_patterns=(f"arn:aws:iam::{SOURCE}:role/ci-*",),
                                              services=("ec2.amazonaws.com",), oidc_provider_arn=GITHUB, oidc_audiences=("sts.amazonaws.com",),
                                              oidc_subjects=("repo:org/app:*",)))
-    assert [st["Sid"] for st in built["Statement"]] == ["CrossAccountAssumeRole", "TrustOrganization", "TrustPrincipalPatterns",
-                                                         "TrustServices", "TrustWebIdentity"]
+    sids = ["CrossAccountAssumeRole", "TrustOrganization", "TrustPrincipalPatterns", "TrustServices", "TrustWebIdentity"]
+    assert [st["Sid"] for st in built["Statement"]] == sids
     assert [intents.statement_kind(st) for st in built["Statement"]] == ["principals", "organization", "patterns", "services", "oidc"]
 
 

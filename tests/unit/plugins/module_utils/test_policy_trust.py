@@ -9,7 +9,7 @@ import copy
 
 import pytest
 from ansible_collections.crossaccount.aws.plugins.module_utils import _policy as policy
-from ansible_collections.crossaccount.aws.plugins.module_utils import _policy_eval
+from ansible_collections.crossaccount.aws.plugins.module_utils import _policy_eval, _policy_lint
 
 SOURCE = "111111111111"
 OTHER = "333333333333"
@@ -76,6 +76,8 @@ def test_build_trust_policy_without_conditions_has_no_condition_block():
     ({}, "at least one"),
     ({"trusted_account_ids": ["12345"]}, "12 digits"),
     ({"trusted_account_ids": [SOURCE], "partition": "aws-xx"}, "partition"),
+    # sts:ExternalId and MFA do not narrow a wildcard: still refused.
+    ({"trusted_principal_arns": [" * "], "external_id": "x", "require_mfa": True}, "must not trust principal"),
 ])
 def test_build_trust_policy_rejects_bad_input(kwargs, fragment):
     with pytest.raises(ValueError, match=fragment):
@@ -285,7 +287,7 @@ def test_no_function_mutates_its_input():
     policy.remove_dangling_principals(current)
     policy.find_dangling_principals(current)
     policy.trust_principals(current)
-    policy.lint_trust(current, own_account_id="222222222222")
+    _policy_lint.lint_trust(current, own_account_id="222222222222")
     _policy_eval.evaluate_trust(current, caller_arn=ALICE, context={"sts:ExternalId": "x"})
     _policy_eval.evaluate_identity_policies([current], "sts:AssumeRole", "*")
     policy.normalize(current)

@@ -14,6 +14,7 @@ import time
 
 import pytest
 from ansible_collections.crossaccount.aws.plugins.module_utils import _profile_files as pf
+from ansible_collections.crossaccount.aws.plugins.module_utils._connection import OptionAdapter
 from ansible_collections.crossaccount.aws.plugins.module_utils._errors import CrossAccountError, ValidationFailure
 
 ROLE_ARN = "arn:aws:iam::222222222222:role/CrossAccountDeploy"
@@ -37,10 +38,14 @@ CONFIG = (
 )
 
 
+def make_request(opts: dict, environ: dict | None = None) -> pf.ProfileRequest:
+    return pf.request_from_options(OptionAdapter.from_dict(opts), environ=environ)
+
+
 def role_request(name: str = "assumed-role", path: str = "/tmp/config", **extra: object) -> pf.ProfileRequest:
     opts: dict[str, object] = {"name": name, "kind": "role", "role_arn": ROLE_ARN, "source_profile": "default", "config_file": path}
     opts.update(extra)
-    return pf.build_request(opts, environ={})
+    return make_request(opts, environ={})
 
 
 def parsed(text: str) -> configparser.RawConfigParser:
@@ -82,7 +87,7 @@ def test_role_validation_names_the_option(opts: dict, option: str) -> None:
     base = {"kind": "role", "role_arn": ROLE_ARN, "source_profile": "default", "config_file": "/tmp/c"}
     base.update(opts)
     with pytest.raises(ValidationFailure) as err:
-        pf.build_request(base, environ={})
+        make_request(base, environ={})
     assert err.value.msg.startswith(f"{option}: ")
 
 
@@ -103,20 +108,20 @@ def test_credentials_validation_names_the_option(opts: dict, option: str) -> Non
     base = {"name": "x", "kind": "credentials", "access_key": "AKIAEXAMPLEEXAMPLE", "secret_key": "s3cr3t/value", "credentials_file": "/tmp/c"}
     base.update(opts)
     with pytest.raises(ValidationFailure) as err:
-        pf.build_request(base, environ={})
+        make_request(base, environ={})
     assert err.value.msg.startswith(f"{option}: ")
     assert "s3cr3t" not in err.value.msg
 
 
 def test_absent_ignores_settings_but_still_validates_name() -> None:
-    request = pf.build_request({"name": "gone", "state": "absent", "config_file": "/tmp/c"}, environ={})
+    request = make_request({"name": "gone", "state": "absent", "config_file": "/tmp/c"}, environ={})
     assert request.settings == {}
     with pytest.raises(ValidationFailure):
-        pf.build_request({"name": "a b", "state": "absent"}, environ={})
+        make_request({"name": "a b", "state": "absent"}, environ={})
 
 
 def test_settings_in_canonical_order_and_secrets_not_public() -> None:
-    request = pf.build_request(
+    request = make_request(
         {"name": "x", "kind": "credentials", "access_key": "AKIAEXAMPLEEXAMPLE", "secret_key": "sek", "session_token": "tok",
          "region": "us-east-1", "credentials_file": "/tmp/c"},
         environ={},
@@ -130,9 +135,9 @@ def test_default_files_follow_the_cli_environment(monkeypatch: pytest.MonkeyPatc
     assert pf.default_file("role", {"AWS_CONFIG_FILE": "/e/config"}) == ("config_file", "/e/config")
     assert pf.default_file("credentials", {"AWS_SHARED_CREDENTIALS_FILE": "/e/creds"}) == ("credentials_file", "/e/creds")
     monkeypatch.setenv("HOME", "/home/someone")
-    request = pf.build_request({"name": "x", "role_arn": ROLE_ARN, "source_profile": "default"}, environ={})
+    request = make_request({"name": "x", "role_arn": ROLE_ARN, "source_profile": "default"}, environ={})
     assert request.path == "/home/someone/.aws/config"
-    request = pf.build_request({"name": "x", "kind": "credentials", "access_key": "AKIAEXAMPLEEXAMPLE", "secret_key": "k"}, environ={})
+    request = make_request({"name": "x", "kind": "credentials", "access_key": "AKIAEXAMPLEEXAMPLE", "secret_key": "k"}, environ={})
     assert request.path == "/home/someone/.aws/credentials"
 
 
@@ -144,7 +149,7 @@ def test_headers_and_matching() -> None:
     assert role_request("ci").matches("profile   ci")
     assert not role_request("ci").matches("ci")
     assert not role_request("ci").matches("profile cid")
-    creds = pf.build_request({"name": "ci", "kind": "credentials", "access_key": "AKIAEXAMPLEEXAMPLE", "secret_key": "k"}, environ={})
+    creds = make_request({"name": "ci", "kind": "credentials", "access_key": "AKIAEXAMPLEEXAMPLE", "secret_key": "k"}, environ={})
     assert creds.matches("ci") and not creds.matches("profile ci")
 
 
@@ -256,7 +261,7 @@ def test_unparseable_file_is_refused() -> None:
 
 
 def test_section_text_masks_secrets() -> None:
-    request = pf.build_request(
+    request = make_request(
         {"name": "ci", "kind": "credentials", "access_key": "AKIAEXAMPLEEXAMPLE", "secret_key": "topsecret", "session_token": "tokenvalue",
          "credentials_file": "/tmp/c"},
         environ={},
@@ -305,7 +310,7 @@ def test_ensure_tightens_wide_mode_and_reports_it(tmp_path) -> None:
 
 def test_ensure_absent_and_missing_file(tmp_path) -> None:
     path = tmp_path / "config"
-    request = pf.build_request({"name": "ci", "state": "absent", "config_file": str(path)}, environ={})
+    request = make_request({"name": "ci", "state": "absent", "config_file": str(path)}, environ={})
     result = pf.ensure_profile(request)
     assert not result["changed"] and not path.exists() and result["profile"]["file_mode"] is None
     path.write_text(CONFIG)
@@ -357,3 +362,168 @@ def test_parallel_writers_keep_every_profile(tmp_path, monkeypatch: pytest.Monke
     text = path.read_text()
     assert text.startswith(CONFIG)
     assert sorted(section for section in parsed(text).sections() if section[len("profile "):] in names) == [f"profile {n}" for n in names]
+
+
+# --- issue 12 regressions ---
+
+LEGACY = (
+    "[ci]\n"
+    "aws_access_key_id = AKIAOLDOLDOLDOLD\n"
+    "aws_secret_access_key = old-secret-value\n"
+    "aws_security_token = STALE-LEGACY-TOKEN\n"
+    "\n"
+    "[other]\n"
+    "aws_access_key_id = AKIAOTHEROTHEROTH\n"
+)
+
+
+def credentials_request(path: str = "/tmp/credentials", **extra: object) -> pf.ProfileRequest:
+    opts: dict[str, object] = {"name": "ci", "kind": "credentials", "access_key": "AKIAEXAMPLEEXAMPLE", "secret_key": "new-secret-value",
+                               "credentials_file": path}
+    opts.update(extra)
+    return make_request(opts, environ={})
+
+
+@pytest.mark.parametrize("token", ["fresh-session-token", None])
+def test_legacy_security_token_is_replaced_by_the_written_credentials(token: str | None) -> None:
+    # botocore reads aws_security_token before aws_session_token: a stale one left behind would win.
+    request = credentials_request(session_token=token)
+    after = pf.render_present(LEGACY, request)
+    assert "aws_security_token" not in after
+    assert parsed(after).get("ci", "aws_secret_access_key") == "new-secret-value"
+    assert parsed(after).has_option("ci", "aws_session_token") == (token is not None)
+    assert after.endswith("[other]\naws_access_key_id = AKIAOTHEROTHEROTH\n")
+
+
+def test_legacy_security_token_is_masked_in_the_diff(tmp_path) -> None:
+    path = tmp_path / "credentials"
+    path.write_text(LEGACY)
+    request = credentials_request(path=str(path), session_token="fresh-session-token")
+    assert "STALE-LEGACY-TOKEN" not in pf.section_text(LEGACY, request)
+    assert f"aws_security_token = {pf.MASK}\n" in pf.section_text(LEGACY, request)
+    result = pf.ensure_profile(request)
+    dumped = repr(result)
+    assert "STALE-LEGACY-TOKEN" not in dumped and "fresh-session-token" not in dumped and "new-secret-value" not in dumped
+    absent = pf.ensure_profile(make_request({"name": "other", "kind": "credentials", "state": "absent", "credentials_file": str(path)}))
+    assert absent["changed"] and "fresh-session-token" not in repr(absent)
+
+
+@pytest.mark.parametrize(
+    "text, name, headers",
+    [
+        ("[profile foo]\nregion = us-east-1\n\n[profile \"foo\"]\nregion = eu-west-1\n", "foo", ["profile foo", 'profile "foo"']),
+        ("[default]\nregion = us-east-1\n\n[profile default]\nregion = eu-west-1\n", "default", ["default", "profile default"]),
+        ("[profile  foo]\nregion = us-east-1\n[profile bar]\n[profile foo]\n", "foo", ["profile  foo", "profile foo"]),
+    ],
+)
+@pytest.mark.parametrize("state", ["present", "absent"])
+@pytest.mark.parametrize("check_mode", [True, False])
+def test_more_than_one_matching_section_is_refused(tmp_path, text: str, name: str, headers: list[str], state: str, check_mode: bool) -> None:
+    # botocore uses the last of them, a line editor would change the first: refuse instead of guessing.
+    path = tmp_path / "config"
+    path.write_text(text)
+    os.chmod(path, 0o600)
+    request = role_request(name, path=str(path), state=state)
+    with pytest.raises(CrossAccountError) as err:
+        pf.ensure_profile(request, check_mode=check_mode)
+    assert err.value.msg.startswith("config_file: ")
+    for header in headers:
+        assert f"[{header}]" in err.value.msg
+    assert path.read_text() == text
+
+
+@pytest.mark.parametrize("kind", ["role", "credentials"])
+def test_a_fifo_is_refused_and_does_not_hang(tmp_path, kind: str) -> None:
+    path = tmp_path / "aws-file"
+    os.mkfifo(path)
+    request = role_request(path=str(path)) if kind == "role" else credentials_request(path=str(path))
+    outcome: list[BaseException | None] = []
+
+    def run() -> None:
+        try:
+            pf.ensure_profile(request)
+            outcome.append(None)
+        except BaseException as exc:  # handed to the test thread
+            outcome.append(exc)
+
+    worker = threading.Thread(target=run, daemon=True)
+    worker.start()
+    worker.join(timeout=60)  # a guard against the hang itself, not a speed check
+    if worker.is_alive():
+        os.close(os.open(path, os.O_WRONLY | os.O_NONBLOCK))  # release the blocked reader before failing
+        pytest.fail("ensure_profile blocked on a FIFO")
+    assert isinstance(outcome[0], CrossAccountError), outcome
+    option = "config_file" if kind == "role" else "credentials_file"
+    assert outcome[0].msg.startswith(f"{option}: ") and "regular file" in outcome[0].msg
+    assert stat.S_ISFIFO(os.lstat(path).st_mode)
+
+
+def test_a_directory_is_refused(tmp_path) -> None:
+    path = tmp_path / "config"
+    path.mkdir()
+    with pytest.raises(CrossAccountError) as err:
+        pf.ensure_profile(role_request(path=str(path)), check_mode=True)
+    assert err.value.msg.startswith("config_file: ") and "regular file" in err.value.msg
+
+
+# Another user's home, as root sees it when a play runs with become. These need root, like the defect.
+OTHER_UID, OTHER_GID = 40123, 40124
+
+
+def other_users_home(tmp_path) -> str:
+    assert os.geteuid() == 0, "these regressions are about root writing into another user's files"
+    home = tmp_path / "home" / "alice"
+    home.mkdir(parents=True)
+    os.chown(home, OTHER_UID, OTHER_GID)
+    return str(home)
+
+
+@pytest.mark.parametrize("where", ["file", "directory"])
+def test_root_does_not_follow_a_symlink_owned_by_another_user(tmp_path, where: str) -> None:
+    home = other_users_home(tmp_path)
+    victim_dir = tmp_path / "root-only"
+    victim_dir.mkdir(mode=0o700)
+    victim = victim_dir / "config"
+    victim.write_text("[default]\nregion = us-east-1\n")
+    if where == "file":
+        os.mkdir(os.path.join(home, ".aws"))
+        link = os.path.join(home, ".aws", "config")
+        os.symlink(victim, link)
+        path = link
+    else:
+        link = os.path.join(home, ".aws")
+        os.symlink(victim_dir, link)
+        path = os.path.join(link, "config")
+    os.lchown(link, OTHER_UID, OTHER_GID)
+    for check_mode in (True, False):
+        with pytest.raises(CrossAccountError) as err:
+            pf.ensure_profile(role_request(path=path), check_mode=check_mode)
+        assert err.value.msg.startswith("config_file: ") and link in err.value.msg and "symbolic link" in err.value.msg
+    assert victim.read_text() == "[default]\nregion = us-east-1\n"
+    assert sorted(os.listdir(victim_dir)) == ["config"]
+
+
+def test_a_symlink_owned_by_the_user_running_the_module_is_followed(tmp_path) -> None:
+    home = other_users_home(tmp_path)
+    real = tmp_path / "dotfiles" / "config"
+    real.parent.mkdir()
+    real.write_text(CONFIG)
+    link = os.path.join(home, "config")
+    os.symlink(real, link)  # made by root, the user running the module
+    pf.ensure_profile(role_request(path=link))
+    assert os.path.islink(link) and "[profile assumed-role]" in real.read_text()
+
+
+def test_root_creates_files_and_directories_owned_like_their_parent(tmp_path) -> None:
+    home = other_users_home(tmp_path)
+    path = os.path.join(home, ".aws", "nested", "config")
+    result = pf.ensure_profile(role_request(path=path))
+    assert result["changed"]
+    for created in (os.path.join(home, ".aws"), os.path.dirname(path), path):
+        info = os.stat(created)
+        assert (info.st_uid, info.st_gid) == (OTHER_UID, OTHER_GID), created
+    assert stat.S_IMODE(os.stat(os.path.dirname(path)).st_mode) == 0o700
+    assert stat.S_IMODE(os.stat(path).st_mode) == 0o600
+    credentials = os.path.join(home, ".aws", "credentials")
+    pf.ensure_profile(credentials_request(path=credentials))
+    assert (os.stat(credentials).st_uid, os.stat(credentials).st_gid) == (OTHER_UID, OTHER_GID)

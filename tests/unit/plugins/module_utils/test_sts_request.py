@@ -10,6 +10,7 @@ import json
 
 import pytest
 from ansible_collections.crossaccount.aws.plugins.module_utils import _sts as sts
+from ansible_collections.crossaccount.aws.plugins.module_utils import _validators as validators
 from ansible_collections.crossaccount.aws.plugins.module_utils._connection import OptionAdapter
 from ansible_collections.crossaccount.aws.plugins.module_utils._errors import CrossAccountError, ValidationFailure
 from botocore.exceptions import ClientError
@@ -35,8 +36,10 @@ def test_argspec_names_match_contract():
     assert set(sts.ASSUME_ROLE_ARGSPEC) == {
         "role_arn", "role_session_name", "external_id", "duration_seconds", "mfa_serial_number", "mfa_token",
         "policy", "policy_arns", "session_tags", "transitive_tag_keys", "source_identity", "wait_timeout",
+        "via", "web_identity_token", "web_identity_token_file",
     }
     assert sts.ASSUME_ROLE_ARGSPEC["mfa_token"]["no_log"] is True
+    assert sts.ASSUME_ROLE_ARGSPEC["web_identity_token"]["no_log"] is True
     assert sts.ASSUME_ROLE_ARGSPEC["wait_timeout"]["default"] == 60
     # Callers mutate their copy (required=True); the shared spec must stay intact.
     copy = sts.assume_role_argspec()
@@ -108,13 +111,13 @@ def test_request_uses_given_default_session_name():
 def test_default_session_name_from_caller(caller, expected):
     name = sts.default_session_name(caller, now=1700000000)
     assert name == expected
-    assert sts._SESSION_NAME_RE.fullmatch(name)
+    assert validators.session_name(name, "role_session_name") == name
 
 
 def test_default_session_name_sanitises_local_user(monkeypatch):
     monkeypatch.setattr(sts.getpass, "getuser", lambda: "jane doe/ä")
     name = sts.default_session_name(None, now=1700000000)
-    assert sts._SESSION_NAME_RE.fullmatch(name)
+    assert validators.session_name(name, "role_session_name") == name
     assert name.startswith("ansible-jane-doe")
 
 
@@ -205,12 +208,12 @@ def test_bad_policy(policy):
 
 def test_bad_policy_arns():
     bad("policy_arns", policy_arns=[f"arn:aws:iam::aws:policy/P{i}" for i in range(11)])
-    bad("policy_arns", policy_arns=["ReadOnlyAccess"])
+    bad("policy_arns[0]", policy_arns=["ReadOnlyAccess"])
     bad("policy_arns", policy_arns="arn:aws:iam::aws:policy/ReadOnlyAccess")
 
 
 def test_bad_session_tags():
-    bad("session_tags", session_tags=["a"])
+    bad("session_tags[0]", session_tags=["a"])
     bad("session_tags", session_tags={"": "v"})
     bad("session_tags", session_tags={"k" * 129: "v"})
     bad("session_tags", session_tags={"Team": "a", "team": "b"})
@@ -222,8 +225,8 @@ def test_bad_session_tags():
 
 
 def test_transitive_keys_must_be_tag_keys():
-    bad("transitive_tag_keys", session_tags={"a": "1"}, transitive_tag_keys=["b"])
-    bad("transitive_tag_keys", transitive_tag_keys=["a"])
+    bad("transitive_tag_keys[0]", session_tags={"a": "1"}, transitive_tag_keys=["b"])
+    bad("transitive_tag_keys[0]", transitive_tag_keys=["a"])
     bad("transitive_tag_keys", session_tags={"a": "1"}, transitive_tag_keys="a")
 
 

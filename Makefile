@@ -29,7 +29,7 @@ export PYTHONDONTWRITEBYTECODE := 1
 
 help:
 	@echo "make demo   - run the whole cross-account flow against the bundled two-account emulator"
-	@echo "make test   - sanity (2.19 + 2.21), units, integration, molecule, ansible-lint, changelog lint"
+	@echo "make test   - ruff/mypy, ansible-lint, docs, EE, sanity+units (2.17-2.21), integration (2.19+2.21), reliability, molecule"
 	@echo "make bench  - benchmarks under bench/"
 
 $(VENV)/.done: tests/requirements.txt

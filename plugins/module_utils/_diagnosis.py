@@ -152,25 +152,6 @@ def _public_identity(identity: t.Mapping[str, str]) -> dict[str, str]:
     return {"account": identity["account"], "arn": identity["arn"], "user_id": identity["user_id"]}
 
 
-def assumed_connection(source: AwsConnection, creds: sts.AssumedCredentials) -> AwsConnection:
-    """A connection with the session credentials and the source's profile settings.
-
-    boto3 lets explicit keys override a profile's credentials while its region, endpoint_url and
-    CA bundle still apply, which is what an emulator or VPC-endpoint profile needs; the user-facing
-    "profile or keys" rule is for input, not for this internal pairing.
-    """
-    base = source.settings
-    return AwsConnection(ConnectionSettings(
-        profile=base.profile,
-        access_key=creds.access_key,
-        secret_key=creds.secret_key,
-        session_token=creds.session_token,
-        region=source.region,
-        endpoint_url=base.endpoint_url,
-        verify=base.verify,
-    ))
-
-
 # --- the diagnosis ---
 
 
@@ -533,7 +514,7 @@ def verify(source: AwsConnection, request: VerifyRequest, target: AwsConnection 
                 report.check("source_identity", True, "the source credentials were accepted by sts:AssumeRole")
             report.check(name, True, f"assumed {step.role_arn} as {creds.assumed_role_arn}")
         # chain_requests always yields at least role_arn's step, so creds is set here.
-        conn = assumed_connection(source, t.cast(sts.AssumedCredentials, creds))
+        conn = sts.hop_connection(source, t.cast(sts.AssumedCredentials, creds))
         try:
             report.identity = _public_identity(conn.identity())
         except CrossAccountError as exc:

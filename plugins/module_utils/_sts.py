@@ -591,8 +591,9 @@ def assume_role_with_web_identity(
 def hop_connection(base: AwsConnection, creds: AssumedCredentials) -> AwsConnection:
     """A connection with ``creds`` and the base connection's region, endpoint and CA settings.
 
-    boto3 lets explicit keys override a profile's credentials while its region and endpoint_url
-    still apply, which is what an emulator or VPC-endpoint profile needs.
+    botocore lets explicit keys override a profile's credentials while its region, endpoint_url and CA bundle
+    still apply, which is what an emulator or VPC-endpoint profile needs; the user-facing "profile or keys" rule
+    is for input, not for this internal pairing.
     """
     from ansible_collections.crossaccount.aws.plugins.module_utils._connection import AwsConnection as _Connection
     from ansible_collections.crossaccount.aws.plugins.module_utils._connection import ConnectionSettings

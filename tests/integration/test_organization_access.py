@@ -20,7 +20,7 @@ from pathlib import Path
 import pytest
 from ansible_runner import REPO_ROOT, run_playbook
 from botocore.exceptions import ClientError
-from emulator.testing import RunningEmulator, start_emulator
+from emulator.testing import RunningEmulator
 
 MAIN = REPO_ROOT / "playbooks" / "organization_access.yml"
 TEARDOWN = REPO_ROOT / "playbooks" / "organization_teardown.yml"
@@ -44,19 +44,10 @@ ASSUME_ROLE_CONSTANT = 2
 RECAP_RE = re.compile(r"^(\S+)\s*:\s*ok=(\d+)\s+changed=(\d+)\s+unreachable=(\d+)\s+failed=(\d+)", re.M)
 
 
-@pytest.fixture(scope="module")
-def org_emulator(tmp_path_factory: pytest.TempPathFactory) -> t.Iterator[RunningEmulator]:
-    running = start_emulator(tmp_path_factory.mktemp("org-emulator"), "--member-accounts", str(GENERATED))
-    try:
-        yield running
-    finally:
-        running.stop()
-
-
 @pytest.fixture
-def org(org_emulator: RunningEmulator) -> RunningEmulator:
-    org_emulator.reset()
-    return org_emulator
+def org(org_emu: RunningEmulator) -> RunningEmulator:
+    # The shared 20-member organization of conftest.py (GENERATED must match it), reset before each test.
+    return org_emu
 
 
 class Run(t.NamedTuple):

@@ -61,8 +61,8 @@ options:
     type: str
   wait_timeout:
     description:
-      - Seconds to keep retrying C(AccessDenied), with a backoff from 1 up to 8 seconds, while a role or trust policy written
-        moments ago propagates through IAM. V(0) fails at the first denial; at most V(3600).
+      - Seconds to keep retrying C(AccessDenied), with a jittered backoff from 0.5 s up to 1 s between tries, while a role or
+        trust policy written moments ago propagates through IAM. V(0) fails at the first denial; at most V(3600).
     type: int
     default: 60
   via:

@@ -42,7 +42,8 @@ options:
     type: int
   wait_timeout:
     description:
-      - Seconds to keep retrying C(AccessDenied) while a role or trust policy written moments ago propagates through IAM.
+      - Seconds to keep retrying C(AccessDenied) while a role or trust policy written moments ago propagates through IAM,
+        with a jittered backoff from 0.5 s up to 1 s between tries.
       - The module only waits when its diagnosis finds nothing else that explains the denial; a definite reason (for
         example a missing external id) fails at once.
     type: int

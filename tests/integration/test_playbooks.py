@@ -95,6 +95,12 @@ def test_second_run_changes_nothing_within_the_call_budget(emu: t.Any, tmp_path:
     # The probe really assumed the role as the source user and listed the bucket with it.
     assert counts.get("sts:AssumeRole") == 1 and counts.get("s3:ListObjectsV2") == 1, counts
     print(f"no-op run: {len(calls)} API calls: {counts}")
+    # cross_account_access checked every variable once; the roles it includes do not check them again.
+    assert "Validating arguments against arg spec 'main' - Cross-account access" in output
+    assert "Validating arguments against arg spec 'main' - The IAM role in the target account" not in output
+    assert "Validating arguments against arg spec 'main' - The policy in the source account" not in output
+    for role in ("target_account", "source_account"):
+        assert re.search(rf"TASK \[crossaccount\.aws\.{role} : Check the {role} variables\][^\n]*\n(skipping|\*+\nskipping)", output), role
 
 
 def test_setup_state_and_teardown_leaves_no_trace(emu: t.Any, tmp_path: Path) -> None:

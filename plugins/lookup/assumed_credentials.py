@@ -66,6 +66,9 @@ options:
         tasks that run there (C(connection=local), C(delegate_to=localhost)).
       - With O(format=profile) and MFA, the credential process cannot ask for a new code. Once the cached credentials of the
         first role of the chain expire, it fails with a message to run the lookup again.
+      - With O(format=profile), a CA bundle (O(aws_ca_bundle), or the source profile's C(ca_bundle)) is written into
+        the generated profile, but O(validate_certs=false) is not, because the AWS config file has no setting that turns certificate
+        checks off, so the CLI and SDKs keep checking them (pass C(--no-verify-ssl) to the AWS CLI if you must).
     type: str
     default: module_args
     choices: [module_args, env, credential_process, profile]

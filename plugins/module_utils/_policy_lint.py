@@ -282,16 +282,6 @@ def policy_size(doc: t.Any) -> int:
     return len(re.sub(r"\s", "", json.dumps(_as_doc(doc), separators=(",", ":"))))
 
 
-# IAM's default AssumeRolePolicySizeQuota; an account may raise it (to 4096) but never lower it, so a trust
-# policy of at most this many characters fits every account and needs no iam:GetAccountSummary.
-TRUST_POLICY_SIZE_FLOOR = 2048
-
-
-def needs_size_quota(doc: t.Any) -> bool:
-    """Whether the account's quota must be read to know if ``doc`` fits (larger than the smallest quota IAM allows)."""
-    return policy_size(doc) > TRUST_POLICY_SIZE_FLOOR
-
-
 def lint_size(doc: t.Any, quota: int | None, what: str = "trust policy", quota_name: str = "AssumeRolePolicySizeQuota") -> list[dict[str, t.Any]]:
     """The ``size_quota`` finding when the document is larger than ``quota`` (None: quota unknown)."""
     size = policy_size(doc)

@@ -299,15 +299,14 @@ def lint(module: CrossAccountModule, lint_opts: LintOptions, document: t.Mapping
          write_due: bool, iam: t.Any, what: str = "trust policy") -> list[dict[str, t.Any]]:
     """Findings about the document the role will have, before any write.
 
-    The size quota is read (iam:GetAccountSummary) only when a write is due and the document is larger than
-    the smallest quota IAM allows, so a rerun that changes nothing, and a cold run of a usual trust policy, make
-    no extra call. ``error`` fails here, naming the findings; ``warn`` turns every finding
+    The size quota is read (iam:GetAccountSummary) only when a write is due, so a rerun that changes
+    nothing makes no extra call. ``error`` fails here, naming the findings; ``warn`` turns every finding
     into a warning.
     """
     if lint_opts.mode == "off" or not document:
         return []
     findings = _policy_lint.lint_trust(document, own_account_id=account, known_account_ids=lint_opts.known_account_ids, partition=partition)
-    if write_due and _policy_lint.needs_size_quota(document):
+    if write_due:
         quota = _iam.get_account_summary(iam).get("AssumeRolePolicySizeQuota")
         findings.extend(_policy_lint.lint_size(document, int(quota) if quota is not None else None, what))
     errors = _policy_lint.error_findings(findings)

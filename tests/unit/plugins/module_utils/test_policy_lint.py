@@ -236,24 +236,6 @@ def test_size_quota_is_an_error_above_the_quota():
     assert f"{size} characters" in findings[0]["message"] and "2048" in findings[0]["message"]
 
 
-def test_size_quota_is_only_needed_past_the_smallest_quota_iam_allows():
-    small = doc(allow({"AWS": OWN}))
-    assert policy_lint.needs_size_quota(small) is False
-    large = doc(allow({"AWS": [f"arn:aws:iam::{OWN}:role/{'r' * 60}{i}" for i in range(40)]}))
-    assert policy_lint.needs_size_quota(large) is True
-    # Exactly at the floor it fits every account; one character more and the account's quota decides.
-    name_len = 10
-    while True:
-        at_floor = doc(allow({"AWS": f"arn:aws:iam::{OWN}:role/{'r' * name_len}"}))
-        if policy_lint.policy_size(at_floor) >= policy_lint.TRUST_POLICY_SIZE_FLOOR:
-            break
-        name_len += 1
-    padded = doc(allow({"AWS": f"arn:aws:iam::{OWN}:role/{'r' * (name_len - 1)}"}))
-    assert policy_lint.policy_size(at_floor) == 2048 and policy_lint.needs_size_quota(at_floor) is False
-    assert policy_lint.needs_size_quota(doc(allow({"AWS": f"arn:aws:iam::{OWN}:role/{'r' * (name_len + 1)}"}))) is True
-    assert policy_lint.needs_size_quota(padded) is False
-
-
 def test_every_finding_has_the_four_keys_and_one_line():
     document = doc(allow("*"), allow({"AWS": FOREIGN}), oidc({}))
     for finding in lint(document):

@@ -28,6 +28,7 @@ import tempfile
 import time
 import typing as t
 
+from ansible_collections.crossaccount.aws.plugins.module_utils._private_files import replace_from_temp
 from ansible_collections.crossaccount.aws.plugins.module_utils._sts import AssumedCredentials
 
 try:
@@ -177,19 +178,7 @@ class CredentialCache:
         """Write ``data`` to ``path`` (inside the directory) 0600 and atomically."""
         # mkstemp creates the file 0600 with O_EXCL, so nobody can pre-create or symlink it.
         fd, tmp = tempfile.mkstemp(prefix=f".{os.path.basename(path)[:16]}.", suffix=TEMP_SUFFIX, dir=self.directory)
-        try:
-            with os.fdopen(fd, "wb") as handle:
-                handle.write(data)
-                handle.flush()
-                os.fsync(handle.fileno())
-            os.replace(tmp, path)
-        except BaseException:
-            try:
-                os.unlink(tmp)
-            except OSError:
-                pass
-            raise
-        self._fsync_directory()
+        replace_from_temp(fd, tmp, path, data)
 
     def path(self, key: str) -> str:
         return os.path.join(self.directory, f"{key}.json")
@@ -253,19 +242,6 @@ class CredentialCache:
         }
         data = json.dumps(payload, sort_keys=True).encode("utf-8")
         self.write_private(self.path(key), data)
-
-    def _fsync_directory(self) -> None:
-        # Makes the rename itself durable; best effort (not every filesystem supports it).
-        try:
-            dir_fd = os.open(self.directory, os.O_RDONLY)
-        except OSError:
-            return
-        try:
-            os.fsync(dir_fd)
-        except OSError:
-            pass
-        finally:
-            os.close(dir_fd)
 
     # -- lock ------------------------------------------------------------------------------------
     def _lock(self, key: str) -> int | None:

@@ -161,27 +161,40 @@ def write_atomic(path: str, text: str, previous: os.stat_result | None) -> None:
     directory = os.path.dirname(path)
     make_private_dir(directory)
     fd, tmp = tempfile.mkstemp(prefix=f".{os.path.basename(path)}.", suffix=".tmp", dir=directory)
-    try:
+
+    def own(fd: int) -> None:
         os.fchmod(fd, FILE_MODE)
         if previous is not None and os.geteuid() == 0:
             # Running as root for another user (become): the file must stay theirs.
             os.fchown(fd, previous.st_uid, previous.st_gid)
         elif previous is None:
             _owned_like_parent(path, fd)
+
+    replace_from_temp(fd, tmp, path, text.encode("utf-8"), prepare=own)
+
+
+def replace_from_temp(fd: int, tmp: str, path: str, data: bytes, prepare: t.Callable[[int], None] | None = None) -> None:
+    """Write ``data`` through ``fd`` (open on the temp file ``tmp``), sync it and rename it over ``path``.
+
+    ``prepare`` runs on the descriptor first (mode, owner). On any failure the temp file is removed, so a
+    half-written file never stays behind; the directory is synced afterwards so the rename survives a crash.
+    """
+    try:
         with os.fdopen(fd, "wb") as handle:
-            handle.write(text.encode("utf-8"))
+            if prepare is not None:
+                prepare(handle.fileno())
+            handle.write(data)
             handle.flush()
             os.fsync(handle.fileno())
         os.replace(tmp, path)
     except BaseException:
-        try:
+        with contextlib.suppress(OSError):
             os.unlink(tmp)
-        except FileNotFoundError:
-            pass
         raise
-    # The rename itself is durable only once the directory entry is on disk.
-    dir_fd = os.open(directory, os.O_RDONLY)
-    try:
-        os.fsync(dir_fd)
-    finally:
-        os.close(dir_fd)
+    # Best effort: not every filesystem can sync a directory.
+    with contextlib.suppress(OSError):
+        dir_fd = os.open(os.path.dirname(path) or ".", os.O_RDONLY)
+        try:
+            os.fsync(dir_fd)
+        finally:
+            os.close(dir_fd)

@@ -32,39 +32,32 @@ help:
 	@echo "make test   - ruff/mypy, ansible-lint, docs, EE, sanity+units (2.17-2.21), integration (2.19+2.21), reliability, molecule"
 	@echo "make bench  - benchmarks under bench/"
 
+# $(call make_venv,DIR,PYTHON): a virtual environment at DIR from the requirements file of the rule ($<), pinned.
+define make_venv
+$(2) -m venv $(1)
+$(1)/bin/python -m pip install -q --upgrade pip uv==0.13.9
+$(1)/bin/uv pip install -q --python $(1)/bin/python -r $<
+touch $(1)/.done
+endef
+
 $(VENV)/.done: tests/requirements.txt
-	$(PY311) -m venv $(VENV)
-	$(VENV)/bin/python -m pip install -q --upgrade pip uv==0.13.9
-	$(VENV)/bin/uv pip install -q --python $(VENV)/bin/python -r tests/requirements.txt
-	touch $@
+	$(call make_venv,$(VENV),$(PY311))
 venv: $(VENV)/.done
 
 $(VENV312)/.done: tests/requirements-2.21.txt
-	$(PY312) -m venv $(VENV312)
-	$(VENV312)/bin/python -m pip install -q --upgrade pip uv==0.13.9
-	$(VENV312)/bin/uv pip install -q --python $(VENV312)/bin/python -r tests/requirements-2.21.txt
-	touch $@
+	$(call make_venv,$(VENV312),$(PY312))
 venv312: $(VENV312)/.done
 
 $(VENV217)/.done: tests/requirements-2.17.txt
-	$(PY311) -m venv $(VENV217)
-	$(VENV217)/bin/python -m pip install -q --upgrade pip uv==0.13.9
-	$(VENV217)/bin/uv pip install -q --python $(VENV217)/bin/python -r tests/requirements-2.17.txt
-	touch $@
+	$(call make_venv,$(VENV217),$(PY311))
 venv217: $(VENV217)/.done
 
 $(VENV218)/.done: tests/requirements-2.18.txt
-	$(PY311) -m venv $(VENV218)
-	$(VENV218)/bin/python -m pip install -q --upgrade pip uv==0.13.9
-	$(VENV218)/bin/uv pip install -q --python $(VENV218)/bin/python -r tests/requirements-2.18.txt
-	touch $@
+	$(call make_venv,$(VENV218),$(PY311))
 venv218: $(VENV218)/.done
 
 $(VENVDOCS)/.done: tests/requirements-docs.txt
-	$(PY311) -m venv $(VENVDOCS)
-	$(VENVDOCS)/bin/python -m pip install -q --upgrade pip uv==0.13.9
-	$(VENVDOCS)/bin/uv pip install -q --python $(VENVDOCS)/bin/python -r tests/requirements-docs.txt
-	touch $@
+	$(call make_venv,$(VENVDOCS),$(PY311))
 venv-docs: $(VENVDOCS)/.done
 
 collection-link:
@@ -202,10 +195,7 @@ demo: venv collection-link
 # The peer of bench/compare.py: amazon.aws from the pinned `ansible` package, in its own venv (built on first use).
 PEER_VENV := $(ROOT)/bench/.venv-peer
 $(PEER_VENV)/.done: bench/requirements-peer.txt
-	$(PY311) -m venv $(PEER_VENV)
-	$(PEER_VENV)/bin/python -m pip install -q --upgrade pip uv==0.13.9
-	$(PEER_VENV)/bin/uv pip install -q --python $(PEER_VENV)/bin/python -r bench/requirements-peer.txt
-	touch $@
+	$(call make_venv,$(PEER_VENV),$(PY311))
 $(VENV)/.bench-done: bench/requirements.txt $(VENV)/.done
 	$(VENV)/bin/uv pip install -q --python $(VENV)/bin/python -r bench/requirements.txt
 	touch $@

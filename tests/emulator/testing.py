@@ -106,6 +106,12 @@ class RunningEmulator:
         self.client.reset()
         self._sessions.clear()
 
+    def __enter__(self) -> RunningEmulator:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.stop()
+
     def stop(self) -> None:
         if self.process is None:
             return

@@ -41,11 +41,8 @@ def pytest_configure(config: pytest.Config) -> None:
 
 @pytest.fixture(scope="session")
 def emulator(tmp_path_factory: pytest.TempPathFactory) -> t.Iterator[RunningEmulator]:
-    running = start_emulator(tmp_path_factory.mktemp("emulator"))
-    try:
+    with start_emulator(tmp_path_factory.mktemp("emulator")) as running:
         yield running
-    finally:
-        running.stop()
 
 
 @pytest.fixture
@@ -56,11 +53,8 @@ def emu(emulator: RunningEmulator) -> RunningEmulator:
 
 @pytest.fixture(scope="session")
 def org_emulator(tmp_path_factory: pytest.TempPathFactory) -> t.Iterator[RunningEmulator]:
-    running = start_emulator(tmp_path_factory.mktemp("emulator-org20"), "--member-accounts", "20")
-    try:
+    with start_emulator(tmp_path_factory.mktemp("emulator-org20"), "--member-accounts", "20") as running:
         yield running
-    finally:
-        running.stop()
 
 
 @pytest.fixture

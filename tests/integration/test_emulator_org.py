@@ -78,11 +78,8 @@ def all_pages(call: t.Callable[..., dict[str, t.Any]], key: str, **kwargs: t.Any
 @pytest.fixture(scope="module")
 def big_org(tmp_path_factory: pytest.TempPathFactory) -> t.Iterator[RunningEmulator]:
     """A second emulator with 45 generated members (48 accounts: three pages of ListAccounts)."""
-    running = start_emulator(tmp_path_factory.mktemp("emulator-45"), "--member-accounts", "45")
-    try:
+    with start_emulator(tmp_path_factory.mktemp("emulator-45"), "--member-accounts", "45") as running:
         yield running
-    finally:
-        running.stop()
 
 
 # ---------------------------------------------------------------- the organization itself

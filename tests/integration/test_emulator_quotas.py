@@ -85,8 +85,7 @@ def test_latency_option_is_validated(emu: t.Any) -> None:
 
 
 def test_start_up_options_show_in_the_admin_config(tmp_path: t.Any) -> None:
-    running = start_emulator(tmp_path, "--latency-ms", "25", "--trust-policy-size-quota", "4096", "--member-accounts", "20")
-    try:
+    with start_emulator(tmp_path, "--latency-ms", "25", "--trust-policy-size-quota", "4096", "--member-accounts", "20") as running:
         config = running.client.config()
         assert (config["latency_ms"], config["trust_policy_size_quota"]) == (25, 4096)
         assert running.client.health()["organization"]["member_accounts"] == 20
@@ -97,8 +96,6 @@ def test_start_up_options_show_in_the_admin_config(tmp_path: t.Any) -> None:
         # A reset keeps the start-up values.
         running.reset()
         assert running.client.config()["latency_ms"] == 25
-    finally:
-        running.stop()
 
 
 def test_member_accounts_beyond_500_are_refused(tmp_path: t.Any) -> None:

@@ -451,11 +451,8 @@ def test_unreachable_endpoint_is_one_line(monkeypatch):
 def big_org(tmp_path_factory):
     from emulator.testing import start_emulator
 
-    running = start_emulator(tmp_path_factory.mktemp("big-org"), "--member-accounts", "100")
-    try:
+    with start_emulator(tmp_path_factory.mktemp("big-org"), "--member-accounts", "100") as running:
         yield running
-    finally:
-        running.stop()
 
 
 def test_hundred_members_are_paged_and_counted(big_org, tmp_path):

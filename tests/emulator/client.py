@@ -7,6 +7,8 @@ emulated organization's write API as the management account (those import boto3 
 from __future__ import annotations
 
 import json
+import os
+import tempfile
 import typing as t
 import urllib.error
 import urllib.parse
@@ -116,15 +118,25 @@ class EmulatorClient:
     def organizations(self) -> t.Any:
         """A boto3 Organizations client of the management account's administrator (no retries)."""
         if self._organizations is None:
-            import boto3
+            import botocore.session
             from botocore.config import Config
 
             from emulator.state import BOOTSTRAP_USERS, MANAGEMENT_ACCOUNT, secret_for
 
             key = next(k for _p, account, _u, k, _a in BOOTSTRAP_USERS if account == MANAGEMENT_ACCOUNT)
-            self._organizations = boto3.session.Session().client(
-                "organizations", region_name="us-east-1", endpoint_url=self.endpoint_url, aws_access_key_id=key,
-                aws_secret_access_key=secret_for(key), config=Config(retries={"mode": "standard", "total_max_attempts": 1}))
+            # A profile of its own in a throw-away config file: an AWS_PROFILE of the caller's environment must
+            # neither be read nor break the client (ProfileNotFound).
+            with tempfile.TemporaryDirectory() as scratch:
+                config_file = os.path.join(scratch, "config")
+                with open(config_file, "w", encoding="utf-8") as handle:
+                    handle.write("[profile emulator-management]\nregion = us-east-1\n")
+                core = botocore.session.Session()
+                core.set_config_variable("config_file", config_file)
+                core.set_config_variable("credentials_file", os.devnull)
+                core.set_config_variable("profile", "emulator-management")
+                self._organizations = core.create_client(
+                    "organizations", region_name="us-east-1", endpoint_url=self.endpoint_url, aws_access_key_id=key,
+                    aws_secret_access_key=secret_for(key), config=Config(retries={"mode": "standard", "total_max_attempts": 1}))
         return self._organizations
 
     def move_account(self, account_id: str, destination_parent_id: str) -> None:

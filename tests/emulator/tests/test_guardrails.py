@@ -130,8 +130,9 @@ def test_scps_apply_to_organizations_calls_of_a_delegated_administrator(emu: t.A
     assert org(emu, "source-admin").list_accounts()["Accounts"]
     emu.client.guardrail(document(deny("organizations:List*")), SOURCE)
     code, message = error_of(org(emu, "source-admin").list_accounts)
-    assert (code, message) == ("AccessDeniedException", f"User: {SOURCE_ADMIN} is not authorized to perform: "
-                                                         "organizations:ListAccounts with an explicit deny in a service control policy")
+    assert code == "AccessDeniedException"
+    assert message == (f"User: {SOURCE_ADMIN} is not authorized to perform: organizations:ListAccounts with an explicit "
+                       "deny in a service control policy")
     assert last_call(emu, "ListAccounts")["denied_by"] == SCP
 
 

@@ -40,6 +40,7 @@ def test_invited_members_are_described_as_invited(inv: t.Any) -> None:
     assert [(members[a]["joined_method"], members[a]["access_role_arn"]) for a in INVITED] == [("INVITED", None)] * 3
     assert members[member(1)]["access_role_arn"] == access_role(member(1))
     assert inv.client.health()["organization"]["invited_accounts"] == 3
+    assert invited_member_ids(8, 3) == INVITED
 
 
 def test_an_invited_member_has_no_access_role_until_one_is_created(inv: t.Any) -> None:

@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 
+from emulator import invited_member_ids
 from emulator.testing import RunningEmulator, start_emulator
 
 from .support import ACCESS_ROLE, MANAGEMENT, access_role, assume, error_of, in_account, member, org, trust

@@ -96,6 +96,8 @@ _STRUCTURED_SUMMARIES = hasattr(CallbackBase, "_handle_warnings_and_exception")
 _CLEAR_LINE = "\r\x1b[K"
 # Parents followed upwards from a task to find the include that brought it (blocks, includes, roles).
 _MAX_PARENT_DEPTH = 64
+# Colours of the task lines. Only the colours the log file knows (ansible-core 2.17 and 2.18 map each colour to a
+# log level and refuse others, such as COLOR_HIGHLIGHT): lines without a status colour get none.
 _COLORS = {
     "unreachable": C.COLOR_UNREACHABLE,
     "failed": C.COLOR_ERROR,
@@ -479,7 +481,7 @@ class CallbackModule(CallbackBase):
             text += f" batch {batch}: {len(current)} of {len(every)} hosts" if play.serial else f" {len(current)} hosts"
         if play.check_mode or context.CLIARGS.get("check"):
             text += " [check mode]"
-        self._screen.line(text, color=C.COLOR_HIGHLIGHT)
+        self._screen.line(text)
 
     def v2_playbook_on_task_start(self, task: t.Any, is_conditional: bool) -> None:
         self._start_task(task, handler=False)
@@ -506,7 +508,7 @@ class CallbackModule(CallbackBase):
         self._finish_tasks()
         elapsed = progress.format_duration(time.monotonic() - self._run_started)
         self._screen.line("")
-        self._screen.line(f"PLAY RECAP ({elapsed})", color=C.COLOR_HIGHLIGHT)
+        self._screen.line(f"PLAY RECAP ({elapsed})")
         for host in sorted(stats.processed.keys()):
             summary = stats.summarize(host)
             name = progress.escape(host)
@@ -516,7 +518,8 @@ class CallbackModule(CallbackBase):
                 self._screen.line(f"{hostcolor(name, summary, colored)} : {counters}", screen_only=colored, log_only=not colored)
         if self._report is not None:
             self._screen.line("")
-            self._screen.line(f"ORGANIZATION ACCESS REPORT ({len(self._report)} accounts)", color=C.COLOR_HIGHLIGHT)
+            count = len(self._report)
+            self._screen.line(f"ORGANIZATION ACCESS REPORT ({count} account{'' if count == 1 else 's'})")
             for line in progress.report_table(self._report):
                 self._screen.line(line)
         self._screen.close()

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import collections.abc as c
 import dataclasses
-import typing as t
 import unicodedata
 
 # The fact the role organization_access sets on every host (roles/organization_access/tasks/report.yml).
@@ -236,9 +235,3 @@ def escape_diff(diff: object) -> object:
         return [escape_diff(item) for item in diff]
     return diff
 
-
-def describe_outcome(payload: c.Mapping[str, t.Any], failed: bool, ignored: bool) -> str:
-    """The outcome of one host's result: failed, ignored (failed under ignore_errors), changed or ok."""
-    if failed:
-        return "ignored" if ignored else "failed"
-    return "changed" if payload.get("changed", False) else "ok"

@@ -321,6 +321,8 @@ TERMINAL_PLAY = """\
   tasks:
     - name: Change every host
       ansible.builtin.command: "true"
+    - name: Warn
+      warner:
     - name: Fail on h2
       ansible.builtin.fail:
         msg: "boom on {{ inventory_hostname }}"
@@ -333,6 +335,7 @@ TERMINAL_PLAY = """\
 
 TERMINAL_TASKS = [
     ("TASK [Change every host]", "3/3", "ok=0 changed=3 failed=0 skipped=0"),
+    ("TASK [Warn]", "3/3", "ok=0 changed=3 failed=0 skipped=0"),
     ("TASK [Fail on h2]", "3/3", "ok=0 changed=0 failed=1 skipped=2"),
     ("TASK [Write the report]", "1/1", "ok=1 changed=0 failed=0 skipped=0"),
 ]
@@ -353,6 +356,8 @@ def test_on_a_terminal_the_line_updates_in_place(tmp_path):
     assert task_lines(screen) == TERMINAL_TASKS
     assert not [line for line in screen if "elapsed" in line]
     assert any(line.startswith("failed: [h2] TASK [Fail on h2] => {") for line in screen)
+    # Warnings that Ansible prints while a live line is drawn start on a line of their own.
+    assert [line for line in screen if "careful: the same warning" in line] == ["[WARNING]: careful: the same warning from every item"]
     assert_report_table(screen)
     # The hostile account name never reaches the terminal raw (the callback's own erase sequences are the only ESC).
     assert "\x1b[31mRED" not in raw and "\x1b]0;pwned" not in raw

@@ -38,8 +38,9 @@ description:
     table, host names and task names are printed with control characters escaped (C(\n), C(\x1b), ...), so data
     read from AWS, such as account names, cannot forge lines or send terminal sequences; table cells are cut to a
     bounded width.
-  - With C(-v), a line per host that changed (and per changed loop item) and the output of C(debug) tasks; with
-    C(-vv), a line for every host result; with C(-vvv), each of those lines with the result.
+  - With C(-v), a line per host that changed (and per changed loop item), the output of C(debug) tasks, and for a
+    failure also Ansible's error summary (where the task is; the traceback with C(-vvv)); with C(-vv), a line for
+    every host result; with C(-vvv), each of those lines with the result.
   - Meta tasks (such as C(meta) V(flush_handlers)) do no work on hosts and get no line.
 options:
   in_place:
@@ -89,9 +90,6 @@ from ansible_collections.crossaccount.aws.plugins.plugin_utils import _progress 
 _META_ACTIONS = frozenset(add_internal_fqcns(("meta",)))
 _DEBUG_ACTIONS = frozenset(add_internal_fqcns(("debug",)))
 _UNORDERED_STRATEGIES = frozenset(add_internal_fqcns(("free", "host_pinned")))
-# ansible-core 2.19 shows a result's warnings, deprecations and exception through one CallbackBase helper that reads
-# the structured summaries; 2.17 and 2.18 read them from the result dict with two helpers.
-_STRUCTURED_SUMMARIES = hasattr(CallbackBase, "_handle_warnings_and_exception")
 # Carriage return, then erase to the end of the line (ECMA-48 EL): the next text replaces the live line.
 _CLEAR_LINE = "\r\x1b[K"
 # Parents followed upwards from a task to find the include that brought it (blocks, includes, roles).
@@ -297,9 +295,15 @@ class CallbackModule(CallbackBase):
         return len(hosts)
 
     @staticmethod
-    def _label(task: t.Any, handler: bool) -> str:
+    def _label(task: t.Any, handler: bool, with_role: bool = True) -> str:
         kind = "HANDLER" if handler else "TASK"
-        return f"{kind} [{progress.escape(task.get_name().strip())}]"
+        name = task.get_name() if with_role or not task.name else task.name
+        return f"{kind} [{progress.escape(str(name).strip())}]"
+
+    def _tally(self, task: t.Any, handler: bool) -> progress.TaskTally:
+        label = self._label(task, handler)
+        short = self._label(task, handler, with_role=False)
+        return progress.TaskTally(label, time.monotonic(), self._expected(task, handler), short_label=short if short != label else None)
 
     def _start_task(self, task: t.Any, handler: bool) -> None:
         if self._ordered:
@@ -309,7 +313,7 @@ class CallbackModule(CallbackBase):
         # An include that runs again collects its hosts afresh.
         self._included.pop(task._uuid, None)
         if task._uuid not in self._tasks:
-            self._tasks[task._uuid] = progress.TaskTally(self._label(task, handler), time.monotonic(), self._expected(task, handler))
+            self._tasks[task._uuid] = self._tally(task, handler)
         self._redraw(self._tasks[task._uuid])
 
     def _record(self, result: t.Any, outcome: str) -> progress.TaskTally | None:
@@ -318,8 +322,7 @@ class CallbackModule(CallbackBase):
             return None
         tally = self._tasks.get(task._uuid)
         if tally is None:  # a result without a task start, or after the task's line ended (more hosts than expected)
-            handler = isinstance(task, Handler)
-            tally = self._tasks[task._uuid] = progress.TaskTally(self._label(task, handler), time.monotonic(), self._expected(task, handler))
+            tally = self._tasks[task._uuid] = self._tally(task, isinstance(task, Handler))
         if task.run_once is True:  # templated run_once, or an action that bypasses the host loop, known by now
             tally.expected = 1
         tally.record(_host_of(result).get_name(), outcome)
@@ -333,13 +336,15 @@ class CallbackModule(CallbackBase):
 
     # -- results -----------------------------------------------------------------------------------------------------
 
-    def _handle_summaries(self, result: t.Any, payload: c.MutableMapping[str, t.Any], failed: bool) -> None:
-        if _STRUCTURED_SUMMARIES:
-            self._handle_warnings_and_exception(result)
-        else:
-            self._handle_warnings(payload)
-            if failed:
-                self._handle_exception(payload, use_stderr=self._failed_stderr())
+    def _handle_summaries(self, payload: c.MutableMapping[str, t.Any], failed: bool) -> None:
+        """Warnings and deprecations (Display shows each once); for a failure at -v and above, Ansible's error summary.
+
+        The failure's own line already names the host, the task and the message; the summary adds where the task is
+        (ansible-core 2.19 and later) and the traceback at -vvv, which a one-line-per-task display leaves to -v.
+        """
+        self._handle_warnings(payload)
+        if failed and self._display.verbosity >= 1:
+            self._handle_exception(payload, use_stderr=self._failed_stderr())
 
     def _collect_report(self, payload: c.Mapping[str, t.Any]) -> None:
         # A censored result (no_log) carries no facts; the check is kept so that a result marked no_log is never read.
@@ -389,7 +394,7 @@ class CallbackModule(CallbackBase):
     def v2_runner_on_ok(self, result: t.Any) -> None:
         payload = _payload_of(result)
         self._collect_report(payload)
-        self._handle_summaries(result, payload, failed=False)
+        self._handle_summaries(payload, failed=False)
         status = "changed" if payload.get("changed", False) else "ok"
         self._host_line(result, payload, status, C.COLOR_CHANGED if status == "changed" else C.COLOR_OK)
         self._redraw(self._record(result, status))
@@ -397,7 +402,7 @@ class CallbackModule(CallbackBase):
     def v2_runner_on_failed(self, result: t.Any, ignore_errors: bool = False) -> None:
         payload = _payload_of(result)
         self._screen.erase()
-        self._handle_summaries(result, payload, failed=True)
+        self._handle_summaries(payload, failed=True)
         self._failure(result, payload, "failed", C.COLOR_ERROR)
         if ignore_errors:
             self._screen.line("...ignoring", color=C.COLOR_SKIP)
@@ -405,14 +410,14 @@ class CallbackModule(CallbackBase):
 
     def v2_runner_on_skipped(self, result: t.Any) -> None:
         payload = _payload_of(result)
-        self._handle_summaries(result, payload, failed=False)
+        self._handle_summaries(payload, failed=False)
         self._host_line(result, payload, "skipping", C.COLOR_SKIP)
         self._redraw(self._record(result, "skipped"))
 
     def v2_runner_on_unreachable(self, result: t.Any) -> None:
         payload = _payload_of(result)
         self._screen.erase()
-        self._handle_summaries(result, payload, failed=True)
+        self._handle_summaries(payload, failed=True)
         self._failure(result, payload, "unreachable", C.COLOR_UNREACHABLE)
         if _task_of(result).ignore_unreachable:
             self._screen.line("...ignoring", color=C.COLOR_SKIP)
@@ -421,7 +426,7 @@ class CallbackModule(CallbackBase):
     def v2_runner_item_on_ok(self, result: t.Any) -> None:
         payload = _payload_of(result)
         self._collect_report(payload)
-        self._handle_summaries(result, payload, failed=False)
+        self._handle_summaries(payload, failed=False)
         status = "changed" if payload.get("changed", False) else "ok"
         self._host_line(result, payload, status, C.COLOR_CHANGED if status == "changed" else C.COLOR_OK, item=True)
         self._redraw()
@@ -429,13 +434,13 @@ class CallbackModule(CallbackBase):
     def v2_runner_item_on_failed(self, result: t.Any) -> None:
         payload = _payload_of(result)
         self._screen.erase()
-        self._handle_summaries(result, payload, failed=True)
+        self._handle_summaries(payload, failed=True)
         self._failure(result, payload, "failed", C.COLOR_ERROR, item=True)
         self._redraw()
 
     def v2_runner_item_on_skipped(self, result: t.Any) -> None:
         payload = _payload_of(result)
-        self._handle_summaries(result, payload, failed=False)
+        self._handle_summaries(payload, failed=False)
         self._host_line(result, payload, "skipping", C.COLOR_SKIP, item=True)
         self._redraw()
 

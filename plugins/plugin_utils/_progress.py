@@ -120,7 +120,7 @@ def format_duration(seconds: float) -> str:
 
 @dataclasses.dataclass
 class TaskTally:
-    """The hosts of one task so far. ``label`` is escaped already (``TASK [name]``, ``HANDLER [name]``).
+    """The hosts of one task so far. The labels are escaped already (``TASK [name]``, ``HANDLER [role : name]``).
 
     ``expected`` is how many hosts should report (the active hosts of the batch, or fewer: the notified hosts of a
     handler, one for ``run_once``, the hosts that included the file); None when the callback cannot tell.
@@ -130,6 +130,8 @@ class TaskTally:
     started: float
     expected: int | None = None
     outcomes: dict[str, str] = dataclasses.field(default_factory=dict)
+    # The label without the role's name (``TASK [name]`` for ``TASK [role : name]``), for a live line short of room.
+    short_label: str | None = None
 
     def record(self, host: str, outcome: str) -> None:
         # A host reports once per task; keyed by host, a repeated report (a retried delivery) is not counted twice.
@@ -175,7 +177,11 @@ class TaskTally:
         left = self.remaining(now)
         if left is not None:
             timing += f", ~{format_duration(left)} left"
-        return fit(self.label, f"{self.summary()} | {timing}", width)
+        rest = f"{self.summary()} | {timing}"
+        label = self.label
+        if self.short_label and display_width(f"{label} {rest}") > width:
+            label = self.short_label
+        return fit(label, rest, width)
 
     def final_line(self, now: float) -> str:
         return f"{self.label} {self.summary()} | {format_duration(now - self.started)}"

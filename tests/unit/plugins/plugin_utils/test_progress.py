@@ -98,6 +98,17 @@ def test_live_line_has_counts_elapsed_and_estimate_within_the_width():
     assert progress.display_width(running.live_line(now=130.0, width=30)) <= 30
 
 
+def test_live_line_short_of_room_drops_the_role_name_before_cutting_the_task_name():
+    running = progress.TaskTally("TASK [crossaccount.aws.organization_access : Create or update the role]", started=100.0, expected=8,
+                                 short_label="TASK [Create or update the role]")
+    running.record("a", "changed")
+    assert running.live_line(now=110.0, width=200).startswith("TASK [crossaccount.aws.organization_access : Create or update the role] 1/8")
+    assert running.live_line(now=110.0, width=110) == ("TASK [Create or update the role] 1/8 hosts: ok=0 changed=1 failed=0 skipped=0 | 0:10 elapsed, "
+                                                       "~1:10 left")
+    assert running.live_line(now=110.0, width=100).startswith("TASK [Create or update th...")
+    assert running.final_line(now=110.0).startswith("TASK [crossaccount.aws.organization_access : Create or update the role] 1/8")
+
+
 def test_final_line_has_counts_and_duration_and_the_worst_outcome_colours_it():
     done = tally(expected=2, outcomes=[("a", "changed"), ("b", "skipped")])
     assert done.final_line(now=165.0) == "TASK [Create the role] 2/2 hosts: ok=0 changed=1 failed=0 skipped=1 | 1:05"

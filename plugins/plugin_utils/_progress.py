@@ -240,4 +240,3 @@ def escape_diff(diff: object) -> object:
     if isinstance(diff, list):
         return [escape_diff(item) for item in diff]
     return diff
-

@@ -167,7 +167,7 @@ def run_on_terminal(tmp_path: Path, playbook: str, env: dict[str, str] | None = 
     deadline = time.monotonic() + RUN_TIMEOUT
     try:
         while time.monotonic() < deadline:
-            ready, _, _ = select.select([leader], [], [], 5)
+            ready = select.select([leader], [], [], 5)[0]
             if not ready:
                 if proc.poll() is not None:
                     break

@@ -198,6 +198,7 @@ class CallbackModule(CallbackBase):
         super().__init__(display=display, options=options)
         self._screen_: _Screen | None = None
         self._play: t.Any = None
+        self._no_hosts_left_shown = False
         self._ordered = True
         self._batches: dict[str, int] = {}
         self._tasks: dict[str, progress.TaskTally] = {}
@@ -475,6 +476,7 @@ class CallbackModule(CallbackBase):
     def v2_playbook_on_play_start(self, play: t.Any) -> None:
         self._finish_tasks()
         self._play = play
+        self._no_hosts_left_shown = False
         self._ordered = play.strategy not in _UNORDERED_STRATEGIES
         self._included.clear()
         batch = self._batches[play._uuid] = self._batches.get(play._uuid, 0) + 1
@@ -507,7 +509,10 @@ class CallbackModule(CallbackBase):
 
     def v2_playbook_on_no_hosts_remaining(self) -> None:
         self._finish_tasks()
-        self._screen.line("NO MORE HOSTS LEFT", color=C.COLOR_ERROR)
+        # ansible-core sends it twice when a batch stops the play (the strategy, then the playbook executor).
+        if not self._no_hosts_left_shown:
+            self._no_hosts_left_shown = True
+            self._screen.line("NO MORE HOSTS LEFT", color=C.COLOR_ERROR)
 
     def v2_playbook_on_stats(self, stats: t.Any) -> None:
         self._finish_tasks()

@@ -415,3 +415,36 @@ def test_verbose_adds_per_host_lines_and_check_mode_is_marked(tmp_path, verbosit
     assert max(lines.index(line) for line in lines if line.startswith("changed: [h")) < lines.index(
         next(line for line in lines if line.startswith("TASK [Write a file]")))
     assert not list(tmp_path.glob("out-*.txt"))  # check mode
+
+
+WAVES_PLAY = """\
+- name: Waves
+  hosts: accounts
+  gather_facts: false
+  serial: 2
+  max_fail_percentage: 0
+  tasks:
+    - name: Fail on h2
+      ansible.builtin.fail:
+        msg: "boom on {{ inventory_hostname }}"
+      when: inventory_hostname == 'h2'
+    - name: After
+      ansible.builtin.debug:
+        msg: after
+"""
+
+
+def test_a_wave_over_the_failure_tolerance_ends_the_run_with_one_notice(tmp_path):
+    proc = run_in_pipe(tmp_path, WAVES_PLAY)
+    assert proc.returncode == 2, proc.stderr
+    assert_no_callback_error(proc.stderr)
+    lines = proc.stdout.splitlines()
+    assert lines[:4] == [
+        "PLAY [Waves] batch 1: 2 of 3 hosts",
+        'failed: [h2] TASK [Fail on h2] => {"changed": false, "msg": "boom on h2"}',
+        lines[2],
+        "NO MORE HOSTS LEFT",
+    ]
+    assert task_lines(lines) == [("TASK [Fail on h2]", "2/2", "ok=0 changed=0 failed=1 skipped=1")]
+    assert lines.count("NO MORE HOSTS LEFT") == 1  # ansible-core announces it twice
+    assert "batch 2" not in proc.stdout

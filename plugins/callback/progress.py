@@ -88,14 +88,13 @@ from ansible.utils.fqcn import add_internal_fqcns
 from ansible_collections.crossaccount.aws.plugins.plugin_utils import _progress as progress
 
 _META_ACTIONS = frozenset(add_internal_fqcns(("meta",)))
-_DEBUG_ACTIONS = frozenset(add_internal_fqcns(("debug",)))
 _UNORDERED_STRATEGIES = frozenset(add_internal_fqcns(("free", "host_pinned")))
 # Carriage return, then erase to the end of the line (ECMA-48 EL): the next text replaces the live line.
 _CLEAR_LINE = "\r\x1b[K"
 # Parents followed upwards from a task to find the include that brought it (blocks, includes, roles).
 _MAX_PARENT_DEPTH = 64
-# Colours of the task lines. Only the colours the log file knows (ansible-core 2.17 and 2.18 map each colour to a
-# log level and refuse others, such as COLOR_HIGHLIGHT): lines without a status colour get none.
+# Colours of the task lines, by their worst outcome. Only colours the log file knows: ansible-core 2.17 and 2.18 map
+# each colour to a log level and refuse others (such as COLOR_HIGHLIGHT), so the PLAY, recap and report lines get none.
 _COLORS = {
     "unreachable": C.COLOR_UNREACHABLE,
     "failed": C.COLOR_ERROR,
@@ -266,7 +265,8 @@ class CallbackModule(CallbackBase):
             variables = self._play.get_variable_manager().get_vars(play=self._play, include_hostvars=False)
             every = list(variables["ansible_play_hosts_all"])
             # A play that matches no host starts under the previous play's batch restriction: keep the play's own hosts.
-            return [host for host in variables["ansible_play_batch"] if host in set(every)], every
+            own = set(every)
+            return [host for host in variables["ansible_play_batch"] if host in own], every
         except Exception:  # a play the variable manager cannot describe: the line shows no total
             return None
 
@@ -275,7 +275,7 @@ class CallbackModule(CallbackBase):
         for _depth in range(_MAX_PARENT_DEPTH):
             if node is None:
                 return None
-            hosts = self._included.get(getattr(node, "_uuid", None))  # type: ignore[arg-type]
+            hosts = self._included.get(str(getattr(node, "_uuid", "")))
             if hosts is not None:
                 return hosts
             node = getattr(node, "_parent", None)
@@ -367,9 +367,11 @@ class CallbackModule(CallbackBase):
         """The per-host line of -v and above."""
         verbosity = self._display.verbosity
         verbose_always = bool(payload.get("_ansible_verbose_always"))
-        if verbosity < 1 or (status not in ("changed",) and verbosity < 2 and not verbose_always):
+        if verbosity < 1 or (status != "changed" and verbosity < 2 and not verbose_always):
             return
         task = _task_of(result)
+        if not item and task.loop and "results" in payload:
+            return  # a loop's host result: its items had their own lines
         text = f"{status}: [{progress.escape(self.host_label(result))}]"
         if item:
             text += f" (item={progress.escape(self._get_item_label(payload))})"

@@ -390,6 +390,14 @@ VERBOSE_CHECK_PLAY = """\
       ansible.builtin.debug:
         msg: "hello from {{ inventory_hostname }}"
       run_once: true
+    - name: Reach a closed port
+      ansible.builtin.ping:
+      vars:
+        ansible_connection: ssh
+        ansible_host: 127.0.0.1
+        ansible_port: 1
+      when: inventory_hostname == 'h3'
+      ignore_unreachable: true
 """
 
 
@@ -406,7 +414,12 @@ def test_verbose_adds_per_host_lines_and_check_mode_is_marked(tmp_path, verbosit
     assert task_lines(lines) == [
         ("TASK [Write a file]", "3/3", "ok=0 changed=2 failed=0 skipped=1"),
         ("TASK [Show a message]", "1/1", "ok=1 changed=0 failed=0 skipped=0"),
+        ("TASK [Reach a closed port]", "3/3", "ok=0 changed=0 failed=0 skipped=2 unreachable=1"),
     ]
+    # An unreachable host is printed in full when it happens.
+    unreachable = next(i for i, line in enumerate(lines) if line.startswith("unreachable: [h3] TASK [Reach a closed port] => {"))
+    assert json.loads(lines[unreachable].split(" => ", 1)[1])["unreachable"] is True
+    assert lines[unreachable + 1] == "...ignoring"
     for text in shown:
         assert any(line.startswith(text) or line.strip() == text for line in lines), (text, proc.stdout)
     for text in hidden:

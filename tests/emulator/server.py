@@ -33,6 +33,7 @@ import time
 import typing as t
 from dataclasses import asdict
 
+from emulator import hostile
 from emulator import policy as pol
 from emulator.admin import AdminApi
 from emulator.auth import Authenticator
@@ -52,7 +53,7 @@ LOG = logging.getLogger("emulator")
 class Emulator:
     """The WSGI application: admin API + authentication + enforcement in front of moto."""
 
-    def __init__(self, config: Config, member_accounts: int = DEFAULT_MEMBER_ACCOUNTS) -> None:
+    def __init__(self, config: Config, member_accounts: int = DEFAULT_MEMBER_ACCOUNTS, hostile_names: bool = False) -> None:
         from moto.moto_server.werkzeug_app import DomainDispatcherApplication, create_backend_app
 
         patch_moto()
@@ -73,6 +74,8 @@ class Emulator:
         # so a profile one test added (aws_profile, the playbooks) is not seen by the next test.
         self.shared_files: dict[str, str] = {}
         self.org = Organization(member_accounts)
+        if hostile_names:
+            hostile.apply(self.org)
         # Generated member accounts whose IAM side (OrganizationAccountAccessRole) exists already.
         self.materialised: set[str] = set()
         self.admin = AdminApi(self)

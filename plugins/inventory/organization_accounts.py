@@ -161,6 +161,7 @@ from ansible_collections.crossaccount.aws.plugins.module_utils._connection impor
     AwsConnection,
     ConnectionSettings,
     OptionAdapter,
+    connection_argspec,
     quiet_sdk_loggers,
     settings_from,
 )
@@ -174,6 +175,9 @@ from ansible_collections.crossaccount.aws.plugins.plugin_utils._organizations im
     read_organization,
     request_from_options,
 )
+from ansible_collections.crossaccount.aws.plugins.plugin_utils._secret_options import check_secret_shapes, secret_names
+
+SECRET_OPTIONS = secret_names(connection_argspec())
 
 
 def _inert(value: t.Any) -> t.Any:
@@ -202,6 +206,7 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
     def parse(self, inventory: t.Any, loader: t.Any, path: str, cache: bool = True) -> None:
         quiet_sdk_loggers()
         super().parse(inventory, loader, path, cache)
+        self._check_secret_shapes(path)
         try:
             self._read_config_data(path)
         except AnsibleError as exc:
@@ -214,6 +219,18 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
         except CrossAccountError as exc:
             raise AnsibleParserError(_one_line(exc.msg)) from None
         self._populate(data, request)
+
+    def _check_secret_shapes(self, path: str) -> None:
+        # Before ansible-core's own type checks, whose messages quote the value; a file it cannot read is its to report.
+        try:
+            config = self.loader.load_from_file(path, cache="none")
+        except AnsibleError:
+            return
+        if isinstance(config, t.Mapping):
+            try:
+                check_secret_shapes(config, SECRET_OPTIONS)
+            except CrossAccountError as exc:
+                raise AnsibleParserError(_one_line(exc.msg)) from None
 
     def _data(self, path: str, request: InventoryRequest, settings: ConnectionSettings, cache: bool) -> dict[str, t.Any]:
         use_cache = bool(self.get_option("cache"))

@@ -228,10 +228,12 @@ from ansible_collections.crossaccount.aws.plugins.plugin_utils._assumed import (
     step_keys,
     write_profile,
 )
+from ansible_collections.crossaccount.aws.plugins.plugin_utils._secret_options import check_secret_shapes, secret_names
 
 display = Display()
 
 FORMATS = ("module_args", "env", "credential_process", "profile")
+SECRET_OPTIONS = secret_names(connection_argspec(), assume_role_argspec())
 
 
 class _TermOptions(OptionAdapter):
@@ -251,6 +253,11 @@ class LookupModule(LookupBase):
         # Keep botocore quiet before anything could configure it: its DEBUG output carries signed headers.
         quiet_sdk_loggers()
         self._reject_unknown(kwargs)
+        try:
+            # Before ansible-core's own type checks, whose messages quote the value.
+            check_secret_shapes(kwargs, SECRET_OPTIONS)
+        except CrossAccountError as exc:
+            raise AnsibleLookupError(_one_line(exc.msg)) from None
         try:
             self.set_options(var_options=variables, direct=kwargs)
         except AnsibleError as exc:

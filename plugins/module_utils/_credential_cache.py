@@ -47,6 +47,8 @@ TEMP_SUFFIX = ".tmp"
 # A temp file older than this was left by a writer that died between write and rename.
 STALE_TEMP_SECONDS = 60.0
 REFRESH_FRACTION = 1.0 / 3.0
+# Symbolic links followed at most this many times while checking the directories above the cache.
+MAX_PARENT_SYMLINKS = 40
 # Environment that changes which principal boto3 resolves when no explicit option is given.
 _SOURCE_ENV = (
     "AWS_PROFILE",
@@ -129,6 +131,7 @@ class CredentialCache:
         parent = os.path.dirname(self.directory)
         try:
             os.makedirs(parent, mode=0o700, exist_ok=True)
+            self._check_parents()
             try:
                 os.mkdir(self.directory, 0o700)
                 created = True
@@ -151,6 +154,45 @@ class CredentialCache:
                 "credentials there: choose a directory of your own, or let the lookup create one"
             )
         self._remove_stale_temp_files()
+
+    def _check_parents(self) -> None:
+        """Refuse a cache below a directory in which another user may rename or replace entries.
+
+        Whoever may rename the cache directory may put one of their own in its place after it was checked,
+        with a ``credential_process`` of theirs in the ``format: profile`` config file. Each directory above
+        must be owned by this user or root and writable by nobody else, unless it is root's and sticky (like
+        ``/tmp``: there only an entry's owner may rename it). A symbolic link on the way is followed only when
+        owned by this user or root (``/tmp`` -> ``/private/tmp`` on macOS).
+        """
+        pending = [part for part in os.path.dirname(self.directory).split("/") if part]
+        current = "/"
+        followed = 0
+        while True:
+            info = os.lstat(current)
+            if stat.S_ISLNK(info.st_mode):
+                if info.st_uid not in (self._uid, 0) or followed >= MAX_PARENT_SYMLINKS:
+                    raise CacheUnusable(f"cache_dir {self.directory}: {current} is a symbolic link of another user (uid "
+                                        f"{info.st_uid}); refusing to keep credentials below it")
+                followed += 1
+                target = os.readlink(current)
+                pending[:0] = [part for part in target.split("/") if part]
+                current = "/" if target.startswith("/") else os.path.dirname(current)
+            else:
+                self._check_parent(current, info)
+            if not pending:
+                return
+            part = pending.pop(0)
+            current = os.path.dirname(current) if part == ".." else current if part == "." else os.path.join(current, part)
+
+    def _check_parent(self, path: str, info: os.stat_result) -> None:
+        mode = stat.S_IMODE(info.st_mode)
+        if info.st_uid not in (self._uid, 0):
+            raise CacheUnusable(f"cache_dir {self.directory}: its parent {path} is owned by another user (uid {info.st_uid}), "
+                                "who could replace the cache directory; refusing to keep credentials there")
+        if mode & 0o022 and not (info.st_uid == 0 and mode & stat.S_ISVTX):
+            raise CacheUnusable(f"cache_dir {self.directory}: its parent {path} is writable by other users (mode {mode:04o}, "
+                                "not root's with the sticky bit), who could replace the cache directory; refusing to keep "
+                                "credentials there")
 
     def _remove_stale_temp_files(self) -> None:
         """Remove temp files a killed writer left between write and rename: they hold live secrets.

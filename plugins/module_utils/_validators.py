@@ -499,6 +499,19 @@ def wait_timeout(value: t.Any, option: str) -> int:
     return number
 
 
+def secret_text(value: t.Any, option: str) -> str:
+    """A secret key or session token: one word of printable ASCII. Never echoed.
+
+    A newline or a control character would go into an HTTP header (X-Amz-Security-Token), where the
+    HTTP client's error quotes the whole value.
+    """
+    if not isinstance(value, str):
+        raise ValidationFailure(option, f"must be a string, got a {type(value).__name__} (the value is not shown: it is a secret)")
+    if _PRINTABLE_RE.fullmatch(value) is None:
+        raise ValidationFailure(option, "must be one line of printable characters without spaces; the value given is not (it is not shown)")
+    return value
+
+
 def web_identity_token(value: t.Any, option: str) -> str:
     """An OIDC token (JWT) for sts:AssumeRoleWithWebIdentity. Never echoed: it is a bearer secret."""
     if not isinstance(value, str):

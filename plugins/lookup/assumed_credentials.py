@@ -62,8 +62,12 @@ options:
         gets its credentials through C(credential_process) from this lookup's cache (a script of this collection, run with the
         controller's Python). When the cached credentials come close to expiring, it assumes the role chain again from the
         source described in a C(0600) file next to it, so long-running commands keep working. Nothing secret is on a command
-        line or in the config file. Needs O(cache=true). Controller-side only; the files live on the controller, so use it for
+        line or in any file. Needs O(cache=true). Controller-side only; the files live on the controller, so use it for
         tasks that run there (C(connection=local), C(delegate_to=localhost)).
+      - With O(format=profile), a long-lived secret is never written to disk. With explicit O(access_key)/O(secret_key)/
+        O(session_token) or an inline O(web_identity_token), the profile serves the session this lookup cached until it
+        expires, then fails with one line saying so; give the lookup a O(profile), the environment's credentials or
+        O(web_identity_token_file) for a profile that refreshes.
       - With O(format=profile) and MFA, the credential process cannot ask for a new code. Once the cached credentials of the
         first role of the chain expire, it fails with a message to run the lookup again.
       - With O(format=profile), a CA bundle (O(aws_ca_bundle), or the source profile's C(ca_bundle)) is written into

@@ -23,6 +23,7 @@ import errno
 import hashlib
 import json
 import os
+import re
 import stat
 import tempfile
 import time
@@ -44,6 +45,9 @@ DEFAULT_CACHE_DIR = "~/.ansible/tmp/crossaccount_aws_credentials"
 # botocore's fixed 15-minute window makes every read of a 900-second session call AssumeRole again.
 MAX_REFRESH_WINDOW = 300.0
 TEMP_SUFFIX = ".tmp"
+# Temp files of the cache are named ".crossaccount-aws-<random>.tmp", so a cleanup never takes a user's own file.
+TEMP_PREFIX = ".crossaccount-aws-"
+_TEMP_NAME_RE = re.compile(r"\.crossaccount-aws-[A-Za-z0-9_]{6,}\.tmp", re.ASCII)
 # A temp file older than this was left by a writer that died between write and rename.
 STALE_TEMP_SECONDS = 60.0
 REFRESH_FRACTION = 1.0 / 3.0
@@ -197,8 +201,9 @@ class CredentialCache:
     def _remove_stale_temp_files(self) -> None:
         """Remove temp files a killed writer left between write and rename: they hold live secrets.
 
-        Only files older than STALE_TEMP_SECONDS go, so a concurrent writer's file (renamed within
-        milliseconds) is never taken away from under it.
+        Only names this cache gives its temp files, only regular files of this user, and only files older
+        than STALE_TEMP_SECONDS, so a concurrent writer's file (renamed within milliseconds) is never taken
+        away from under it and a file of the user's own in the directory is never touched.
         """
         try:
             names = os.listdir(self.directory)
@@ -206,12 +211,12 @@ class CredentialCache:
             return
         now = time.time()
         for name in names:
-            if not (name.startswith(".") and name.endswith(TEMP_SUFFIX)):
+            if _TEMP_NAME_RE.fullmatch(name) is None:
                 continue
             path = os.path.join(self.directory, name)
             try:
                 info = os.lstat(path)
-                if now - info.st_mtime >= STALE_TEMP_SECONDS:
+                if stat.S_ISREG(info.st_mode) and info.st_uid == self._uid and now - info.st_mtime >= STALE_TEMP_SECONDS:
                     os.unlink(path)
             except OSError:
                 continue
@@ -219,7 +224,7 @@ class CredentialCache:
     def write_private(self, path: str, data: bytes) -> None:
         """Write ``data`` to ``path`` (inside the directory) 0600 and atomically."""
         # mkstemp creates the file 0600 with O_EXCL, so nobody can pre-create or symlink it.
-        fd, tmp = tempfile.mkstemp(prefix=f".{os.path.basename(path)[:16]}.", suffix=TEMP_SUFFIX, dir=self.directory)
+        fd, tmp = tempfile.mkstemp(prefix=TEMP_PREFIX, suffix=TEMP_SUFFIX, dir=self.directory)
         replace_from_temp(fd, tmp, path, data)
 
     def path(self, key: str) -> str:
@@ -272,6 +277,14 @@ class CredentialCache:
         if left <= 0 or left <= self.window(creds, issued):
             return None
         return creds
+
+    def unexpired(self, key: str) -> AssumedCredentials | None:
+        """A cached entry that has not expired yet, refresh window or not: for a reader that cannot refresh it."""
+        entry = self._read(key)
+        if entry is None:
+            return None
+        creds, _issued = entry
+        return creds if creds.seconds_left(self.clock()) > 0 else None
 
     # -- write ---------------------------------------------------------------------------------
     def put(self, key: str, creds: AssumedCredentials, issued_at: float | None = None) -> None:

@@ -265,10 +265,16 @@ def replace_from_temp(fd: int, tmp: str, path: str, data: bytes, prepare: t.Call
             handle.write(data)
             handle.flush()
             os.fsync(handle.fileno())
-        os.replace(tmp, path, src_dir_fd=dir_fd, dst_dir_fd=dir_fd)
+        if dir_fd is None:
+            os.replace(tmp, path)
+        else:
+            os.replace(tmp, path, src_dir_fd=dir_fd, dst_dir_fd=dir_fd)
     except BaseException:
         with contextlib.suppress(OSError):
-            os.unlink(tmp, dir_fd=dir_fd)
+            if dir_fd is None:
+                os.unlink(tmp)
+            else:
+                os.unlink(tmp, dir_fd=dir_fd)
         raise
     # Best effort: not every filesystem can sync a directory.
     with contextlib.suppress(OSError):

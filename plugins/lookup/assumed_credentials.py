@@ -87,7 +87,9 @@ options:
       - Directory of the credential cache. When the lookup creates it, it is created with mode C(0700); every entry is a C(0600)
         file. An existing directory is used as it is (never chmod'ed).
       - An existing directory that is a symlink, belongs to another user, or is writable by group or others (such as C(/tmp)) is
-        refused; the lookup warns, naming O(cache_dir), and works without cache (with O(format=profile) it fails instead).
+        refused; so is a directory below one that another user owns or may write to (unless it is root's and sticky, like
+        C(/tmp)), since whoever may rename the cache directory could put one of their own in its place. The lookup then warns,
+        naming O(cache_dir), and works without cache (with O(format=profile) it fails instead).
         An entry that is a symlink, belongs to another user, is readable by others, or is corrupt is ignored and replaced.
       - Temporary files left by a process killed while writing an entry are removed on a later use.
     type: path

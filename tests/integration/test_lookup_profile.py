@@ -306,3 +306,33 @@ def test_a_secret_given_to_the_lookup_is_never_written_and_its_profile_stops_at_
     for path in cache_dir.rglob("*"):
         if path.is_file():
             assert secret.encode() not in path.read_bytes(), path.name
+
+
+def test_profile_format_refuses_a_cache_below_a_directory_of_another_user(emu, tmp_path):
+    # The other user could swap the cache directory for one holding a credential_process of theirs.
+    assert os.geteuid() == 0, "needs root to give a directory to another user"
+    arn = create_role(emu, "ProfileParent")
+    theirs = tmp_path / "theirs"
+    theirs.mkdir(mode=0o755)
+    (theirs / "cache").mkdir(mode=0o700)  # ours and private: only its parent is wrong
+    os.chown(theirs, 40126, 40126)
+    out = tmp_path / "out.json"
+    play = textwrap.dedent(f"""
+        - hosts: localhost
+          gather_facts: false
+          tasks:
+            - ansible.builtin.debug:
+                msg: "{{{{ lookup('{LOOKUP}', role, profile='source-admin', cache_dir='{theirs}/cache', format='profile') }}}}"
+              ignore_errors: true
+            - ansible.builtin.copy:
+                content: "{{{{ lookup('{LOOKUP}', role, profile='source-admin', cache_dir='{theirs}/cache').access_key }}}}"
+                dest: "{out}"
+                mode: "0600"
+    """)
+    result = run_playbook(emu, play, extra_vars={"role": arn})
+    assert result.rc == 0, result.stdout[-3000:]
+    text = " ".join(result.stdout.split())
+    assert f"cache_dir: format=profile needs a usable cache directory: cache_dir {theirs}/cache: its parent {theirs} is owned by another user" in text
+    # Other formats warn and work without the cache.
+    assert "not caching credentials" in " ".join(result.stderr.split()) + text
+    assert out.read_text().startswith("ASIA") and os.listdir(theirs / "cache") == []

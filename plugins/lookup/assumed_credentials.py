@@ -106,12 +106,14 @@ extends_documentation_fragment:
   - crossaccount.aws.connection
   - crossaccount.aws.assume_role
 notes:
-  - The cache key is a SHA-256 digest of the source side (the public connection options, the C(AWS_PROFILE),
+  - The cache key is a SHA-256 digest of the source side (the public connection options, the certificate check
+    (O(validate_certs), O(aws_ca_bundle) or the CA bundle of the profile or E(AWS_CA_BUNDLE)), the C(AWS_PROFILE),
     C(AWS_ACCESS_KEY_ID), C(AWS_CONFIG_FILE), C(AWS_SHARED_CREDENTIALS_FILE) and C(AWS_ENDPOINT_URL) environment variables, and
     the access key id botocore resolved for the source, so a profile whose keys changed never gets the previous principal's
     credentials; for a profile that itself assumes a role, its role and source profile instead; no secret) and of the role
     ARN, session name, external id, duration, MFA device, session policies, tags and source identity, and of every O(via) hop
-    before it. Making no network call to compute it keeps cache hits free of AWS calls.
+    before it, and of the web identity token's SHA-256 digest (never the token). Making no network call to compute it keeps
+    cache hits free of AWS calls.
   - One lookup never calls C(sts:AssumeRole) twice for the same role, even when the cache fails in between (a second call
     would reuse a one-time MFA code).
   - Concurrent forks wait on a per-key lock file, so they make one C(sts:AssumeRole) call between them.

@@ -58,7 +58,7 @@ PROFILE_PREFIX = "crossaccount-"
 _LEGACY_DESCRIPTION_RE = re.compile(r"profile-[0-9a-f]{32}\.source\.json", re.ASCII)
 # Environment that decides the source principal when the lookup ran; the credential_process runs
 # inside a command whose AWS_CONFIG_FILE / AWS_PROFILE point at the generated profile instead.
-_RESTORED_ENV = (*_SOURCE_ENV, "AWS_REGION", "AWS_DEFAULT_REGION", "AWS_CA_BUNDLE")
+_RESTORED_ENV = (*_SOURCE_ENV, "AWS_REGION", "AWS_DEFAULT_REGION")
 # Placeholders: they let the credential_process rebuild the request (and its cache keys, which never
 # include these values) without ever being sent; the first step, the one that would send them, is refused.
 _NO_MFA_CODE = "000000"
@@ -123,12 +123,28 @@ def step_keys(source: t.Mapping[str, t.Any], request: AssumeRoleRequest, token_d
     return keys
 
 
+def _tls(connection: AwsConnection) -> dict[str, t.Any]:
+    """How the endpoint's certificate is checked: credentials fetched without a check never serve a lookup that checks."""
+    verify = connection.settings.verify
+    if verify is False:
+        return {"validate_certs": False, "ca_bundle": None}
+    if isinstance(verify, str):
+        return {"validate_certs": True, "ca_bundle": verify}
+    try:
+        # AWS_CA_BUNDLE or the profile's ca_bundle, as botocore will use them; read from config, no network.
+        bundle = connection.session.get_config_variable("ca_bundle")
+    except Exception:
+        bundle = None
+    return {"validate_certs": True, "ca_bundle": str(bundle) if bundle else None}
+
+
 def source_of(connection: AwsConnection, request: AssumeRoleRequest) -> dict[str, t.Any]:
-    """Cache key material of the source principal (no network call)."""
+    """Cache key material of the source principal and of the connection to STS (no network call)."""
+    settings = {**connection.settings.public(), **_tls(connection)}
     if request.web_identity_token:
         # The token is the source; configured credentials take no part.
-        return source_fields(connection.settings.public())
-    return source_fields(connection.settings.public(), principal=resolved_principal(connection.session))
+        return source_fields(settings)
+    return source_fields(settings, principal=resolved_principal(connection.session))
 
 
 def fetch_chain(

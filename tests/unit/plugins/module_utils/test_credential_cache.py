@@ -170,10 +170,18 @@ def test_temp_files_are_named_so_that_the_cleanup_knows_them(cache_dir, monkeypa
     # A writer killed before the rename leaves exactly a name the cleanup removes.
     cache = cc.CredentialCache(cache_dir, clock=Clock())
     cache.ensure_directory()
-    monkeypatch.setattr(cc.os, "replace", lambda *args, **kwargs: (_ for _ in ()).throw(OSError("killed")))
+    def killed(*_args: object, **_kwargs: object) -> None:
+        raise OSError("killed before the rename")
+
     seen = []
     real_unlink = os.unlink
-    monkeypatch.setattr(cc.os, "unlink", lambda path, *a, **k: (seen.append(os.path.basename(path)), real_unlink(path, *a, **k)))
+
+    def unlink(path: str, *args: object, **kwargs: object) -> None:
+        seen.append(os.path.basename(path))
+        real_unlink(path, *args, **kwargs)
+
+    monkeypatch.setattr(cc.os, "replace", killed)
+    monkeypatch.setattr(cc.os, "unlink", unlink)
     with pytest.raises(OSError):
         cache.put(KEY, creds(T0 + 3600))
     assert len(seen) == 1 and cc._TEMP_NAME_RE.fullmatch(seen[0]), seen

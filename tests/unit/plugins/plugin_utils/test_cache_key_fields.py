@@ -80,7 +80,7 @@ HOP_CHANGES = {"role_arn": "arn:aws:iam::111111111111:role/OtherHub", "external_
                "role_session_name": "other-session", "duration_seconds": 900}
 
 
-@pytest.mark.parametrize(("case", "changes"), CHANGES_THE_ANSWER, ids=[case for case, _ in CHANGES_THE_ANSWER])
+@pytest.mark.parametrize(("case", "changes"), CHANGES_THE_ANSWER, ids=[case for case, _changes in CHANGES_THE_ANSWER])
 def test_every_field_that_changes_the_answer_changes_the_key(case: str, changes: dict[str, t.Any]) -> None:
     assert keys(**changes)[-1] != keys()[-1], case
 

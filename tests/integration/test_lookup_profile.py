@@ -253,7 +253,8 @@ def _oidc_role(emu) -> str:
 def test_a_secret_given_to_the_lookup_is_never_written_and_its_profile_stops_at_expiry(emu, tmp_path, source):
     from emulator.oidc import ISSUER, mint_token
 
-    emu.client.configure(time_scale=60)  # 900-second sessions live 15 real seconds
+    # One-hour sessions live 60 real seconds: long enough for the command to start on a busy machine.
+    emu.client.configure(time_scale=60)
     cache_dir = tmp_path / "cache"
     cache_dir.mkdir(mode=0o700)
     # What 0.2 left behind: a source description holding the secret. It goes.
@@ -281,7 +282,7 @@ def test_a_secret_given_to_the_lookup_is_never_written_and_its_profile_stops_at_
             - ansible.builtin.command:
                 argv: ["{sys.executable}", -c, "{{{{ script }}}}"]
               environment: "{{{{ lookup('{LOOKUP}', role, endpoint_url=endpoint, region='us-east-1', cache_dir=cache_dir,
-                                       duration_seconds=900, format='profile', **source) }}}}"
+                                       duration_seconds=3600, format='profile', **source) }}}}"
               register: sdk
               changed_when: false
             - ansible.builtin.copy:

@@ -411,13 +411,13 @@ def test_sdk_debug_loggers_are_quieted():
 
 
 @pytest.mark.parametrize("option", ["secret_key", "session_token"])
-@pytest.mark.parametrize("value", ["first-line\nsecond-line-secret", "tab\tsecret", "space secret", "esc\x1bsecret", "nul\x00secret"])
+@pytest.mark.parametrize("value", ["first-line\nQZX123", "tab\tQZX123", "space QZX123", "esc\x1bQZX123", "nul\x00QZX123"])
 def test_a_secret_that_is_not_one_printable_word_is_refused_without_showing_it(option, value):
     # A newline in a session token reached the X-Amz-Security-Token header, whose HTTP client error quoted it whole.
     with pytest.raises(ValidationFailure) as failure:
         c.settings_from(c.OptionAdapter.from_dict(dict(KEYS, **{option: value})))
     assert failure.value.msg.startswith(f"{option}: must be one line of printable characters")
-    assert value not in failure.value.msg and "secret" not in failure.value.msg
+    assert "QZX123" not in failure.value.msg
 
 
 def test_a_secret_of_the_wrong_type_in_a_connection_dict_is_named_by_type():

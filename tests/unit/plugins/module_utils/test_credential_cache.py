@@ -170,6 +170,7 @@ def test_temp_files_are_named_so_that_the_cleanup_knows_them(cache_dir, monkeypa
     # A writer killed before the rename leaves exactly a name the cleanup removes.
     cache = cc.CredentialCache(cache_dir, clock=Clock())
     cache.ensure_directory()
+
     def killed(*_args: object, **_kwargs: object) -> None:
         raise OSError("killed before the rename")
 

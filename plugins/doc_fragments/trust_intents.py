@@ -72,7 +72,11 @@ options:
       subjects:
         description:
           - Subject patterns (C(*) and C(?) wildcards), such as C(repo:ORG/REPO:ref:refs/heads/main). Required with O(state=present).
-          - A subject made only of wildcards is refused, since every identity of the provider could then assume the role.
+          - A subject must name who may assume the role. Refused before any call, since identities of every account on
+            the provider (every repository on GitHub) could then assume it - a subject of nothing but wildcards and
+            separators (C(*), C(*:*)); a wildcard in the first field, before the first C(:) (C(*:ref:refs/heads/main));
+            for C(repo:) (GitHub) and C(project_path:) (GitLab) subjects, a wildcard or nothing before the first C(/)
+            (C(repo:*), C(repo:*:*), C(repo:my-org*/app)). C(repo:my-org/*) names its owner and is accepted.
         type: list
         elements: str
   lint:
@@ -80,7 +84,7 @@ options:
       - Check the trust policy the role will have before any write, as IAM Access Analyzer would. Findings are returned
         in RV(findings).
       - V(warn) turns every finding into a warning; V(error) fails the task before any write when a finding has severity
-        C(error) (C(wildcard_principal), C(external_id_missing), C(oidc_audience_missing), C(size_quota),
+        C(error) (C(wildcard_principal), C(external_id_missing), C(oidc_audience_missing), C(oidc_subject_broad), C(size_quota),
         C(mixed_partition)); V(off) skips the check (quote it in YAML, where a bare off is a boolean).
       - The trust-policy size quota is read with C(iam:GetAccountSummary) only when a write is due.
     type: str

@@ -87,8 +87,10 @@ options:
     default: OrganizationAccountAccessRole
   hostnames:
     description:
-      - What names each host. V(name) is the account name; two accounts with the same name fail the inventory (AWS does not
-        keep names unique), then use V(id), the 12-digit account id.
+      - What names each host. V(name) is the account name with every character other than ASCII letters, digits, C(.),
+        C(_) and C(-) replaced by C(_) (C(Team A/Prod) is C(Team_A_Prod)); the raw name stays in C(aws_account_name).
+        An account whose cleaned name is empty or only dots, or equal to that of another account (AWS does not keep
+        names unique), is named by its account id instead. V(id) is the 12-digit account id.
     type: str
     default: name
     choices: [name, id]
@@ -105,8 +107,13 @@ notes:
   - With O(cache=true) a later run reads the cache and makes no AWS call until O(cache_timeout) passes or
     C(ansible-inventory --flush-cache) is used. The cache key includes every option of this plugin except the secrets,
     so editing the file reads the organization again. The cache holds no secret.
-  - Values read from AWS (account names, tags) are never templated by Ansible, so a tag such as C({{ lookup(...) }}) stays
-    text.
+  - Values read from AWS (account names, emails, OU paths, tags) and the results of O(compose) are never templated by
+    Ansible, on every supported ansible-core version, so a name such as C({{ lookup(...) }}) or an OU name whose first line
+    is a C(#jinja2:) header stays text. C(ansible-inventory --list) shows each such value as a dict whose one key is
+    C(__ansible_unsafe), Ansible's marker for text that must never be templated, which ansible-core reads back as text.
+  - Host names hold only ASCII letters, digits, C(.), C(_) and C(-), and group names made by O(keyed_groups) only ASCII
+    letters, digits and C(_) (other characters become C(_)), whatever C(TRANSFORM_INVALID_GROUP_CHARS) says, because older
+    ansible-core versions template C(inventory_hostname), C(ansible_play_hosts) and C(group_names).
   - The hosts run tasks on the controller. Modules need the Python that has boto3; set
     C(ansible_python_interpreter={{ ansible_playbook_python }}) for the play or in C(group_vars/organization_accounts.yml).
 seealso:
@@ -144,15 +151,17 @@ cache_timeout: 3600
 
 import hashlib
 import json
-import re
 import typing as t
 
 from ansible.errors import AnsibleError, AnsibleParserError
+from ansible.inventory.group import to_safe_group_name
 from ansible.plugins.inventory import BaseInventoryPlugin, Cacheable, Constructable
+from ansible.utils.unsafe_proxy import wrap_var
 from ansible_collections.crossaccount.aws.plugins.module_utils._connection import (
     AwsConnection,
     ConnectionSettings,
     OptionAdapter,
+    connection_argspec,
     quiet_sdk_loggers,
     settings_from,
 )
@@ -161,38 +170,24 @@ from ansible_collections.crossaccount.aws.plugins.plugin_utils._organizations im
     ALL_ACCOUNTS_GROUP,
     CACHE_FORMAT,
     InventoryRequest,
-    check_hostnames,
     group_name,
-    hostname,
+    hostnames,
     read_organization,
     request_from_options,
 )
+from ansible_collections.crossaccount.aws.plugins.plugin_utils._secret_options import check_secret_shapes, secret_names
 
-# AWS-controlled text (account names, tags) must never be templated on the controller. A string without braces cannot
-# hold a template, so it is marked trusted (ansible-core 2.19+) or left plain: `ansible-inventory --list` then prints plain
-# JSON, which AWX imports as it is (cf. https://github.com/ansible-collections/community.general/issues/8212). A string
-# with a brace stays untrusted (2.19+ default) or is wrapped as unsafe (older cores).
-_TEMPLATE_CHARS = re.compile(r"[{}]")
-try:
-    from ansible.template import trust_as_template as _trusted
-except ImportError:  # pragma: no cover - ansible-core < 2.19
-    from ansible.utils.unsafe_proxy import wrap_var as _untrusted
-
-    def _trusted(value: str) -> str:
-        return value
-else:
-    def _untrusted(value: t.Any) -> t.Any:
-        return value
+SECRET_OPTIONS = secret_names(connection_argspec())
 
 
-def _host_value(value: t.Any) -> t.Any:
-    if isinstance(value, str):
-        return _untrusted(value) if _TEMPLATE_CHARS.search(value) else _trusted(value)
-    if isinstance(value, dict):
-        return {key: _host_value(item) for key, item in value.items()}
-    if isinstance(value, list):
-        return [_host_value(item) for item in value]
-    return value
+def _inert(value: t.Any) -> t.Any:
+    """A value read from AWS, marked as text Ansible never renders, on every core this collection supports.
+
+    ``wrap_var`` wraps text as unsafe on ansible-core 2.17/2.18 and takes away any template trust on 2.19+
+    (where a cache plugin may hand back trusted text), recursively, dict keys included. Trusting "harmless"
+    text is not safe: a brace-free value whose first line is a ``#jinja2:`` header moves the delimiters.
+    """
+    return wrap_var(value)
 
 
 class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
@@ -201,9 +196,17 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
     def verify_file(self, path: str) -> bool:
         return bool(super().verify_file(path)) and path.endswith(("organization_accounts.yml", "organization_accounts.yaml"))
 
+    @staticmethod
+    def _sanitize_group_name(name: str) -> str:
+        # keyed_groups names come from values read from AWS; ansible-core before 2.19 renders group_names and
+        # keeps a group name as it is unless TRANSFORM_INVALID_GROUP_CHARS says otherwise: letters, digits and
+        # "_" only, always, without echoing the raw value at -vvvv.
+        return str(to_safe_group_name(name, force=True, silent=True))
+
     def parse(self, inventory: t.Any, loader: t.Any, path: str, cache: bool = True) -> None:
         quiet_sdk_loggers()
         super().parse(inventory, loader, path, cache)
+        self._check_secret_shapes(path)
         try:
             self._read_config_data(path)
         except AnsibleError as exc:
@@ -217,6 +220,18 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
             raise AnsibleParserError(_one_line(exc.msg)) from None
         self._populate(data, request)
 
+    def _check_secret_shapes(self, path: str) -> None:
+        # Before ansible-core's own type checks, whose messages quote the value; a file it cannot read is its to report.
+        try:
+            config = self.loader.load_from_file(path, cache="none")
+        except AnsibleError:
+            return
+        if isinstance(config, t.Mapping):
+            try:
+                check_secret_shapes(config, SECRET_OPTIONS)
+            except CrossAccountError as exc:
+                raise AnsibleParserError(_one_line(exc.msg)) from None
+
     def _data(self, path: str, request: InventoryRequest, settings: ConnectionSettings, cache: bool) -> dict[str, t.Any]:
         use_cache = bool(self.get_option("cache"))
         key = f"{self.get_cache_key(path)}_{_options_digest(request, settings)}"
@@ -228,7 +243,6 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
             if isinstance(cached, dict) and cached.get("format") == CACHE_FORMAT:
                 return cached
         data = read_organization(AwsConnection(settings), request)
-        check_hostnames(data["accounts"], request.hostnames)
         if use_cache:
             self._cache[key] = data
         return data
@@ -237,15 +251,16 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
         ous = data.get("ous") or {}
         strict = self.get_option("strict")
         self.inventory.add_group(ALL_ACCOUNTS_GROUP)
-        for record in data["accounts"]:
-            host = hostname(record, request.hostnames)
+        records = data["accounts"]
+        for host, record in zip(hostnames(records, request.hostnames), records):
             self.inventory.add_host(host, group=ALL_ACCOUNTS_GROUP)
-            self._add_to_ou_groups(host, record["aws_account_ou_path"], ous)
-            variables = {name: _host_value(value) for name, value in dict(record, ansible_connection="local").items()}
+            self._add_to_ou_groups(host, str(record["aws_account_ou_path"]), ous)
+            variables = {name: _inert(value) for name, value in record.items()}
+            variables["ansible_connection"] = "local"
             for name, value in variables.items():
                 self.inventory.set_variable(host, name, value)
             self._set_composite_vars(self.get_option("compose"), variables, host, strict=strict)
-            self._retag_composed(host)
+            self._compose_results_inert(host)
             self._add_host_to_composed_groups(self.get_option("groups"), variables, host, strict=strict)
             self._add_host_to_keyed_groups(self.get_option("keyed_groups"), variables, host, strict=strict)
         if request.include_account_ids:
@@ -257,13 +272,12 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
                     "not in the organization, or left out by statuses, tag_filters, exclude_account_ids or include_management_account)"
                 )
 
-    def _retag_composed(self, host: str) -> None:
-        # Results of compose are untrusted on 2.19+ whatever they hold; brace-free ones get the same plain treatment
-        # as the values read from AWS, so `--list` stays plain JSON.
+    def _compose_results_inert(self, host: str) -> None:
+        # A compose result is made of values read from AWS: the same marking as theirs, whatever the core made of it.
         host_vars = self.inventory.get_host(host).get_vars()
         for name in self.get_option("compose") or {}:
             if name in host_vars:
-                self.inventory.set_variable(host, name, _host_value(host_vars[name]))
+                self.inventory.set_variable(host, name, _inert(host_vars[name]))
 
     def _add_to_ou_groups(self, host: str, path: str, ous: t.Mapping[str, str]) -> None:
         segments = path.split("/")

@@ -62,8 +62,12 @@ options:
         gets its credentials through C(credential_process) from this lookup's cache (a script of this collection, run with the
         controller's Python). When the cached credentials come close to expiring, it assumes the role chain again from the
         source described in a C(0600) file next to it, so long-running commands keep working. Nothing secret is on a command
-        line or in the config file. Needs O(cache=true). Controller-side only; the files live on the controller, so use it for
+        line or in any file. Needs O(cache=true). Controller-side only; the files live on the controller, so use it for
         tasks that run there (C(connection=local), C(delegate_to=localhost)).
+      - With O(format=profile), a long-lived secret is never written to disk. With explicit O(access_key)/O(secret_key)/
+        O(session_token) or an inline O(web_identity_token), the profile serves the session this lookup cached until it
+        expires, then fails with one line saying so; give the lookup a O(profile), the environment's credentials or
+        O(web_identity_token_file) for a profile that refreshes.
       - With O(format=profile) and MFA, the credential process cannot ask for a new code. Once the cached credentials of the
         first role of the chain expire, it fails with a message to run the lookup again.
       - With O(format=profile), a CA bundle (O(aws_ca_bundle), or the source profile's C(ca_bundle)) is written into
@@ -83,7 +87,9 @@ options:
       - Directory of the credential cache. When the lookup creates it, it is created with mode C(0700); every entry is a C(0600)
         file. An existing directory is used as it is (never chmod'ed).
       - An existing directory that is a symlink, belongs to another user, or is writable by group or others (such as C(/tmp)) is
-        refused; the lookup warns, naming O(cache_dir), and works without cache (with O(format=profile) it fails instead).
+        refused; so is a directory below one that another user owns or may write to (unless it is root's and sticky, like
+        C(/tmp)), since whoever may rename the cache directory could put one of their own in its place. The lookup then warns,
+        naming O(cache_dir), and works without cache (with O(format=profile) it fails instead).
         An entry that is a symlink, belongs to another user, is readable by others, or is corrupt is ignored and replaced.
       - Temporary files left by a process killed while writing an entry are removed on a later use.
     type: path
@@ -100,12 +106,14 @@ extends_documentation_fragment:
   - crossaccount.aws.connection
   - crossaccount.aws.assume_role
 notes:
-  - The cache key is a SHA-256 digest of the source side (the public connection options, the C(AWS_PROFILE),
+  - The cache key is a SHA-256 digest of the source side (the public connection options, the certificate check
+    (O(validate_certs), O(aws_ca_bundle) or the CA bundle of the profile or E(AWS_CA_BUNDLE)), the C(AWS_PROFILE),
     C(AWS_ACCESS_KEY_ID), C(AWS_CONFIG_FILE), C(AWS_SHARED_CREDENTIALS_FILE) and C(AWS_ENDPOINT_URL) environment variables, and
     the access key id botocore resolved for the source, so a profile whose keys changed never gets the previous principal's
     credentials; for a profile that itself assumes a role, its role and source profile instead; no secret) and of the role
     ARN, session name, external id, duration, MFA device, session policies, tags and source identity, and of every O(via) hop
-    before it. Making no network call to compute it keeps cache hits free of AWS calls.
+    before it, and of the web identity token's SHA-256 digest (never the token). Making no network call to compute it keeps
+    cache hits free of AWS calls.
   - One lookup never calls C(sts:AssumeRole) twice for the same role, even when the cache fails in between (a second call
     would reuse a one-time MFA code).
   - Concurrent forks wait on a per-key lock file, so they make one C(sts:AssumeRole) call between them.
@@ -228,10 +236,12 @@ from ansible_collections.crossaccount.aws.plugins.plugin_utils._assumed import (
     step_keys,
     write_profile,
 )
+from ansible_collections.crossaccount.aws.plugins.plugin_utils._secret_options import check_secret_shapes, secret_names
 
 display = Display()
 
 FORMATS = ("module_args", "env", "credential_process", "profile")
+SECRET_OPTIONS = secret_names(connection_argspec(), assume_role_argspec())
 
 
 class _TermOptions(OptionAdapter):
@@ -251,6 +261,11 @@ class LookupModule(LookupBase):
         # Keep botocore quiet before anything could configure it: its DEBUG output carries signed headers.
         quiet_sdk_loggers()
         self._reject_unknown(kwargs)
+        try:
+            # Before ansible-core's own type checks, whose messages quote the value.
+            check_secret_shapes(kwargs, SECRET_OPTIONS)
+        except CrossAccountError as exc:
+            raise AnsibleLookupError(_one_line(exc.msg)) from None
         try:
             self.set_options(var_options=variables, direct=kwargs)
         except AnsibleError as exc:

@@ -167,6 +167,10 @@ def settings_from(options: OptionAdapter, where: str = "") -> ConnectionSettings
         raise ValidationFailure(f"{where}{missing}", "access_key and secret_key must be given together")
     if session_token and not access_key:
         raise ValidationFailure(f"{where}session_token", "requires access_key and secret_key")
+    if secret_key:
+        secret_key = validators.secret_text(secret_key, f"{where}secret_key")
+    if session_token:
+        session_token = validators.secret_text(session_token, f"{where}session_token")
     endpoint_url = options.get("endpoint_url")
     if endpoint_url is not None:
         # botocore raises a bare ValueError (a traceback) for "http://a b" or a port out of range.

@@ -23,6 +23,7 @@ import errno
 import hashlib
 import json
 import os
+import re
 import stat
 import tempfile
 import time
@@ -44,9 +45,14 @@ DEFAULT_CACHE_DIR = "~/.ansible/tmp/crossaccount_aws_credentials"
 # botocore's fixed 15-minute window makes every read of a 900-second session call AssumeRole again.
 MAX_REFRESH_WINDOW = 300.0
 TEMP_SUFFIX = ".tmp"
+# Temp files of the cache are named ".crossaccount-aws-<random>.tmp", so a cleanup never takes a user's own file.
+TEMP_PREFIX = ".crossaccount-aws-"
+_TEMP_NAME_RE = re.compile(r"\.crossaccount-aws-[A-Za-z0-9_]{6,}\.tmp", re.ASCII)
 # A temp file older than this was left by a writer that died between write and rename.
 STALE_TEMP_SECONDS = 60.0
 REFRESH_FRACTION = 1.0 / 3.0
+# Symbolic links followed at most this many times while checking the directories above the cache.
+MAX_PARENT_SYMLINKS = 40
 # Environment that changes which principal boto3 resolves when no explicit option is given.
 _SOURCE_ENV = (
     "AWS_PROFILE",
@@ -60,6 +66,7 @@ _SOURCE_ENV = (
     "AWS_WEB_IDENTITY_TOKEN_FILE",
     "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI",
     "AWS_CONTAINER_CREDENTIALS_FULL_URI",
+    "AWS_CA_BUNDLE",
 )
 
 
@@ -129,6 +136,7 @@ class CredentialCache:
         parent = os.path.dirname(self.directory)
         try:
             os.makedirs(parent, mode=0o700, exist_ok=True)
+            self._check_parents()
             try:
                 os.mkdir(self.directory, 0o700)
                 created = True
@@ -152,11 +160,51 @@ class CredentialCache:
             )
         self._remove_stale_temp_files()
 
+    def _check_parents(self) -> None:
+        """Refuse a cache below a directory in which another user may rename or replace entries.
+
+        Whoever may rename the cache directory may put one of their own in its place after it was checked,
+        with a ``credential_process`` of theirs in the ``format: profile`` config file. Each directory above
+        must be owned by this user or root and writable by nobody else, unless it is root's and sticky (like
+        ``/tmp``: there only an entry's owner may rename it). A symbolic link on the way is followed only when
+        owned by this user or root (``/tmp`` -> ``/private/tmp`` on macOS).
+        """
+        pending = [part for part in os.path.dirname(self.directory).split("/") if part]
+        current = "/"
+        followed = 0
+        while True:
+            info = os.lstat(current)
+            if stat.S_ISLNK(info.st_mode):
+                if info.st_uid not in (self._uid, 0) or followed >= MAX_PARENT_SYMLINKS:
+                    raise CacheUnusable(f"cache_dir {self.directory}: {current} is a symbolic link of another user (uid "
+                                        f"{info.st_uid}); refusing to keep credentials below it")
+                followed += 1
+                target = os.readlink(current)
+                pending[:0] = [part for part in target.split("/") if part]
+                current = "/" if target.startswith("/") else os.path.dirname(current)
+            else:
+                self._check_parent(current, info)
+            if not pending:
+                return
+            part = pending.pop(0)
+            current = os.path.dirname(current) if part == ".." else current if part == "." else os.path.join(current, part)
+
+    def _check_parent(self, path: str, info: os.stat_result) -> None:
+        mode = stat.S_IMODE(info.st_mode)
+        if info.st_uid not in (self._uid, 0):
+            raise CacheUnusable(f"cache_dir {self.directory}: its parent {path} is owned by another user (uid {info.st_uid}), "
+                                "who could replace the cache directory; refusing to keep credentials there")
+        if mode & 0o022 and not (info.st_uid == 0 and mode & stat.S_ISVTX):
+            raise CacheUnusable(f"cache_dir {self.directory}: its parent {path} is writable by other users (mode {mode:04o}, "
+                                "not root's with the sticky bit), who could replace the cache directory; refusing to keep "
+                                "credentials there")
+
     def _remove_stale_temp_files(self) -> None:
         """Remove temp files a killed writer left between write and rename: they hold live secrets.
 
-        Only files older than STALE_TEMP_SECONDS go, so a concurrent writer's file (renamed within
-        milliseconds) is never taken away from under it.
+        Only names this cache gives its temp files, only regular files of this user, and only files older
+        than STALE_TEMP_SECONDS, so a concurrent writer's file (renamed within milliseconds) is never taken
+        away from under it and a file of the user's own in the directory is never touched.
         """
         try:
             names = os.listdir(self.directory)
@@ -164,12 +212,12 @@ class CredentialCache:
             return
         now = time.time()
         for name in names:
-            if not (name.startswith(".") and name.endswith(TEMP_SUFFIX)):
+            if _TEMP_NAME_RE.fullmatch(name) is None:
                 continue
             path = os.path.join(self.directory, name)
             try:
                 info = os.lstat(path)
-                if now - info.st_mtime >= STALE_TEMP_SECONDS:
+                if stat.S_ISREG(info.st_mode) and info.st_uid == self._uid and now - info.st_mtime >= STALE_TEMP_SECONDS:
                     os.unlink(path)
             except OSError:
                 continue
@@ -177,7 +225,7 @@ class CredentialCache:
     def write_private(self, path: str, data: bytes) -> None:
         """Write ``data`` to ``path`` (inside the directory) 0600 and atomically."""
         # mkstemp creates the file 0600 with O_EXCL, so nobody can pre-create or symlink it.
-        fd, tmp = tempfile.mkstemp(prefix=f".{os.path.basename(path)[:16]}.", suffix=TEMP_SUFFIX, dir=self.directory)
+        fd, tmp = tempfile.mkstemp(prefix=TEMP_PREFIX, suffix=TEMP_SUFFIX, dir=self.directory)
         replace_from_temp(fd, tmp, path, data)
 
     def path(self, key: str) -> str:
@@ -230,6 +278,14 @@ class CredentialCache:
         if left <= 0 or left <= self.window(creds, issued):
             return None
         return creds
+
+    def unexpired(self, key: str) -> AssumedCredentials | None:
+        """A cached entry that has not expired yet, refresh window or not: for a reader that cannot refresh it."""
+        entry = self._read(key)
+        if entry is None:
+            return None
+        creds, _issued = entry
+        return creds if creds.seconds_left(self.clock()) > 0 else None
 
     # -- write ---------------------------------------------------------------------------------
     def put(self, key: str, creds: AssumedCredentials, issued_at: float | None = None) -> None:

@@ -34,6 +34,7 @@ from ansible_collections.crossaccount.aws.plugins.module_utils._policy import (
     _split_operator,
     _statements,
 )
+from ansible_collections.crossaccount.aws.plugins.module_utils._validators import oidc_subject_problem
 
 LINT_ERROR = "error"
 LINT_WARNING = "warning"
@@ -224,10 +225,15 @@ def _lint_statement(index: int, statement: t.Mapping[str, t.Any], own: str | Non
                 f"{label} lets {', '.join(federated)} tokens assume the role without an audience (…:aud) condition: "
                 "a token issued to any client of that provider is accepted")))
         subjects = [value for key, values in keys.items() if key.endswith(":sub") for value in values]
-        if not subjects or any(not value.strip("*?") for value in subjects):
+        if not subjects:
             found.append(_finding(LINT_WARNING, "oidc_subject_missing", index, (
                 f"{label} does not limit the token subject (…:sub) of {', '.join(federated)}: every identity of the "
                 "provider (for a CI service: every repository or project) can assume the role")))
+        for subject in subjects:
+            problem = oidc_subject_problem(subject)
+            if problem is not None:
+                found.append(_finding(LINT_ERROR, "oidc_subject_broad", index, (
+                    f"{label} accepts tokens of {', '.join(federated)} whose subject matches {subject!r}, which {problem}")))
 
     if not _action_matches(statement, ASSUME_ROLE):
         return found
@@ -261,7 +267,8 @@ def lint_trust(doc: t.Any, *, own_account_id: str | None, known_account_ids: t.I
     (an account other than ``own_account_id`` and not in ``known_account_ids`` trusted without
     ``sts:ExternalId`` or an organization condition; the account checks are skipped when
     ``own_account_id`` is None, since the role's own account would be reported),
-    ``oidc_audience_missing``, ``mixed_partition`` (ARNs of another partition than ``partition``, or of
+    ``oidc_audience_missing``, ``oidc_subject_broad`` (a token subject pattern that names no owner, see
+    _validators.oidc_subject_problem), ``mixed_partition`` (ARNs of another partition than ``partition``, or of
     several). Warnings: ``org_trust_without_path``, ``root_trust_without_mfa`` (a foreign, unknown
     account's root without MFA), ``oidc_subject_missing``, ``dangling_principal``, ``broad_action``.
     The trust-size quota needs an AWS read and is checked by lint_size(). Pure and offline.

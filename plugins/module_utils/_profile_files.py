@@ -25,10 +25,11 @@ from ansible_collections.crossaccount.aws.plugins.module_utils._connection impor
 from ansible_collections.crossaccount.aws.plugins.module_utils._errors import CrossAccountError, ValidationFailure
 from ansible_collections.crossaccount.aws.plugins.module_utils._private_files import (
     FILE_MODE,
+    Location,
     directory_lock,
-    make_private_dir,
+    located,
     read_file,
-    resolve_path,
+    restrict_mode,
     write_atomic,
 )
 
@@ -423,21 +424,19 @@ def section_text(text: str, request: ProfileRequest, mask: bool = True) -> str:
 
 def ensure_profile(request: ProfileRequest, check_mode: bool = False) -> dict[str, t.Any]:
     """Apply the request to its file; returns the module result (changed, profile, diff)."""
-    # A symlinked ~/.aws/config (dotfiles) is edited where it points, not replaced by a plain file.
-    path = resolve_path(request.path, request.option)
-    directory = os.path.dirname(path)
-    if check_mode or (request.state == "absent" and not os.path.isdir(directory)):
-        return _apply(request, path, check_mode)
-    try:
-        make_private_dir(directory)
-    except OSError as exc:
-        raise CrossAccountError(f"{request.option}: cannot create {directory}: {exc.strerror or exc}") from None
-    with directory_lock(directory, request.option):
-        return _apply(request, path, check_mode)
+    # A symlinked ~/.aws/config (dotfiles) is edited where it points, not replaced by a plain file. Every step
+    # after the walk is relative to the directory it opened, so swapping a directory for a link meanwhile
+    # (a user racing a play that runs as root) changes nothing that is read or written.
+    writes = not check_mode and request.state == "present"
+    with located(request.path, request.option, create_directories=writes) as where:
+        if where is None or check_mode:
+            return _apply(request, where, check_mode)
+        with directory_lock(where):
+            return _apply(request, where, check_mode)
 
 
-def _apply(request: ProfileRequest, path: str, check_mode: bool) -> dict[str, t.Any]:
-    before, info = read_file(path, request.option)
+def _apply(request: ProfileRequest, where: Location | None, check_mode: bool) -> dict[str, t.Any]:
+    before, info = (None, None) if where is None else read_file(where, request.option)
     after: str | None
     if request.state == "present":
         after = render_present(before or "", request)
@@ -448,14 +447,14 @@ def _apply(request: ProfileRequest, path: str, check_mode: bool) -> dict[str, t.
     # Tighten a group/world-readable file only when we own its content: it holds what we wrote.
     fix_mode = wide_mode and (request.state == "present" or content_changed)
     changed = content_changed or fix_mode
-    if changed and not check_mode:
+    if changed and not check_mode and where is not None:
         try:
             if content_changed:
-                write_atomic(path, after or "", info)
+                write_atomic(where, after or "", info)
             else:
-                os.chmod(path, FILE_MODE)
+                restrict_mode(where, request.option)
         except OSError as exc:
-            raise CrossAccountError(f"{request.option}: cannot write {path}: {exc.strerror or exc}") from None
+            raise CrossAccountError(f"{request.option}: cannot write {where.path}: {exc.strerror or exc}") from None
     exists_after = request.state == "present"
     if changed:
         file_mode: str | None = f"{FILE_MODE:04o}"

@@ -499,6 +499,19 @@ def wait_timeout(value: t.Any, option: str) -> int:
     return number
 
 
+def secret_text(value: t.Any, option: str) -> str:
+    """A secret key or session token: one word of printable ASCII. Never echoed.
+
+    A newline or a control character would go into an HTTP header (X-Amz-Security-Token), where the
+    HTTP client's error quotes the whole value.
+    """
+    if not isinstance(value, str):
+        raise ValidationFailure(option, f"must be a string, got a {type(value).__name__} (the value is not shown: it is a secret)")
+    if _PRINTABLE_RE.fullmatch(value) is None:
+        raise ValidationFailure(option, "must be one line of printable characters without spaces; the value given is not (it is not shown)")
+    return value
+
+
 def web_identity_token(value: t.Any, option: str) -> str:
     """An OIDC token (JWT) for sts:AssumeRoleWithWebIdentity. Never echoed: it is a bearer secret."""
     if not isinstance(value, str):
@@ -781,15 +794,44 @@ def oidc_provider(value: t.Any, option: str) -> str:
     return (match.group("host").lower() + match.group("path")).rstrip("/")
 
 
+# Subjects whose value is OWNER/NAME on a shared CI service (GitHub "repo:", GitLab "project_path:"): the owner
+# part is what keeps every other account of that service out.
+OIDC_PATH_SUBJECT_PREFIXES = ("repo:", "project_path:")
+_OIDC_WILDCARDS = "*?"
+
+
+def oidc_subject_problem(text: str) -> str | None:
+    """Why a token subject pattern lets in identities nobody meant to trust, or None.
+
+    - nothing but wildcards and separators (``*``, ``*:*``, ``*/*``): every identity of the provider;
+    - a wildcard in the first field, before the first ``:`` (``*:ref:refs/heads/main``): whatever claim
+      comes first, ``repo:`` of every repository included;
+    - for ``repo:`` (GitHub) and ``project_path:`` (GitLab), a wildcard or nothing before the first ``/``
+      (``repo:*``, ``repo:*:*``, ``repo:my-org*/app``): repositories of every owner on that service.
+    """
+    if not text.strip(_OIDC_WILDCARDS + ":/ "):
+        return "is only wildcards and separators: every identity of the provider could assume the role"
+    first, colon, _rest = text.partition(":")
+    if colon and any(char in first for char in _OIDC_WILDCARDS):
+        return (f"has a wildcard in its first field ({first!r}), before the first ':': subjects of any kind and owner, "
+                "such as repo: subjects of every repository, would match")
+    for prefix in OIDC_PATH_SUBJECT_PREFIXES:
+        if text.startswith(prefix):
+            owner, slash, _name = text[len(prefix):].partition("/")
+            if not slash or not owner or any(char in owner for char in _OIDC_WILDCARDS):
+                return (f"must name a concrete owner before the first '/' ({prefix}OWNER/NAME...): without one, repositories "
+                        "of every account on the CI service could assume the role")
+    return None
+
+
 def oidc_subject(value: t.Any, option: str) -> str:
-    """A token subject pattern; one made only of wildcards would trust every identity of the provider."""
+    """A token subject pattern that names who may assume the role (see oidc_subject_problem)."""
     text = _string(value, option, "a token subject pattern such as repo:ORG/REPO:ref:refs/heads/main")
     if _CONDITION_TEXT_RE.fullmatch(text) is None:
         raise ValidationFailure(option, f"must be 1 to 1024 printable ASCII characters, got {show(value)}")
-    if not text.strip("*?"):
-        raise ValidationFailure(
-            option, f"must not be only wildcards ({show(value)}): every identity of the provider (every repository of a CI service) could assume the role"
-        )
+    problem = oidc_subject_problem(text)
+    if problem is not None:
+        raise ValidationFailure(option, f"{show(value)} {problem}")
     return text
 
 

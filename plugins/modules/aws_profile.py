@@ -54,6 +54,9 @@ options:
       - A symbolic link is followed and its target is edited, but only a link owned by the user running the module or by
         root (running as root on another user's path, that user's links are refused). It must be a regular file.
       - Files and directories the module creates are owned like the directory they are created in.
+      - The path is resolved once; reading, locking and the atomic replace then work on the directory found, so a user
+        who swaps a directory of the path for a link while the module runs as root (C(become)) cannot make it read or
+        write anywhere else.
     type: path
   credentials_file:
     description:

@@ -12,7 +12,9 @@ cache entries:
 * AWS is called at most once per step and lookup, whatever the cache does (an MFA code is
   one-time: a second AssumeRole with it would fail, or worse, be a replay);
 * ``format: profile`` writes a 0600 AWS config file whose profile runs ``credential_process``, and
-  a 0600 file describing the source; neither the config file nor the command line holds a secret.
+  a 0600 file describing the source; none of them (nor the command line) holds a secret. A source that
+  only a secret describes (explicit keys, an inline web identity token) is not written down: its
+  profile serves the cached session until it expires, then says how to get one that refreshes.
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import re
 import shlex
 import stat
 import sys
@@ -48,14 +51,22 @@ from ansible_collections.crossaccount.aws.plugins.module_utils._sts import (
 )
 from ansible_collections.crossaccount.aws.plugins.plugin_utils._source import resolved_principal
 
-DESCRIPTOR_FORMAT = "crossaccount.aws/profile-source/v1"
+# v2: no secret in it (v1, of 0.2, held explicit keys and inline tokens).
+DESCRIPTOR_FORMAT = "crossaccount.aws/profile-source/v2"
 PROFILE_PREFIX = "crossaccount-"
+# The descriptions of 0.2 held secrets; they are removed (see _remove_secret_descriptors).
+_LEGACY_DESCRIPTION_RE = re.compile(r"profile-[0-9a-f]{32}\.source\.json", re.ASCII)
 # Environment that decides the source principal when the lookup ran; the credential_process runs
 # inside a command whose AWS_CONFIG_FILE / AWS_PROFILE point at the generated profile instead.
-_RESTORED_ENV = (*_SOURCE_ENV, "AWS_REGION", "AWS_DEFAULT_REGION", "AWS_CA_BUNDLE")
-# Placeholder MFA code: lets the credential_process rebuild the request (and its cache keys, which
-# never include the code) without ever being sent; a step needing it fails instead.
+_RESTORED_ENV = (*_SOURCE_ENV, "AWS_REGION", "AWS_DEFAULT_REGION")
+# Placeholders: they let the credential_process rebuild the request (and its cache keys, which never
+# include these values) without ever being sent; the first step, the one that would send them, is refused.
 _NO_MFA_CODE = "000000"
+_NOT_STORED = "not-stored-on-disk"
+# Options never written to the source description (SPEC "Secrets at rest"): long-lived secrets and the MFA code.
+UNSTORED_OPTIONS = ("secret_key", "session_token", "web_identity_token", "mfa_token")
+_REFRESH_HINT = ("for a profile that refreshes, give the lookup a profile, the environment's credentials or web_identity_token_file; "
+                 "or run the play (the lookup) again")
 # botocore refreshes credential_process credentials from 15 minutes before expiry on, and runs the
 # command again on every call meanwhile: serving fresh ones from that point saves those runs.
 SDK_REFRESH_WINDOW = 900.0
@@ -90,10 +101,14 @@ def _token_digest(request: AssumeRoleRequest) -> str | None:
     return hashlib.sha256(token.encode("utf-8")).hexdigest() if token else None
 
 
-def step_keys(source: t.Mapping[str, t.Any], request: AssumeRoleRequest) -> list[str]:
-    """One cache key per step: the source plus the steps up to and including it."""
+def step_keys(source: t.Mapping[str, t.Any], request: AssumeRoleRequest, token_digest: str | None = None) -> list[str]:
+    """One cache key per step: the source plus the steps up to and including it.
+
+    ``token_digest`` stands for the request's web identity token when only its digest is known (the
+    credential_process of a profile whose token was given inline and so never written down).
+    """
     steps = chain_requests(request)
-    digest = _token_digest(request)
+    digest = token_digest or _token_digest(request)
     if len(steps) == 1 and digest is None:
         return [cache_key(source, steps[0].cache_fields())]
     fields: list[dict[str, t.Any]] = []
@@ -108,12 +123,28 @@ def step_keys(source: t.Mapping[str, t.Any], request: AssumeRoleRequest) -> list
     return keys
 
 
+def _tls(connection: AwsConnection) -> dict[str, t.Any]:
+    """How the endpoint's certificate is checked: credentials fetched without a check never serve a lookup that checks."""
+    verify = connection.settings.verify
+    if verify is False:
+        return {"validate_certs": False, "ca_bundle": None}
+    if isinstance(verify, str):
+        return {"validate_certs": True, "ca_bundle": verify}
+    try:
+        # AWS_CA_BUNDLE or the profile's ca_bundle, as botocore will use them; read from config, no network.
+        bundle = connection.session.get_config_variable("ca_bundle")
+    except Exception:
+        bundle = None
+    return {"validate_certs": True, "ca_bundle": str(bundle) if bundle else None}
+
+
 def source_of(connection: AwsConnection, request: AssumeRoleRequest) -> dict[str, t.Any]:
-    """Cache key material of the source principal (no network call)."""
+    """Cache key material of the source principal and of the connection to STS (no network call)."""
+    settings = {**connection.settings.public(), **_tls(connection)}
     if request.web_identity_token:
         # The token is the source; configured credentials take no part.
-        return source_fields(connection.settings.public())
-    return source_fields(connection.settings.public(), principal=resolved_principal(connection.session))
+        return source_fields(settings)
+    return source_fields(settings, principal=resolved_principal(connection.session))
 
 
 def fetch_chain(
@@ -165,7 +196,7 @@ def profile_paths(cache: CredentialCache, key: str) -> tuple[str, str, str]:
     """(profile name, config file, source description file) of the final cache key ``key``."""
     stem = f"profile-{key[:32]}"
     return (f"{PROFILE_PREFIX}{key[:16]}", os.path.join(cache.directory, f"{stem}.config"),
-            os.path.join(cache.directory, f"{stem}.source.json"))
+            os.path.join(cache.directory, f"{stem}.description.json"))
 
 
 def write_profile(
@@ -180,13 +211,11 @@ def write_profile(
     name, config_path, source_path = profile_paths(cache, key)
     descriptor = {
         "format": DESCRIPTOR_FORMAT,
-        "options": dict(options),
+        "options": {option: value for option, value in options.items() if option not in UNSTORED_OPTIONS},
         "env": {variable: os.environ[variable] for variable in _RESTORED_ENV if variable in os.environ},
         "cache_dir": cache.directory,
         "refresh_window": cache.refresh_window,
     }
-    cache.ensure_directory()
-    _write_if_changed(cache, source_path, json.dumps(descriptor, sort_keys=True).encode("utf-8"))
     # Only the interpreter, the script and the description's path: nothing secret on a command line.
     command = " ".join(shlex.quote(part) for part in (sys.executable, _script_path(), source_path))
     lines = [f"[profile {name}]", f"credential_process = {command}"]
@@ -196,8 +225,37 @@ def write_profile(
         lines.append(f"endpoint_url = {endpoint_url}")
     if ca_bundle:
         lines.append(f"ca_bundle = {ca_bundle}")
-    _write_if_changed(cache, config_path, ("\n".join(lines) + "\n").encode("utf-8"))
+    try:
+        cache.ensure_directory()
+        _remove_secret_descriptors(cache)
+        _write_if_changed(cache, source_path, json.dumps(descriptor, sort_keys=True).encode("utf-8"))
+        _write_if_changed(cache, config_path, ("\n".join(lines) + "\n").encode("utf-8"))
+        # Checked again last: whatever reads the config file runs its credential_process.
+        cache.ensure_directory()
+    except CacheUnusable as exc:
+        raise ValidationFailure("cache_dir", f"format=profile needs a usable cache directory: {exc}") from None
     return {"AWS_CONFIG_FILE": config_path, "AWS_PROFILE": name, "AWS_SDK_LOAD_CONFIG": "1"}
+
+
+def _remove_secret_descriptors(cache: CredentialCache) -> None:
+    """Delete the source descriptions of crossaccount.aws 0.2, which held the source's secrets: none stays at rest.
+
+    They are known by their name alone (``profile-<key>.source.json``), so no lookup reads hundreds of files.
+    """
+    try:
+        names = os.listdir(cache.directory)
+    except OSError:
+        return
+    uid = os.geteuid()
+    for name in names:
+        if _LEGACY_DESCRIPTION_RE.fullmatch(name):
+            path = os.path.join(cache.directory, name)
+            try:
+                info = os.lstat(path)
+                if stat.S_ISREG(info.st_mode) and info.st_uid == uid:
+                    os.unlink(path)
+            except OSError:
+                continue
 
 
 def _private_bytes(path: str) -> bytes | None:
@@ -239,6 +297,25 @@ def _read_private(path: str) -> dict[str, t.Any]:
     return data
 
 
+class _NotRefreshable(CrossAccountError):
+    """The first step of the chain needs what the description does not hold (a secret, an MFA code)."""
+
+
+def _unstored_source(options: dict[str, t.Any]) -> str | None:
+    """Put placeholders where the description holds no value; returns why the first step cannot be assumed, or None."""
+    reasons = []
+    if options.pop("mfa", False):
+        options["mfa_token"] = _NO_MFA_CODE
+        reasons.append("a new MFA code is needed")
+    if options.pop("explicit_keys", False):
+        options["secret_key"] = _NOT_STORED
+        reasons.append("the lookup was given explicit keys (secret_key), which are never written to disk")
+    if options.get("web_identity_token_sha256"):
+        options["web_identity_token"] = _NOT_STORED
+        reasons.append("the lookup was given web_identity_token inline, which is never written to disk")
+    return "; ".join(reasons) or None
+
+
 def serve_credential_process(path: str) -> dict[str, t.Any]:
     """The Version 1 credential_process object for the description at ``path``, from the cache or AWS."""
     data = _read_private(path)
@@ -251,9 +328,8 @@ def serve_credential_process(path: str) -> dict[str, t.Any]:
         else:
             os.environ.pop(variable, None)
     options = dict(data["options"])
-    needs_mfa = bool(options.pop("mfa", False))
-    if needs_mfa:
-        options["mfa_token"] = _NO_MFA_CODE
+    unstored = _unstored_source(options)
+    token_digest = options.pop("web_identity_token_sha256", None)
     adapter = OptionAdapter.from_dict(options)
     settings: ConnectionSettings = settings_from(adapter)
     request = request_from_options(adapter)
@@ -261,30 +337,45 @@ def serve_credential_process(path: str) -> dict[str, t.Any]:
     window = data.get("refresh_window")
     cache = CredentialCache(str(data.get("cache_dir")), refresh_window=None if window is None else float(window),
                             sdk_window=SDK_REFRESH_WINDOW)
+    keys = step_keys(source_of(connection, request), request, token_digest=token_digest)
 
     def refuse(index: int) -> None:
-        if needs_mfa and index == 0:
-            raise ValidationFailure("mfa_token", "the cached credentials expired and a new MFA code is needed: run the play (the lookup) again")
+        if unstored is not None and index == 0:
+            raise _NotRefreshable(f"the cached credentials expired and cannot be refreshed: {unstored}")
 
     def warn(message: str) -> None:
         sys.stderr.write(f"crossaccount.aws credential_process: {message}\n")
 
-    creds, _fetched = fetch_chain(connection, request, cache, warn, refuse_step=refuse)
+    try:
+        creds, _fetched = fetch_chain(connection, request, cache, warn, keys=keys, refuse_step=refuse)
+    except _NotRefreshable as exc:
+        # The session the lookup cached is still served while it lasts, refresh window or not.
+        last = cache.unexpired(keys[-1])
+        if last is None:
+            raise CrossAccountError(f"{exc.msg}; {_REFRESH_HINT}") from None
+        creds = last
     return creds.credential_process()
 
 
 def descriptor_options(options: OptionAdapter, names: t.Iterable[str], role_arn: str) -> dict[str, t.Any]:
-    """The lookup options a credential_process needs to assume the chain again (never the MFA code)."""
+    """The lookup options a credential_process needs to assume the chain again: never a secret, never the MFA code.
+
+    What only a secret could rebuild is recorded as a fact instead (``explicit_keys``, the token's digest,
+    ``mfa``), so the credential_process computes the same cache keys and knows it cannot refresh the first step.
+    """
     result: dict[str, t.Any] = {}
     for name in names:
-        if name in ("mfa_token", "role_arn"):
+        if name in (*UNSTORED_OPTIONS, "role_arn"):
             continue
         value = options.get(name)
         if value is not None:
             result[name] = value
-    if result.get("web_identity_token_file"):
-        # Read again each time: token files are rotated (CI jobs, projected service account tokens).
-        result.pop("web_identity_token", None)
+    token = options.get("web_identity_token")
+    if token and not result.get("web_identity_token_file"):
+        # Which token, never the token: the credential_process serves its cached session and no other.
+        result["web_identity_token_sha256"] = hashlib.sha256(str(token).strip().encode("utf-8")).hexdigest()
+    if options.get("secret_key"):
+        result["explicit_keys"] = True
     if options.get("mfa_token") is not None:
         result["mfa"] = True
     result["role_arn"] = role_arn

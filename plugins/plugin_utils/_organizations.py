@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import re
 import typing as t
+from collections import Counter
 from dataclasses import dataclass, field
 
 from ansible_collections.crossaccount.aws.plugins.module_utils import _validators as validate
@@ -34,7 +35,6 @@ from ansible_collections.crossaccount.aws.plugins.module_utils._arn import parse
 from ansible_collections.crossaccount.aws.plugins.module_utils._connection import (
     AwsConnection,
     OptionAdapter,
-    settings_from,
 )
 from ansible_collections.crossaccount.aws.plugins.module_utils._errors import CrossAccountError, ValidationFailure, aws_operation
 
@@ -187,8 +187,9 @@ class OrganizationTree:
             matches = [child for child in self.children(current) if self.paths[child][-1] == name]
             if not matches:
                 here = "/".join(segments[:depth])
+                # OU names may hold any ASCII, control characters included: shown quoted and escaped.
                 known = sorted(self.paths[child][-1] for child in self.children(current))
-                listing = f"its OUs are: {', '.join(known)}" if known else "it has no OUs"
+                listing = f"its OUs are: {', '.join(repr(name) for name in known)}" if known else "it has no OUs"
                 raise CrossAccountError(f"{option}: no OU {name!r} under {here!r} ({listing})")
             current = matches[0]
         return current
@@ -292,28 +293,35 @@ def group_name(path: str, ous: t.Mapping[str, str]) -> str:
     return "ou_" + "_".join(parts)
 
 
-def hostname(record: t.Mapping[str, t.Any], source: str) -> str:
-    return str(record["aws_account_id"] if source == "id" else record["aws_account_name"])
+# Host names reach places where ansible-core before 2.19 renders text as a template (inventory_hostname,
+# ansible_play_hosts, group_names): only these characters keep an account name inert there.
+_HOSTNAME_UNSAFE = re.compile(r"[^A-Za-z0-9._-]", re.ASCII)
 
 
-def check_hostnames(records: t.Sequence[t.Mapping[str, t.Any]], source: str) -> None:
-    # Account names are not unique in AWS; two accounts must never silently merge into one host.
-    seen: dict[str, str] = {}
-    for record in records:
-        name = hostname(record, source)
-        if name in seen:
-            raise CrossAccountError(
-                f"hostnames: accounts {seen[name]} and {record['aws_account_id']} are both named {name!r}; "
-                "set hostnames: id, or exclude one of them"
-            )
-        seen[name] = record["aws_account_id"]
+def clean_hostname(name: str) -> str:
+    """An account name with every character outside ``[A-Za-z0-9._-]`` replaced by ``_``."""
+    return _HOSTNAME_UNSAFE.sub("_", name)
 
 
-def handle(plugin: t.Any) -> dict[str, t.Any]:
-    """Validate the plugin's options, then read the organization (the entry point of the inventory)."""
-    options = OptionAdapter.from_plugin(plugin)
-    request = request_from_options(options)
-    settings = settings_from(options)
-    data = read_organization(AwsConnection(settings), request)
-    check_hostnames(data["accounts"], request.hostnames)
-    return data
+def hostnames(records: t.Sequence[t.Mapping[str, t.Any]], source: str) -> list[str]:
+    """The host name of each record, in order: the cleaned account name, or the account id.
+
+    The id names a host whose cleaned name is empty or only dots (``..`` would be a path to the host_vars
+    plugin), and every host whose cleaned name another account also has: AWS does not keep names
+    unique, and two accounts must never merge into one host.
+    """
+    ids = [str(record["aws_account_id"]) for record in records]
+    if source == "id":
+        return ids
+    chosen = []
+    for record, account_id in zip(records, ids):
+        name = clean_hostname(str(record.get("aws_account_name") or ""))
+        chosen.append(name if name.strip(".") else account_id)
+    # An id that became a host name may equal another account's cleaned name: repeat until no two are equal.
+    while True:
+        counts = Counter(chosen)
+        clashing = [index for index, name in enumerate(chosen) if counts[name] > 1 and name != ids[index]]
+        if not clashing:
+            return chosen
+        for index in clashing:
+            chosen[index] = ids[index]

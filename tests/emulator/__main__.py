@@ -33,6 +33,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--latency-ms", type=float, default=0.0, help="milliseconds added to every AWS call (like real IAM)")
     parser.add_argument("--trust-policy-size-quota", type=int, default=2048,
                         help="AssumeRolePolicySizeQuota of every account (CreateRole/UpdateAssumeRolePolicy enforce it)")
+    parser.add_argument("--hostile-names", action="store_true",
+                        help="member names, emails, OU names and tags that are Jinja2 templates (see emulator/hostile.py)")
     parser.add_argument("--no-verify-signatures", action="store_true", help="accept any secret key (only the key id is checked)")
     parser.add_argument("--exit-with-parent", action="store_true", help="stop when the process that started the emulator is gone")
     args = parser.parse_args(argv)
@@ -74,7 +76,8 @@ def main(argv: list[str] | None = None) -> int:
                    "fail_after_write_rate": args.fail_after_write_rate, "seed": args.seed,
                    "verify_signatures": not args.no_verify_signatures, "latency_ms": args.latency_ms,
                    "trust_policy_size_quota": args.trust_policy_size_quota})
-    app = Emulator(config, member_accounts=args.member_accounts, invited_accounts=args.invited_accounts)
+    app = Emulator(config, member_accounts=args.member_accounts, invited_accounts=args.invited_accounts,
+                   hostile_names=args.hostile_names)
     server = make_server("127.0.0.1", args.port, app, threaded=True, request_handler=MotoRequestHandler)
     port = server.server_address[1]
     endpoint_url = f"http://127.0.0.1:{port}"

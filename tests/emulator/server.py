@@ -34,6 +34,7 @@ import time
 import typing as t
 from dataclasses import asdict
 
+from emulator import hostile
 from emulator import policy as pol
 from emulator.admin import AdminApi
 from emulator.auth import Authenticator
@@ -55,7 +56,8 @@ LOG = logging.getLogger("emulator")
 class Emulator:
     """The WSGI application: admin API + authentication + enforcement in front of moto."""
 
-    def __init__(self, config: Config, member_accounts: int = DEFAULT_MEMBER_ACCOUNTS, invited_accounts: int = 0) -> None:
+    def __init__(self, config: Config, member_accounts: int = DEFAULT_MEMBER_ACCOUNTS, invited_accounts: int = 0,
+                 hostile_names: bool = False) -> None:
         from moto.moto_server.werkzeug_app import DomainDispatcherApplication, create_backend_app
 
         patch_moto()
@@ -77,7 +79,8 @@ class Emulator:
         self.shared_files: dict[str, str] = {}
         # What the organization is rebuilt from on reset (the API changes it until then).
         self.org_options = {"member_accounts": member_accounts, "invited_accounts": invited_accounts}
-        self.org = Organization(**self.org_options)
+        self.hostile_names = hostile_names
+        self.org = self.bootstrap_organization()
         # Generated member accounts whose IAM side (OrganizationAccountAccessRole) exists already.
         self.materialised: set[str] = set()
         self.admin = AdminApi(self)
@@ -90,6 +93,13 @@ class Emulator:
         bootstrap(self)
 
     # ------------------------------------------------------------------ state
+    def bootstrap_organization(self) -> Organization:
+        """The organization as it starts (and as a reset restores it)."""
+        org = Organization(**self.org_options)
+        if self.hostile_names:
+            hostile.apply(org)
+        return org
+
     def iam(self, account: str) -> t.Any:
         """moto's IAM backend of an account (created on first use)."""
         from moto.iam.models import iam_backends
@@ -150,7 +160,7 @@ class Emulator:
             self.sessions.clear()
             self.role_changed.clear()
             self.materialised.clear()
-            self.org = Organization(**self.org_options)
+            self.org = self.bootstrap_organization()
             self.config = Config(**asdict(self.initial_config))
             self.rng = random.Random(self.config.seed)
             bootstrap(self)

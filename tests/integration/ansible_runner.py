@@ -39,6 +39,21 @@ def ensure_collection_link() -> Path:
     return COLLECTIONS_PATH
 
 
+def inventory_text(value: t.Any) -> t.Any:
+    """A value of `ansible-inventory --list` with Ansible's marker of never-templated text taken off.
+
+    The collection's inventory plugin marks every value read from AWS that way, so ``--list`` shows each one as
+    ``{"__ansible_unsafe": "text"}``.
+    """
+    if isinstance(value, dict):
+        if set(value) == {"__ansible_unsafe"}:
+            return value["__ansible_unsafe"]
+        return {inventory_text(key): inventory_text(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [inventory_text(item) for item in value]
+    return value
+
+
 class PlaybookResult(subprocess.CompletedProcess):  # type: ignore[type-arg]
     """A CompletedProcess that also unpacks as (rc, stdout, stderr)."""
 

@@ -19,7 +19,7 @@ from collections import Counter
 
 import pytest
 import yaml
-from ansible_runner import COLLECTIONS_PATH, ensure_collection_link
+from ansible_runner import COLLECTIONS_PATH, ensure_collection_link, inventory_text
 
 PLUGIN = "crossaccount.aws.organization_accounts"
 MANAGEMENT = "100000000000"
@@ -53,7 +53,7 @@ class Inventory:
     def __init__(self, data: dict[str, t.Any], proc: subprocess.CompletedProcess[str]) -> None:
         self.data = data
         self.proc = proc
-        self.hostvars: dict[str, dict[str, t.Any]] = data["_meta"]["hostvars"]
+        self.hostvars: dict[str, dict[str, t.Any]] = inventory_text(data["_meta"]["hostvars"])
 
     @property
     def hosts(self) -> set[str]:
@@ -363,7 +363,7 @@ def test_account_outside_the_organization_is_refused(emu, tmp_path):
 
 def test_unknown_ou_path_names_the_entry_and_the_ous_that_exist(emu, tmp_path):
     message = failure(emu, tmp_path, ou_paths=["Root/Workloads", "Root/Workloads/Staging"])
-    assert message == "ou_paths[1]: no OU 'Staging' under 'Root/Workloads' (its OUs are: Dev, Prod)"
+    assert message == "ou_paths[1]: no OU 'Staging' under 'Root/Workloads' (its OUs are: 'Dev', 'Prod')"
 
 
 def test_unknown_ou_id_and_path_outside_the_root(emu, tmp_path):

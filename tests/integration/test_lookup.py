@@ -311,3 +311,50 @@ def test_bad_input_names_the_option_and_makes_no_call(emu, cache_dir, tmp_path, 
     assert "Traceback" not in result.stdout + result.stderr
     assert emu.client.calls() == []
     assert not os.path.exists(cache_dir)
+
+
+@pytest.mark.parametrize("where", ["role", "via hop"])
+def test_a_wrong_external_id_is_denied_by_aws_not_served_from_the_cache(emu, cache_dir, tmp_path, where):
+    # The cached credentials of the right external id must never answer a lookup with another one.
+    from credentials_support import SOURCE, trust
+
+    guard = {"StringEquals": {"sts:ExternalId": "right-external-id"}}
+    if where == "role":
+        role = create_role(emu, "ExternalIdGuard", trust(condition=guard))
+        right = {"external_id": "right-external-id"}
+        wrong = {"external_id": "wrong-external-id"}
+    else:
+        iam = emu.aws("iam", profile="source-admin", max_attempts=5)
+        iam.create_role(RoleName="GuardedHub", AssumeRolePolicyDocument=json.dumps(trust(condition=guard)))
+        iam.put_role_policy(RoleName="GuardedHub", PolicyName="assume", PolicyDocument=json.dumps(
+            {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "sts:AssumeRole", "Resource": "*"}]}))
+        hub = f"arn:aws:iam::{SOURCE}:role/GuardedHub"
+        role = create_role(emu, "BehindGuardedHub", trust(principal=hub))
+        right = {"via": [{"role_arn": hub, "external_id": "right-external-id"}]}
+        wrong = {"via": [{"role_arn": hub, "external_id": "wrong-external-id"}]}
+    out = tmp_path / "out.json"
+    tasks = f"""
+    - name: The right external id
+      ansible.builtin.set_fact:
+        right_key: "{{{{ lookup('{LOOKUP}', role, wait_timeout=0{_kwargs(base_options(cache_dir, **right))}).access_key }}}}"
+    - name: The wrong one, right after
+      block:
+        - ansible.builtin.set_fact:
+            wrong_key: "{{{{ lookup('{LOOKUP}', role, wait_timeout=0, **wrong_options).access_key }}}}"
+      rescue:
+        - ansible.builtin.set_fact:
+            denied: "{{{{ ansible_failed_result.msg }}}}"
+    - ansible.builtin.copy:
+        content: "{{{{ {{'right': right_key is defined, 'wrong': wrong_key | default(''), 'denied': denied | default('')}} | to_json }}}}"
+        dest: "{out}"
+        mode: "0600"
+"""
+    result = run_playbook(emu, play(tasks), extra_vars={"role": role, "opts": base_options(cache_dir, **right),
+                                                        "wrong_options": base_options(cache_dir, **wrong)})
+    check(result)
+    seen = read(str(out))
+    assert seen["right"] is True and seen["wrong"] == "", seen
+    assert "sts:AssumeRole failed: AccessDenied" in seen["denied"], seen
+    # AWS was asked, and said no: the second lookup was not answered from the first one's entry.
+    denied = [call for call in assume_calls(emu) if call["error_code"] == "AccessDenied"]
+    assert denied, assume_calls(emu)

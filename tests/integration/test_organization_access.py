@@ -13,12 +13,14 @@ from __future__ import annotations
 
 import collections
 import json
+import os
 import re
+import stat
 import typing as t
 from pathlib import Path
 
 import pytest
-from ansible_runner import REPO_ROOT, run_playbook
+from ansible_runner import REPO_ROOT, inventory_text, run_playbook
 from botocore.exceptions import ClientError
 from emulator.testing import RunningEmulator
 
@@ -136,7 +138,7 @@ def test_example_inventory_selects_every_active_member_but_the_source(org: Runni
     proc = subprocess.run([str(Path(sys.executable).parent / "ansible-inventory"), "-i", str(EXAMPLE_INVENTORY), "--list"],
                           env=env, capture_output=True, text=True, timeout=300, check=False)
     assert proc.returncode == 0, proc.stderr[-3000:]
-    hostvars = json.loads(proc.stdout)["_meta"]["hostvars"]
+    hostvars = inventory_text(json.loads(proc.stdout)["_meta"]["hostvars"])
     assert sorted(v["aws_account_id"] for v in hostvars.values()) == sorted(MEMBERS)
 
 
@@ -182,7 +184,13 @@ def test_fan_out_on_20_members_twice_second_run_changes_and_writes_nothing(org: 
 
 
 def test_organization_form_reaches_members_but_not_a_same_named_role_outside(org: RunningEmulator, tmp_path: Path) -> None:
+    # A report directory the user made keeps its mode; the files in it are private whatever the umask.
+    (tmp_path / "report").mkdir()
+    os.chmod(tmp_path / "report", 0o750)
     succeed(play(org, tmp_path, MAIN, inventory(tmp_path, FEW), organization_access_policy_form="organization"))
+    assert stat.S_IMODE((tmp_path / "report").stat().st_mode) == 0o750
+    for name in ("organization_access_report.json", "organization_access_report.md"):
+        assert stat.S_IMODE((tmp_path / "report" / name).stat().st_mode) == 0o600, name
     assert report(tmp_path)["policy_form"] == "organization"
     source_iam = org.aws("iam", "source-admin")
     version = source_iam.get_policy(PolicyArn=POLICY_ARN)["Policy"]["DefaultVersionId"]

@@ -233,6 +233,13 @@ def test_size_quota_is_read_only_when_a_write_is_due(emu: t.Any) -> None:
     ({"source_arn": "arn:aws:s3:::bucket"}, "source_arn"),
     ({"trusted_oidc": {"provider": "http://oidc.example.com", "audience": "a", "subjects": ["x"]}}, "trusted_oidc.provider"),
     ({"trusted_oidc": {"provider": "https://oidc.example.com", "audience": "a", "subjects": ["*"]}}, "trusted_oidc.subjects[0]"),
+    # A subject without a concrete owner trusts repositories of every account on GitHub.
+    ({"trusted_oidc": {"provider": "https://token.actions.githubusercontent.com", "audience": "sts.amazonaws.com",
+                       "subjects": ["repo:my-org/app:*", "repo:*"]}}, "trusted_oidc.subjects[1]"),
+    ({"trusted_oidc": {"provider": "https://token.actions.githubusercontent.com", "audience": "sts.amazonaws.com",
+                       "subjects": ["*:ref:refs/heads/main"]}}, "trusted_oidc.subjects[0]"),
+    ({"trusted_oidc": {"provider": "https://token.actions.githubusercontent.com", "audience": "sts.amazonaws.com",
+                       "subjects": ["repo:*:*"]}}, "trusted_oidc.subjects[0]"),
     ({"trusted_oidc": {"provider": "https://oidc.example.com", "subjects": ["x"]}}, "trusted_oidc.audience"),
     ({"trusted_services": ["ec2.amazonaws.com"], "external_id": "ext-1"}, "external_id"),
     ({"trusted_account_ids": [SOURCE], "lint": "loud"}, "lint"),

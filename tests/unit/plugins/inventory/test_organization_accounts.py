@@ -1,7 +1,7 @@
 # -*- coding: utf-8 -*-
 # Copyright: contributors to crossaccount.aws
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
-"""Unit tests for the inventory plugin's pure parts: which values may be templated, which files it claims."""
+"""Unit tests for the inventory plugin's pure parts: values from AWS are never templated; which files it claims."""
 
 from __future__ import annotations
 
@@ -10,30 +10,49 @@ from ansible_collections.crossaccount.aws.plugins.inventory import organization_
 
 try:
     from ansible.template import is_trusted_as_template
-except ImportError:  # ansible-core < 2.19 has no trust tags: the plugin wraps text with braces as unsafe instead
+except ImportError:  # ansible-core < 2.19 has no trust tags: the plugin wraps text as unsafe instead
     from ansible.utils.unsafe_proxy import AnsibleUnsafe
 
     def is_trusted_as_template(value: object) -> bool:
         return not isinstance(value, AnsibleUnsafe)
 
 
-@pytest.mark.parametrize("text", ["{{ lookup('pipe', 'id') }}", "{% if true %}x{% endif %}", "a}b", "{"])
-def test_text_with_braces_is_never_trusted_as_a_template(text):
-    assert plugin._host_value(text) == text
-    assert not is_trusted_as_template(plugin._host_value(text))
+HEADER = "#jinja2:variable_start_string:'[%', variable_end_string:'%]'\n[% lookup('pipe', 'id') %]"
 
 
-def test_brace_free_text_is_trusted_so_list_output_stays_plain():
-    value = plugin._host_value("member-001@example.invalid")
-    assert value == "member-001@example.invalid"
-    assert is_trusted_as_template(value)
+@pytest.mark.parametrize("text", ["{{ lookup('pipe', 'id') }}", "{% if true %}x{% endif %}", "a}b", "{", HEADER,
+                                  "member-001@example.invalid", ""])
+def test_text_from_aws_is_never_trusted_as_a_template(text):
+    # Brace-free text too: a #jinja2: first line moves the delimiters, so no text read from AWS is trusted.
+    assert plugin._inert(text) == text
+    assert not is_trusted_as_template(plugin._inert(text))
 
 
-def test_nested_values_are_handled_item_by_item():
-    value = plugin._host_value({"team": "blue", "note": "{{ 6 * 7 }}", "list": ["a", "{{ b }}"], "n": 3, "none": None})
-    assert value == {"team": "blue", "note": "{{ 6 * 7 }}", "list": ["a", "{{ b }}"], "n": 3, "none": None}
-    assert is_trusted_as_template(value["team"]) and is_trusted_as_template(value["list"][0])
-    assert not is_trusted_as_template(value["note"]) and not is_trusted_as_template(value["list"][1])
+def test_trusted_text_loses_its_trust():
+    # A cache plugin may hand back text that ansible-core 2.19+ trusts; it is marked again.
+    try:
+        from ansible.template import trust_as_template
+    except ImportError:
+        trusted = HEADER
+    else:
+        trusted = trust_as_template(HEADER)
+    assert not is_trusted_as_template(plugin._inert(trusted))
+
+
+def test_nested_values_and_dict_keys_are_handled_item_by_item():
+    value = plugin._inert({"team": "blue", "{{ key }}": "{{ 6 * 7 }}", "list": ["a", HEADER], "n": 3, "none": None})
+    assert value == {"team": "blue", "{{ key }}": "{{ 6 * 7 }}", "list": ["a", HEADER], "n": 3, "none": None}
+    texts = [value["team"], value["{{ key }}"], *value["list"], *value]
+    assert not any(is_trusted_as_template(text) for text in texts)
+
+
+@pytest.mark.parametrize("name, expected", [
+    ("team_blue", "team_blue"),
+    ("team_{{ lookup('pipe','id') }}", "team____lookup__pipe___id_____"),
+    ("ou_#jinja2:x\n[% y %]", "ou__jinja2_x____y___"),
+])
+def test_group_names_hold_only_letters_digits_and_underscores(name, expected):
+    assert plugin.InventoryModule._sanitize_group_name(name) == expected
 
 
 @pytest.mark.parametrize("name, claimed", [

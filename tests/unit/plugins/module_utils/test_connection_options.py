@@ -408,3 +408,19 @@ def test_sdk_debug_loggers_are_quieted():
         assert logger.getEffectiveLevel() >= logging.INFO
     finally:
         logger.setLevel(old)
+
+
+@pytest.mark.parametrize("option", ["secret_key", "session_token"])
+@pytest.mark.parametrize("value", ["first-line\nQZX123", "tab\tQZX123", "space QZX123", "esc\x1bQZX123", "nul\x00QZX123"])
+def test_a_secret_that_is_not_one_printable_word_is_refused_without_showing_it(option, value):
+    # A newline in a session token reached the X-Amz-Security-Token header, whose HTTP client error quoted it whole.
+    with pytest.raises(ValidationFailure) as failure:
+        c.settings_from(c.OptionAdapter.from_dict(dict(KEYS, **{option: value})))
+    assert failure.value.msg.startswith(f"{option}: must be one line of printable characters")
+    assert "QZX123" not in failure.value.msg
+
+
+def test_a_secret_of_the_wrong_type_in_a_connection_dict_is_named_by_type():
+    with pytest.raises(ValidationFailure) as failure:
+        c.settings_from(c.OptionAdapter.from_dict(dict(KEYS, session_token=["token-value-do-not-show"])), "target_aws.")
+    assert failure.value.msg == "target_aws.session_token: must be a string, got a list (the value is not shown: it is a secret)"

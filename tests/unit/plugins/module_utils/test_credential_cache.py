@@ -153,8 +153,8 @@ def test_stale_temp_files_of_a_killed_writer_are_removed(cache_dir):
     clock = Clock()
     cache = cc.CredentialCache(cache_dir, clock=clock)
     cache.ensure_directory()
-    stale = os.path.join(cache_dir, f".{KEY[:16]}.json.abc123.tmp")
-    fresh = os.path.join(cache_dir, f".{KEY[:16]}.json.def456.tmp")
+    stale = os.path.join(cache_dir, ".crossaccount-aws-abc12345.tmp")
+    fresh = os.path.join(cache_dir, ".crossaccount-aws-def45678.tmp")
     for path in (stale, fresh):
         with open(path, "w", encoding="utf-8") as handle:
             handle.write(json.dumps({"credentials": {"secret_key": SECRET}}))
@@ -164,6 +164,117 @@ def test_stale_temp_files_of_a_killed_writer_are_removed(cache_dir):
     assert not os.path.exists(stale)
     # A young one may belong to a writer about to rename it.
     assert os.path.exists(fresh)
+
+
+def test_temp_files_are_named_so_that_the_cleanup_knows_them(cache_dir, monkeypatch):
+    # A writer killed before the rename leaves exactly a name the cleanup removes.
+    cache = cc.CredentialCache(cache_dir, clock=Clock())
+    cache.ensure_directory()
+
+    def killed(*_args: object, **_kwargs: object) -> None:
+        raise OSError("killed before the rename")
+
+    seen = []
+    real_unlink = os.unlink
+
+    def unlink(path: str, *args: object, **kwargs: object) -> None:
+        seen.append(os.path.basename(path))
+        real_unlink(path, *args, **kwargs)
+
+    monkeypatch.setattr(cc.os, "replace", killed)
+    monkeypatch.setattr(cc.os, "unlink", unlink)
+    with pytest.raises(OSError):
+        cache.put(KEY, creds(T0 + 3600))
+    assert len(seen) == 1 and cc._TEMP_NAME_RE.fullmatch(seen[0]), seen
+
+
+@pytest.mark.parametrize("name", [".notes.tmp", ".bashrc.tmp", f".{KEY[:16]}.json.abc123.tmp", ".crossaccount-aws-x.tmp",
+                                  "crossaccount-aws-abc12345.tmp"])
+def test_stale_cleanup_leaves_files_the_cache_did_not_name(cache_dir, name):
+    # Only what the cache itself creates is taken away, however old and however "temporary" it looks.
+    cache = cc.CredentialCache(cache_dir, clock=Clock())
+    cache.ensure_directory()
+    path = os.path.join(cache_dir, name)
+    with open(path, "w", encoding="utf-8") as handle:
+        handle.write("the user's own notes")
+    old = time.time() - 3600
+    os.utime(path, (old, old))
+    cache.ensure_directory()
+    assert os.path.exists(path)
+
+
+def test_stale_cleanup_leaves_a_link_or_directory_with_the_cache_s_name(cache_dir, tmp_path):
+    cache = cc.CredentialCache(cache_dir, clock=Clock())
+    cache.ensure_directory()
+    target = tmp_path / "elsewhere"
+    target.write_text("x")
+    link = os.path.join(cache_dir, ".crossaccount-aws-link0001.tmp")
+    os.symlink(target, link)
+    directory = os.path.join(cache_dir, ".crossaccount-aws-dir00001.tmp")
+    os.mkdir(directory)
+    old = time.time() - 3600
+    for path in (link, directory):
+        os.utime(path, (old, old), follow_symlinks=False)
+    cache.ensure_directory()
+    assert os.path.islink(link) and os.path.isdir(directory) and target.exists()
+
+
+# --- the directories above the cache -------------------------------------------------------------
+
+OTHER_UID = 40125
+
+
+@pytest.mark.parametrize("mode", [0o777, 0o770, 0o757, 0o1777])
+def test_a_parent_that_others_may_write_is_refused_unless_root_s_and_sticky(tmp_path, mode):
+    # Whoever may rename entries of a parent could put a directory of their own in place of the cache.
+    parent = tmp_path / "shared"
+    parent.mkdir()
+    os.chmod(parent, mode)
+    cache = cc.CredentialCache(str(parent / "cache"), clock=Clock())
+    if os.geteuid() == 0 and mode & 0o1000:
+        cache.ensure_directory()  # root's own sticky directory, like /tmp: only an entry's owner may rename it
+        return
+    fetch = Fetcher(Clock())
+    with pytest.raises(cc.CacheUnusable, match=rf"^cache_dir {parent}/cache: its parent {parent} is writable by other users"):
+        cache.get_or_fetch(KEY, fetch)
+    assert fetch.calls == 0
+
+
+def test_a_sticky_parent_of_another_user_is_refused(tmp_path):
+    assert os.geteuid() == 0, "needs root to give a directory to another user"
+    parent = tmp_path / "theirs"
+    parent.mkdir()
+    os.chmod(parent, 0o1777)
+    os.chown(parent, OTHER_UID, OTHER_UID)
+    with pytest.raises(cc.CacheUnusable, match=r"its parent .*theirs is owned by another user \(uid 40125\)"):
+        cc.CredentialCache(str(parent / "cache"), clock=Clock()).ensure_directory()
+
+
+def test_a_parent_owned_by_another_user_is_refused_even_if_private_to_them(tmp_path):
+    # The attack of the issue: a folder under /tmp that another user owns, the cache made in it by us.
+    assert os.geteuid() == 0, "needs root to give a directory to another user"
+    parent = tmp_path / "attacker"
+    parent.mkdir(mode=0o755)
+    os.chown(parent, OTHER_UID, OTHER_UID)
+    (parent / "cache").mkdir(mode=0o700)  # ours, 0700: only the parent is wrong
+    fetch = Fetcher(Clock())
+    with pytest.raises(cc.CacheUnusable, match=r"its parent .*attacker is owned by another user"):
+        cc.CredentialCache(str(parent / "cache"), clock=Clock()).get_or_fetch(KEY, fetch)
+    assert fetch.calls == 0
+
+
+def test_a_link_above_the_cache_is_followed_only_when_ours_or_root_s(tmp_path):
+    assert os.geteuid() == 0, "needs root to give a link to another user"
+    real = tmp_path / "real"
+    real.mkdir(mode=0o700)
+    ours = tmp_path / "ours"
+    ours.symlink_to(real)
+    cc.CredentialCache(str(ours / "cache"), clock=Clock()).ensure_directory()
+    theirs = tmp_path / "theirs"
+    theirs.symlink_to(real)
+    os.lchown(theirs, OTHER_UID, OTHER_UID)
+    with pytest.raises(cc.CacheUnusable, match=r"is a symbolic link of another user"):
+        cc.CredentialCache(str(theirs / "cache"), clock=Clock()).ensure_directory()
 
 
 def test_sdk_window_refreshes_earlier_but_within_half_the_lifetime(cache_dir):

@@ -199,11 +199,20 @@ def test_oidc_without_audience_is_an_error():
     assert codes(findings) == [("error", "oidc_audience_missing", 0)]
 
 
-def test_oidc_without_subject_or_with_bare_star_is_a_warning():
+def test_oidc_without_subject_is_a_warning():
     audience = {"StringEquals": {"token.actions.githubusercontent.com:aud": "sts.amazonaws.com"}}
     assert codes(lint(doc(oidc(audience)))) == [("warning", "oidc_subject_missing", 0)]
-    star = dict(audience, StringLike={"token.actions.githubusercontent.com:sub": "*"})
-    assert codes(lint(doc(oidc(star)))) == [("warning", "oidc_subject_missing", 0)]
+
+
+@pytest.mark.parametrize("subject", ["*", "repo:*", "*:*", "repo:*:*", "*:ref:refs/heads/main", "repo:my-org*/app:*",
+                                     "project_path:*/app:*"])
+def test_oidc_subject_that_names_no_owner_is_an_error(subject):
+    # Each of these trusts repositories of every account on GitHub (or GitLab).
+    condition = {"StringEquals": {"token.actions.githubusercontent.com:aud": "sts.amazonaws.com"},
+                 "StringLike": {"token.actions.githubusercontent.com:sub": ["repo:org/app:*", subject]}}
+    findings = lint(doc(oidc(condition)))
+    assert codes(findings) == [("error", "oidc_subject_broad", 0)]
+    assert repr(subject) in findings[0]["message"]
 
 
 def test_oidc_with_audience_and_subject_is_clean():

@@ -527,3 +527,79 @@ def test_root_creates_files_and_directories_owned_like_their_parent(tmp_path) ->
     credentials = os.path.join(home, ".aws", "credentials")
     pf.ensure_profile(credentials_request(path=credentials))
     assert (os.stat(credentials).st_uid, os.stat(credentials).st_gid) == (OTHER_UID, OTHER_GID)
+
+
+# A play with become writes alice's ~/.aws/config as root while alice swaps her ~/.aws for a link to a directory only
+# root may write. The swap happens at an exact moment (an audit hook on the open of the file, or of the temp file)
+# in a process of its own, so the hook never outlives the test.
+RACE = r"""
+import json, os, sys
+from ansible_collections.crossaccount.aws.plugins.module_utils import _profile_files as pf
+from ansible_collections.crossaccount.aws.plugins.module_utils._connection import OptionAdapter
+from ansible_collections.crossaccount.aws.plugins.module_utils._errors import CrossAccountError
+
+aws, victim, uid, gid, moment = sys.argv[1:6]
+swapped = []
+
+def hook(event, args):
+    if swapped or event != "open" or not isinstance(args[0], (str, bytes)):
+        return
+    name = os.path.basename(os.fsdecode(args[0]))
+    if (moment == "read" and name == "config") or (moment == "write" and args[2] & os.O_CREAT):
+        swapped.append(name)
+        os.rename(aws, aws + ".moved")
+        os.symlink(victim, aws)
+        os.lchown(aws, int(uid), int(gid))
+
+sys.addaudithook(hook)
+request = pf.request_from_options(OptionAdapter.from_dict({
+    "name": "assumed-role", "kind": "role", "role_arn": "arn:aws:iam::222222222222:role/CrossAccountDeploy",
+    "source_profile": "default", "config_file": os.path.join(aws, "config")}), environ={})
+try:
+    outcome = {"changed": pf.ensure_profile(request)["changed"]}
+except CrossAccountError as exc:
+    outcome = {"error": exc.msg}
+print(json.dumps({"swapped": swapped, **outcome}))
+"""
+
+
+@pytest.mark.parametrize("moment", ["read", "write"])
+def test_root_never_writes_through_a_directory_swapped_for_a_link_meanwhile(tmp_path, moment: str) -> None:
+    import json
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    home = other_users_home(tmp_path)
+    aws = os.path.join(home, ".aws")
+    os.mkdir(aws, 0o700)
+    os.chown(aws, OTHER_UID, OTHER_GID)
+    users_config = os.path.join(aws, "config")
+    with open(users_config, "w", encoding="utf-8") as handle:
+        handle.write("[default]\nregion = eu-west-1\n")
+    os.chown(users_config, OTHER_UID, OTHER_GID)
+    os.chmod(users_config, 0o600)
+    victim_dir = tmp_path / "root-only"
+    victim_dir.mkdir(mode=0o700)
+    victim = victim_dir / "config"
+    victim.write_text("[default]\nregion = us-east-1\n# only root may change this file\n")
+    os.chmod(victim, 0o600)
+    before = (victim.read_bytes(), os.stat(victim).st_uid, stat.S_IMODE(os.stat(victim).st_mode))
+
+    root = Path(pf.__file__).parents[5]  # <root>/ansible_collections/crossaccount/aws/plugins/module_utils
+    proc = subprocess.run([sys.executable, "-c", RACE, aws, str(victim_dir), str(OTHER_UID), str(OTHER_GID), moment],
+                          env=dict(os.environ, PYTHONPATH=str(root)), capture_output=True, text=True, timeout=120, check=False)
+    assert proc.returncode == 0, proc.stderr
+    outcome = json.loads(proc.stdout.splitlines()[-1])
+    assert outcome["swapped"], "the swap never happened: the test would prove nothing"
+    assert os.path.islink(aws)
+
+    # The root-only directory is untouched: same file, same bytes, same owner and mode, no temp file left.
+    assert sorted(os.listdir(victim_dir)) == ["config"]
+    assert (victim.read_bytes(), os.stat(victim).st_uid, stat.S_IMODE(os.stat(victim).st_mode)) == before
+    # The write, if any, went to the directory that was checked: alice's own, wherever she moved it.
+    if "error" not in outcome:
+        moved = os.path.join(aws + ".moved", "config")
+        with open(moved, encoding="utf-8") as handle:
+            assert "[profile assumed-role]" in handle.read()
+        assert (os.stat(moved).st_uid, stat.S_IMODE(os.stat(moved).st_mode)) == (OTHER_UID, 0o600)

@@ -98,6 +98,44 @@ def test_subject_of_only_wildcards_refused(value):
     refused(v.oidc_subject, value, match="only wildcards")
 
 
+@pytest.mark.parametrize(("value", "match"), [
+    # The issue's own examples: each trusts every repository on GitHub.
+    ("repo:*", "concrete owner"),
+    ("*:*", "only wildcards"),
+    ("repo:*:*", "concrete owner"),
+    ("*:ref:refs/heads/main", "first field"),
+    ("*/*", "only wildcards"),
+    (":*:", "only wildcards"),
+    ("repo:*/app:ref:refs/heads/main", "concrete owner"),
+    ("repo:my-org*/app:*", "concrete owner"),
+    ("repo:my-?rg/app", "concrete owner"),
+    ("repo:/app", "concrete owner"),
+    ("repo:my-org", "concrete owner"),
+    ("re*:my-org/app", "first field"),
+    ("project_path:*", "concrete owner"),
+    ("project_path:*/app:ref_type:branch:ref:main", "concrete owner"),
+])
+def test_subject_that_names_no_owner_is_refused(value, match):
+    refused(v.oidc_subject, value, match=match)
+
+
+@pytest.mark.parametrize("value", [
+    "repo:my-org/*",
+    "repo:my-org/app:*",
+    "repo:my-org/app:ref:refs/heads/main",
+    "repo:my-org/app:environment:prod",
+    "repository_owner_id:1234:*",
+    "project_path:my-group/*",
+    "organization:my-org:project:*:workspace:*:run_phase:*",
+    "system:serviceaccount:ci:*",
+    "auth0|*",
+    "12345678901234567890",
+])
+def test_subject_with_a_concrete_owner_is_accepted(value):
+    assert v.oidc_subject(value, "opt") == value
+    assert v.oidc_subject_problem(value) is None
+
+
 def test_subject_and_audience_accepted():
     assert v.oidc_subject("repo:org/app:*", "opt") == "repo:org/app:*"
     assert v.oidc_audience("sts.amazonaws.com", "opt") == "sts.amazonaws.com"

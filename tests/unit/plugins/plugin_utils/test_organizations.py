@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import pytest
 from ansible_collections.crossaccount.aws.plugins.module_utils._connection import OptionAdapter
-from ansible_collections.crossaccount.aws.plugins.module_utils._errors import CrossAccountError, ValidationFailure
+from ansible_collections.crossaccount.aws.plugins.module_utils._errors import ValidationFailure
 from ansible_collections.crossaccount.aws.plugins.plugin_utils import _organizations as org
 
 
@@ -98,16 +98,41 @@ def test_group_names(path, expected):
     assert org.group_name(path, {"Root/生产": "ou-emu1-00000009"}) == expected
 
 
-def test_duplicate_account_names_fail_with_hostnames_name_only():
-    records = [{"aws_account_id": "200000000001", "aws_account_name": "app"},
-               {"aws_account_id": "200000000002", "aws_account_name": "app"}]
-    org.check_hostnames(records, "id")
-    with pytest.raises(CrossAccountError) as info:
-        org.check_hostnames(records, "name")
-    assert info.value.msg.startswith("hostnames: accounts 200000000001 and 200000000002 are both named 'app'")
-    assert "hostnames: id" in info.value.msg
-    assert org.hostname(records[0], "name") == "app"
-    assert org.hostname(records[0], "id") == "200000000001"
+def records(*names):
+    return [{"aws_account_id": f"{200000000001 + index:012d}", "aws_account_name": name} for index, name in enumerate(names)]
+
+
+@pytest.mark.parametrize("name, host", [
+    ("app", "app"),
+    ("Team A/Prod", "Team_A_Prod"),
+    ("web-1.example_x", "web-1.example_x"),
+    ("{{ lookup('pipe','id') }}", "___lookup__pipe___id_____"),
+    ("#jinja2:x:1\n[% y %]", "_jinja2_x_1____y___"),
+    ("caf\u00e9", "caf_"),
+])
+def test_host_names_hold_only_letters_digits_dot_underscore_and_dash(name, host):
+    assert org.hostnames(records(name), "name") == [host]
+    assert org.clean_hostname(name) == host
+
+
+def test_names_that_collide_once_cleaned_are_named_by_their_ids():
+    got = org.hostnames(records("team a", "team/a", "app", "team_b"), "name")
+    assert got == ["200000000001", "200000000002", "app", "team_b"]
+
+
+def test_empty_and_dot_only_names_are_named_by_their_ids():
+    assert org.hostnames(records("", "..", ".", "ok"), "name") == ["200000000001", "200000000002", "200000000003", "ok"]
+
+
+def test_a_name_equal_to_an_id_that_became_a_host_name_falls_back_too():
+    # 200000000002 collides with 200000000003 ("x y" / "x_y") and so is named by its id, which 200000000001 is named.
+    got = org.hostnames(records("200000000002", "x y", "x_y"), "name")
+    assert got == ["200000000001", "200000000002", "200000000003"]
+    assert len(set(got)) == 3
+
+
+def test_hostnames_id_are_the_account_ids():
+    assert org.hostnames(records("app", "app"), "id") == ["200000000001", "200000000002"]
 
 
 def test_partition_comes_from_the_arns():

@@ -10,7 +10,7 @@ import datetime
 import botocore.session
 import pytest
 from ansible_collections.crossaccount.aws.plugins.module_utils import _credential_cache as cc
-from ansible_collections.crossaccount.aws.plugins.module_utils._sts import AssumedCredentials, AssumeRoleRequest
+from ansible_collections.crossaccount.aws.plugins.module_utils._sts import AssumedCredentials, AssumeRoleRequest, request_from_options
 from ansible_collections.crossaccount.aws.plugins.plugin_utils import _assumed
 from ansible_collections.crossaccount.aws.plugins.plugin_utils._source import resolved_principal
 
@@ -145,8 +145,8 @@ def test_profile_files_hold_no_secret_where_it_could_be_seen_and_are_rewritten_o
     config = open(config_path, encoding="utf-8").read()
     assert "explicit-secret" not in config and "AKIAEXPLICIT" not in config
     assert f"[profile {name}]" in config and "region = eu-west-1" in config
-    # The secret needed to assume again lives only in the 0600 source description the command line names.
-    assert "explicit-secret" in open(source_path, encoding="utf-8").read()
+    # Nor does the source description: a secret is never written to disk (SPEC "Secrets at rest").
+    assert "explicit-secret" not in open(source_path, encoding="utf-8").read()
     for path in (config_path, source_path):
         assert stat.S_IMODE(os.stat(path).st_mode) == 0o600
     before = (os.stat(config_path).st_ino, os.stat(source_path).st_ino)
@@ -164,6 +164,40 @@ def test_descriptor_options_never_keep_the_mfa_code_or_a_token_that_has_a_file()
                                                    "profile"], ROLE)
     assert stored == {"mfa_serial_number": "arn:aws:iam::111111111111:mfa/me", "web_identity_token_file": "/run/token",
                       "profile": "dev", "mfa": True, "role_arn": ROLE}
+
+
+def test_descriptor_options_never_keep_explicit_keys_or_an_inline_token():
+    import hashlib
+
+    from ansible_collections.crossaccount.aws.plugins.module_utils._connection import OptionAdapter
+
+    given = {"access_key": "AKIAEXPLICIT00000001", "secret_key": "explicit-secret", "session_token": "explicit-token",
+             "web_identity_token": " eyJ.inline.token "}
+    stored = _assumed.descriptor_options(OptionAdapter.from_dict(given), list(given), ROLE)
+    # What identifies the source stays (the key id, which token), never what proves it.
+    assert stored == {"access_key": "AKIAEXPLICIT00000001", "explicit_keys": True, "role_arn": ROLE,
+                      "web_identity_token_sha256": hashlib.sha256(b"eyJ.inline.token").hexdigest()}
+
+
+@pytest.mark.parametrize("options", [
+    {"access_key": "AKIAEXPLICIT00000001", "secret_key": "explicit-secret", "session_token": "explicit-token"},
+    {"web_identity_token": "eyJ.inline.token"},
+])
+def test_the_credential_process_computes_the_lookup_s_cache_keys_without_the_secret(tmp_path, options):
+    from ansible_collections.crossaccount.aws.plugins.module_utils._connection import AwsConnection, OptionAdapter, settings_from
+
+    given = OptionAdapter.from_dict(dict(options, role_arn=ROLE, region="us-east-1"))
+    request = request_from_options(given)
+    connection = AwsConnection(settings_from(given))
+    expected = _assumed.step_keys(_assumed.source_of(connection, request), request)
+
+    stored = _assumed.descriptor_options(given, [*options, "region"], ROLE)
+    rebuilt = dict(stored)
+    _assumed._unstored_source(rebuilt)
+    digest = rebuilt.pop("web_identity_token_sha256", None)
+    adapter = OptionAdapter.from_dict(rebuilt)
+    again = request_from_options(adapter)
+    assert _assumed.step_keys(_assumed.source_of(AwsConnection(settings_from(adapter)), again), again, token_digest=digest) == expected
 
 
 @pytest.mark.parametrize(("via", "extra", "option"), [

@@ -36,7 +36,7 @@ except ImportError as _exc:
     HAS_BOTO3 = False
     BOTO3_IMPORT_ERROR = _exc
 
-COLLECTION_VERSION = "0.1.0"
+COLLECTION_VERSION = "0.3.0"
 
 # Both read sides (IAM is global, STS regional) work from us-east-1 when nothing else is configured.
 DEFAULT_REGION = "us-east-1"

@@ -3,7 +3,7 @@
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 """PRIVATE to the collection: the connection options shared by every module and plugin.
 
-One argument spec (CONNECTION_ARGSPEC, documented by the ``crossaccount.aws.connection`` doc
+One argument spec (CONNECTION_SPEC, documented by the ``crossaccount.aws.connection`` doc
 fragment), one adapter so the same code reads options from a module, a plugin or a plain dict,
 and one place that builds SDK sessions and clients with botocore's own retry modes.
 """
@@ -16,6 +16,7 @@ import typing as t
 from dataclasses import dataclass, field
 
 from ansible_collections.crossaccount.aws.plugins.module_utils import _validators as validators
+from ansible_collections.crossaccount.aws.plugins.module_utils._argspec import ArgumentSpec
 from ansible_collections.crossaccount.aws.plugins.module_utils._errors import (
     CrossAccountError,
     ValidationFailure,
@@ -55,6 +56,8 @@ CONNECTION_ARGSPEC: dict[str, dict[str, t.Any]] = {
     "aws_ca_bundle": {"type": "path"},
 }
 CONNECTION_OPTIONS = tuple(CONNECTION_ARGSPEC)
+# The option group every AWS module merges into its ARGSPEC.
+CONNECTION_SPEC = ArgumentSpec(CONNECTION_ARGSPEC)
 
 
 def connection_argspec() -> dict[str, dict[str, t.Any]]:

@@ -22,22 +22,40 @@ import re
 import typing as t
 from dataclasses import dataclass, field
 
-from ansible_collections.crossaccount.aws.plugins.module_utils import _iam, _policy, _policy_lint
+from ansible_collections.crossaccount.aws.plugins.module_utils import _iam, _policy, _policy_build, _policy_lint
 from ansible_collections.crossaccount.aws.plugins.module_utils import _validators as v
+from ansible_collections.crossaccount.aws.plugins.module_utils._argspec import ArgumentSpec
 from ansible_collections.crossaccount.aws.plugins.module_utils._arn import parse_arn, policy_arn
+from ansible_collections.crossaccount.aws.plugins.module_utils._connection import CONNECTION_SPEC
 from ansible_collections.crossaccount.aws.plugins.module_utils._errors import CrossAccountError, ValidationFailure
 
 if t.TYPE_CHECKING:
     from ansible_collections.crossaccount.aws.plugins.module_utils._connection import OptionAdapter
-    from ansible_collections.crossaccount.aws.plugins.module_utils._module import CrossAccountModule
+    from ansible_collections.crossaccount.aws.plugins.module_utils._module import ModuleContext
+
+ARGSPEC = CONNECTION_SPEC.merge(
+    ArgumentSpec({
+        "name": {"type": "str", "required": True},
+        "path": {"type": "str", "default": "/"},
+        "target_role_arns": {"type": "list", "elements": "str"},
+        "type": {"type": "str", "choices": ["managed", "inline"], "default": "managed"},
+        "users": {"type": "list", "elements": "str"},
+        "groups": {"type": "list", "elements": "str"},
+        "roles": {"type": "list", "elements": "str"},
+        "purge_attachments": {"type": "bool", "default": False},
+        "allow_session_tags": {"type": "bool", "default": False},
+        "allow_source_identity": {"type": "bool", "default": False},
+        "state": {"type": "str", "choices": ["present", "absent"], "default": "present"},
+        "target_organization_id": {"type": "str"},
+        "target_role_name": {"type": "str"},
+        "target_role_path": {"type": "str"},
+    }),
+    _policy_lint.LINT_SPEC,
+)
 
 KINDS = ("users", "groups", "roles")
 # IAM's quota of versions per customer managed policy; it cannot be raised.
 MAX_POLICY_VERSIONS = 5
-# Size limits as IAM counts them (JSON without whitespace): a managed policy version holds 6144
-# characters; inline policies share an aggregate per principal (user 2048, group 5120, role 10240).
-MANAGED_POLICY_SIZE_MAX = 6144
-INLINE_POLICY_SIZE_MAX = {"users": 2048, "groups": 5120, "roles": 10240}
 
 _VERSION_NUMBER_RE = re.compile(r"v([0-9]+)")
 
@@ -146,8 +164,8 @@ def _fitting_arns(request: SourcePolicyRequest, limit: int) -> int:
     """How many of the role ARNs (in the order given) fit one policy of ``limit`` characters."""
     fitting = 0
     for count in range(1, len(request.target_role_arns) + 1):
-        document = _policy.build_source_policy(request.target_role_arns[:count], request.allow_session_tags, request.allow_source_identity)
-        if _policy_lint.policy_size(document) > limit:
+        document = _policy_build.build_source_policy(request.target_role_arns[:count], request.allow_session_tags, request.allow_source_identity)
+        if _policy.policy_size(document) > limit:
             break
         fitting = count
     return fitting
@@ -212,14 +230,14 @@ def request_from_options(options: OptionAdapter) -> SourcePolicyRequest:
             raise ValidationFailure(
                 "target_role_arns", "is required with state=present: the list of role ARNs the principals may assume "
                 "(or target_organization_id with target_role_name)")
-        document = _policy.build_source_policy(request.target_role_arns, request.allow_session_tags, request.allow_source_identity)
+        document = _policy_build.build_source_policy(request.target_role_arns, request.allow_session_tags, request.allow_source_identity)
         if request.managed:
-            limit, where = MANAGED_POLICY_SIZE_MAX, "a managed policy version"
+            limit, where = _policy.MANAGED_POLICY_SIZE_MAX, "a managed policy version"
         else:
-            smallest = min((kind for kind in KINDS if request.principals[kind]), key=INLINE_POLICY_SIZE_MAX.__getitem__)
-            limit, where = INLINE_POLICY_SIZE_MAX[smallest], f"the inline policies of one {PRINCIPAL_APIS[smallest].singular}"
+            smallest = min((PRINCIPAL_APIS[kind].singular for kind in KINDS if request.principals[kind]), key=_policy.INLINE_POLICY_SIZE_MAX.__getitem__)
+            limit, where = _policy.INLINE_POLICY_SIZE_MAX[smallest], f"the inline policies of one {smallest}"
         # IAM counts the JSON without whitespace, which is how _iam sends it.
-        size = _policy_lint.policy_size(document)
+        size = _policy.policy_size(document)
         if size > limit:
             fitting = _fitting_arns(request, limit)
             raise ValidationFailure(
@@ -253,7 +271,7 @@ def _age_key(version: t.Mapping[str, t.Any]) -> tuple[int, str]:
 class SourcePolicy:
     """One run of module source_policy against one account."""
 
-    def __init__(self, module: CrossAccountModule, request: SourcePolicyRequest) -> None:
+    def __init__(self, module: ModuleContext, request: SourcePolicyRequest) -> None:
         self.request = request
         self.check_mode = module.check_mode
         self.connection = module.connection()
@@ -277,7 +295,7 @@ class SourcePolicy:
         request = self.request
         if request.present and request.organization_form:
             # The role ARN pattern is written in the caller's partition, known only now.
-            request.document = _policy.build_source_org_policy(
+            request.document = _policy_build.build_source_org_policy(
                 t.cast(str, request.organization_id), t.cast(str, request.target_role_name), request.target_role_path, self.partition,
                 request.allow_session_tags, request.allow_source_identity)
         if self.request.present and not self.request.managed:
@@ -554,7 +572,7 @@ class SourcePolicy:
         return self.inline_present() if self.request.present else self.inline_absent()
 
 
-def handle(module: CrossAccountModule) -> dict[str, t.Any]:
+def handle(module: ModuleContext) -> dict[str, t.Any]:
     """Module entry: validate, converge, report ``changed``, ``policy`` and (in diff mode) ``diff``."""
     request = request_from_options(module.options)
     runner = SourcePolicy(module, request)

@@ -22,6 +22,7 @@ import typing as t
 from dataclasses import dataclass, field
 
 from ansible_collections.crossaccount.aws.plugins.module_utils import _validators as validators
+from ansible_collections.crossaccount.aws.plugins.module_utils._argspec import ArgumentSpec
 from ansible_collections.crossaccount.aws.plugins.module_utils._arn import parse_arn
 from ansible_collections.crossaccount.aws.plugins.module_utils._connection import OptionAdapter
 from ansible_collections.crossaccount.aws.plugins.module_utils._errors import (
@@ -62,6 +63,9 @@ ASSUME_ROLE_ARGSPEC: dict[str, dict[str, t.Any]] = {
     "web_identity_token": {"type": "str", "no_log": True},
     "web_identity_token_file": {"type": "path"},
 }
+
+# The AssumeRole option group of assume_role and verify_access (the lookup documents the same options).
+ASSUME_ROLE_SPEC = ArgumentSpec(ASSUME_ROLE_ARGSPEC)
 
 # Characters a derived session name may not hold (the default is built from a user or role name).
 _SESSION_NAME_BAD_CHARS = re.compile(r"[^\w+=,.@-]", re.ASCII)

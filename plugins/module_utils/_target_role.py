@@ -18,30 +18,36 @@ import re
 import typing as t
 from dataclasses import dataclass, field
 
-from ansible_collections.crossaccount.aws.plugins.module_utils import _iam, _policy
+from ansible_collections.crossaccount.aws.plugins.module_utils import _iam, _policy, _trust
 from ansible_collections.crossaccount.aws.plugins.module_utils import _validators as v
+from ansible_collections.crossaccount.aws.plugins.module_utils._argspec import ArgumentSpec
 from ansible_collections.crossaccount.aws.plugins.module_utils._arn import aws_managed_policy_arn, parse_arn, policy_arn, role_arn
+from ansible_collections.crossaccount.aws.plugins.module_utils._connection import CONNECTION_SPEC
 from ansible_collections.crossaccount.aws.plugins.module_utils._errors import CrossAccountError, ValidationFailure
-from ansible_collections.crossaccount.aws.plugins.module_utils._trust_policy import (
-    TRUST_INTENT_OPTIONS,
-    LintOptions,
-    TrustIntent,
-    build_from_intent,
-    check_exclusive,
-    check_partition,
-    lint,
-    lint_options,
-    refuse_wildcard,
-    validate_document,
-    validate_intent,
-    write_with_principal_wait,
-)
+from ansible_collections.crossaccount.aws.plugins.module_utils._policy_build import TrustIntent
+from ansible_collections.crossaccount.aws.plugins.module_utils._policy_lint import LintOptions, lint_options
 
 if t.TYPE_CHECKING:
     from ansible_collections.crossaccount.aws.plugins.module_utils._connection import OptionAdapter
-    from ansible_collections.crossaccount.aws.plugins.module_utils._module import CrossAccountModule
+    from ansible_collections.crossaccount.aws.plugins.module_utils._module import ModuleContext
 
-__all__ = ["TRUST_INTENT_OPTIONS", "TargetRoleRequest", "handle", "request_from_options"]
+ARGSPEC = CONNECTION_SPEC.merge(
+    ArgumentSpec({
+        "name": {"type": "str", "required": True},
+        "path": {"type": "str", "default": "/"},
+        "description": {"type": "str"},
+        "state": {"type": "str", "choices": ["present", "absent"], "default": "present"},
+        "trust_policy": {"type": "json"},
+        "managed_policies": {"type": "list", "elements": "str"},
+        "inline_policies": {"type": "dict"},
+        "purge_policies": {"type": "bool", "default": True},
+        "max_session_duration": {"type": "int"},
+        "permissions_boundary": {"type": "str"},
+        "tags": {"type": "dict"},
+        "purge_tags": {"type": "bool", "default": True},
+    }),
+    _trust.trust_spec("trust_policy"),
+)
 
 _POLICY_NAME_RE = re.compile(r"[\w+=,.@-]{1,128}", re.ASCII)
 _PATH_SEGMENT_RE = re.compile(r"[\x21-\x2e\x30-\x7e]+", re.ASCII)
@@ -127,12 +133,12 @@ def request_from_options(options: OptionAdapter) -> TargetRoleRequest:
     name = v.iam_name(options.raw("name"), "name", "role")
     path = v.iam_path(options.raw("path") or "/", "path")
     state = options.raw("state") or "present"
-    check_exclusive(options, "trust_policy")
+    _trust.check_exclusive(options, "trust_policy")
     trust_document = None
     if options.raw("trust_policy") is not None:
-        trust_document = validate_document(options.raw("trust_policy"), "trust_policy")
-        refuse_wildcard(trust_document, "trust_policy")
-    intent = validate_intent(options)
+        trust_document = _trust.validate_document(options.raw("trust_policy"), "trust_policy")
+        _trust.refuse_wildcard(trust_document, "trust_policy")
+    intent = _trust.intent_from_options(options)
     managed = None
     if options.raw("managed_policies") is not None:
         raw = options.raw("managed_policies")
@@ -163,7 +169,7 @@ def request_from_options(options: OptionAdapter) -> TargetRoleRequest:
 
 
 def _check_arn_partitions(p: TargetRoleRequest, partition: str, account: str) -> None:
-    check_partition(p.intent, partition, account)
+    _trust.check_partition(p.intent, partition, account)
     for index, ref in enumerate(p.managed or []):
         parsed = parse_arn(ref)
         if parsed is not None and parsed.partition != partition:
@@ -314,7 +320,7 @@ def _create(iam: t.Any, p: TargetRoleRequest, want: dict[str, t.Any]) -> dict[st
         )
 
     try:
-        write_with_principal_wait(call, want["trust_policy"], p.trust_option)
+        _trust.write_with_principal_wait(call, want["trust_policy"], p.trust_option)
     except CrossAccountError as exc:
         if exc.code != "EntityAlreadyExists":
             raise
@@ -332,7 +338,7 @@ def _update(iam: t.Any, p: TargetRoleRequest, have: dict[str, t.Any], want: dict
     name = p.name
     changed = False
     if not _policy.equivalent(have["trust_policy"], want["trust_policy"], partition):
-        write_with_principal_wait(lambda: _iam.update_assume_role_policy(iam, name, want["trust_policy"]), want["trust_policy"], p.trust_option)
+        _trust.write_with_principal_wait(lambda: _iam.update_assume_role_policy(iam, name, want["trust_policy"]), want["trust_policy"], p.trust_option)
         changed = True
     if not _same("description", have, want) or not _same("max_session_duration", have, want):
         # Both values are always sent: UpdateRole implementations differ on whether an omitted
@@ -422,7 +428,7 @@ def _check_path(p: TargetRoleRequest, role: t.Mapping[str, t.Any]) -> None:
         )
 
 
-def handle(module: CrossAccountModule) -> dict[str, t.Any]:
+def handle(module: ModuleContext) -> dict[str, t.Any]:
     p = request_from_options(module.options)
     conn = module.connection()
     iam = conn.iam
@@ -457,7 +463,7 @@ def handle(module: CrossAccountModule) -> dict[str, t.Any]:
     if p.trust_document is not None:
         trust = p.trust_document
     elif p.intent.has_principals:
-        trust = build_from_intent(p.intent, partition, account)
+        trust = _trust.build_from_intent(p.intent, partition, account)
     # Reads only: an unknown policy name or boundary fails here, before any write.
     attached = current["managed_policies"] if current is not None else []
     managed_arns = resolve_managed(iam, p.managed, account, partition, attached) if p.managed is not None else None
@@ -468,7 +474,7 @@ def handle(module: CrossAccountModule) -> dict[str, t.Any]:
     changed = current is None or _needs_update(current, want, partition)
     # The trust-size quota matters only when the trust policy itself is written.
     trust_write = current is None or not _policy.equivalent(current["trust_policy"], want["trust_policy"], partition)
-    findings = lint(module, p.lint, want["trust_policy"], account=account, partition=partition, write_due=trust_write, iam=iam)
+    findings = _trust.lint(module, p.lint, want["trust_policy"], account=account, partition=partition, write_due=trust_write, iam=iam)
 
     role = want
     if changed and not module.check_mode:

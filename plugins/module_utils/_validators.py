@@ -25,6 +25,7 @@ import urllib.parse
 
 from ansible_collections.crossaccount.aws.plugins.module_utils._arn import PARTITIONS, Arn, parse_arn
 from ansible_collections.crossaccount.aws.plugins.module_utils._errors import ValidationFailure
+from ansible_collections.crossaccount.aws.plugins.module_utils._policy import POLICY_SIZE_MAX, SESSION_POLICY_SIZE_MAX
 
 _ACCOUNT_RE = re.compile(r"[0-9]{12}", re.ASCII)
 _IAM_NAME_RE = re.compile(r"[\w+=,.@-]+", re.ASCII)
@@ -38,9 +39,6 @@ IAM_PATH_MAX = 512
 EXTERNAL_ID_MIN, EXTERNAL_ID_MAX = 2, 1224
 SESSION_NAME_MIN, SESSION_NAME_MAX = 2, 64
 TAG_KEY_MAX, TAG_VALUE_MAX, TAG_COUNT_MAX = 128, 256, 50
-# The largest IAM policy AWS stores (aggregate inline role policy size); specific callers pass lower
-# limits (2048 trust policy, 6144 managed policy, 2048 session policy) where they know the kind.
-POLICY_SIZE_MAX = 10240
 # AWS refuses DurationSeconds above one hour when the caller is itself an assumed-role session.
 CHAINING_MAX_DURATION = 3600
 POLICY_VERSIONS = ("2012-10-17", "2008-10-17")
@@ -451,7 +449,6 @@ WAIT_TIMEOUT_MAX = 3600
 WEB_IDENTITY_TOKEN_MIN, WEB_IDENTITY_TOKEN_MAX = 4, 20000
 URL_MAX = 2048
 POLICY_ARNS_MAX = 10
-SESSION_POLICY_SIZE_MAX = 2048
 HOP_KEYS = ("role_arn", "external_id", "role_session_name", "duration_seconds")
 _HOST_LABEL_RE = re.compile(r"(?!-)[A-Za-z0-9_-]{1,63}(?<!-)", re.ASCII)
 

@@ -111,25 +111,7 @@ def _alias_map() -> dict[str, str]:
 
 def normalize_connection_dict(data: t.Mapping[str, t.Any] | None, option: str) -> dict[str, t.Any]:
     """Canonical names for a connection-options dict such as ``target_aws``; unknown keys are errors."""
-    if data is None:
-        return {}
-    if not isinstance(data, t.Mapping):
-        raise ValidationFailure(option, f"must be a dict of connection options, got {type(data).__name__}")
-    aliases = _alias_map()
-    result: dict[str, t.Any] = {}
-    for key, value in data.items():
-        if key not in aliases:
-            raise ValidationFailure(f"{option}.{key}", f"unknown connection option; valid: {', '.join(sorted(CONNECTION_OPTIONS))}")
-        result[aliases[key]] = value
-    if "validate_certs" in result and not isinstance(result["validate_certs"], bool):
-        value = str(result["validate_certs"]).lower()
-        if value not in ("true", "false", "yes", "no", "1", "0"):
-            raise ValidationFailure(f"{option}.validate_certs", "must be a boolean")
-        result["validate_certs"] = value in ("true", "yes", "1")
-    for key, value in result.items():
-        if key != "validate_certs" and value is not None and not isinstance(value, str):
-            raise ValidationFailure(f"{option}.{key}", f"must be a string, got {type(value).__name__}")
-    return result
+    return validators.connection_options(data, option, _alias_map())
 
 
 @dataclass(frozen=True)

@@ -15,6 +15,7 @@ import copy
 import datetime
 import getpass
 import json
+import os
 import random
 import re
 import time
@@ -177,6 +178,19 @@ def default_session_name(caller_arn: str | None = None, now: float | None = None
     return f"ansible-{name}-{stamp}"
 
 
+def read_web_identity_token_file(value: t.Any, option: str) -> str:
+    """The token in the file named by ``value`` (never echoed): the file is read here, its path, kind, size
+    and text are checked by the validators (which are pure)."""
+    path = validators.token_file_path(value, option)
+    try:
+        validators.token_file_info(os.stat(path), path, option)
+        with open(path, "rb") as handle:
+            data = handle.read(validators.TOKEN_FILE_MAX + 1)
+    except OSError as exc:
+        raise ValidationFailure(option, f"cannot be read: {exc.strerror or exc} ({validators.show(path)})") from None
+    return validators.token_file_text(data, path, option)
+
+
 def _optional(options: OptionAdapter, name: str, check: t.Callable[[t.Any, str], t.Any]) -> t.Any:
     value = options.get(name)
     return None if value is None else check(value, name)
@@ -215,7 +229,7 @@ def request_from_options(options: OptionAdapter, *, default_session_name: str | 
     if token is not None:
         token = validators.web_identity_token(token, "web_identity_token")
     elif token_file is not None:
-        token = validators.web_identity_token_file(token_file, "web_identity_token_file")
+        token = read_web_identity_token_file(token_file, "web_identity_token_file")
 
     mfa_serial = _optional(options, "mfa_serial_number", validators.mfa_serial)
     mfa_token = _optional(options, "mfa_token", validators.mfa_token)

@@ -80,10 +80,7 @@ def request_from_options(options: OptionAdapter) -> VerifyRequest:
     expected_role = options.get("expected_role_name")
     if expected_role is not None:
         expected_role = validators.iam_name(expected_role, "expected_role_name", "role")
-    buckets_raw = options.get("s3_buckets") or []
-    if isinstance(buckets_raw, str) or not isinstance(buckets_raw, (list, tuple)):
-        raise ValidationFailure("s3_buckets", "must be a list of bucket names")
-    buckets = list(dict.fromkeys(validators.s3_bucket(item, f"s3_buckets[{index}]") for index, item in enumerate(buckets_raw)))
+    buckets = validators.s3_buckets(options.get("s3_buckets"), "s3_buckets")
     target = None
     raw_target = options.get("target_aws")
     if raw_target:

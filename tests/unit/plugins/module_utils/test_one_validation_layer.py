@@ -12,6 +12,7 @@ import stat
 
 import pytest
 from ansible_collections.crossaccount.aws.plugins.module_utils import _connection as c
+from ansible_collections.crossaccount.aws.plugins.module_utils import _option_kinds
 from ansible_collections.crossaccount.aws.plugins.module_utils import _sts as sts
 from ansible_collections.crossaccount.aws.plugins.module_utils import _validators as v
 from ansible_collections.crossaccount.aws.plugins.module_utils._connection import OptionAdapter
@@ -240,7 +241,7 @@ def test_good_endpoint_urls(url):
 # --- the roles' filter: same functions ------------------------------------------------------------
 
 def test_problems_uses_the_same_validators():
-    found = v.problems({
+    found = _option_kinds.problems({
         "r_role_name": ["role_name", "bad name"],
         "r_account_ids": ["account_ids", ["111111111111", "1234"]],
         "r_external_id": ["external_id", ""],
@@ -255,7 +256,7 @@ def test_problems_uses_the_same_validators():
 @pytest.mark.parametrize("checks", [["role_name", "x"], {"a": ["no_such_kind", "x"]}, {"a": "role_name"}])
 def test_problems_refuses_a_malformed_call(checks):
     with pytest.raises(ValidationFailure):
-        v.problems(checks)
+        _option_kinds.problems(checks)
 
 
 # --- defect 2: an unknown key next to a secret (connection dicts) ----------------------------------

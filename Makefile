@@ -85,7 +85,7 @@ units-2.21: venv312 collection-copy
 	cd $(COPY) && PATH=$(VENV312)/bin:$$PATH ansible-test units --python 3.12 --color no
 units: units-2.19 units-2.21
 
-# The versions we claim (issue 13): sanity, units and the integration smoke set on ansible-core 2.17 and 2.18.
+# The versions we claim: sanity, units and the integration smoke set on ansible-core 2.17 and 2.18.
 # pylint is most of sanity's time and checks the same code with the same rules on every core: it runs on 2.19 and
 # 2.21; `make sanity-2.17 OLD_CORE_SANITY_ARGS=` runs it on the old cores too.
 OLD_CORE_SANITY_ARGS ?= --skip-test pylint
@@ -121,7 +121,7 @@ integrations: venv venv312 collection-link
 smoke-2.21: venv312 collection-link
 	$(VENV312)/bin/pytest tests/integration -n $(PYTEST_WORKERS) -q -p no:cacheprovider -m smoke
 
-# Faults, crashes, hostile input, secrets, cache hardening, least privilege (issue 6).
+# Faults, crashes, hostile input, secrets, cache hardening, least privilege.
 reliability: venv collection-link
 	$(VENV)/bin/pytest tests/reliability -n $(PYTEST_WORKERS) -q -p no:cacheprovider
 
@@ -146,7 +146,7 @@ typecheck: venv collection-link
 	$(VENV)/bin/mypy -p ansible_collections.crossaccount.aws.plugins.plugin_utils
 
 # Quick static checks first, so a typo fails in seconds rather than after the emulator suites.
-# Execution environment (issue 9). ansible-builder reads meta/execution-environment.yml from the installed collection
+# Execution environment. ansible-builder reads meta/execution-environment.yml from the installed collection
 # and resolves its paths from the collection root, so `create` runs on a copy laid out the same way; the context must
 # carry the collection's requirements (boto3, botocore; lower bounds only, no ansible-core) and the bindep file.
 ee-check: venv collection-link
@@ -164,7 +164,7 @@ ee-check: venv collection-link
 	grep -q "botocore>=.*from collection crossaccount.aws" "$$tmp/introspect.yml" && \
 	echo "ee-check: ansible-builder create produced a context with boto3/botocore and bindep.txt"
 
-# Real-AWS targets (issue 13): never run here, but they must parse and ansible-test must list them.
+# Real-AWS targets: never run here, but they must parse and ansible-test must list them.
 integration-targets-check: venv collection-link collection-copy
 	@tmp=$$(mktemp -d) && trap 'rm -rf "$$tmp"' EXIT && \
 	for target in $$(ls tests/integration/targets); do \
@@ -178,7 +178,7 @@ integration-targets-check: venv collection-link collection-copy
 	  { echo "ansible-test does not list $$target"; exit 1; }; done
 	@echo "integration-targets-check: $$(ls tests/integration/targets | wc -l) target(s) parse and are listed"
 
-# HTML documentation (issue 13) with antsibull-docs: docs/site was made by `antsibull-docs sphinx-init --use-current
+# HTML documentation with antsibull-docs: docs/site was made by `antsibull-docs sphinx-init --use-current
 # --dest-dir docs/site crossaccount.aws`; its build.sh renders every module, plugin and role (argument_specs) and the
 # guides of docs/docsite, then runs Sphinx with warnings as errors.
 docs: venv-docs collection-link

@@ -1,7 +1,7 @@
 # -*- coding: utf-8 -*-
 # Copyright: contributors to crossaccount.aws
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
-"""Issue 12, one validation layer: the same option accepts the same values everywhere.
+"""One validation layer: the same option accepts the same values everywhere.
 
 For every (option, value) of the table, each place that takes the option -- every module that has it, run as
 a real process against the emulator (IAM modules in check mode), and the assumed_credentials lookup -- says

@@ -1,9 +1,8 @@
 # -*- coding: utf-8 -*-
 # Copyright: contributors to crossaccount.aws
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
-"""Issue 12: one validation layer. The STS request, connection options and the roles' filter all go through
-_validators; each test here failed before (a value accepted by one layer and refused by the other, a bad
-value that reached AWS, or a secret in a message)."""
+"""One validation layer: the STS request, connection options and the roles' filter all go through _validators, so a
+value is accepted or refused alike everywhere, a bad value never reaches AWS, and no message carries a secret."""
 
 from __future__ import annotations
 
@@ -35,7 +34,7 @@ def refused(option: str, **options) -> ValidationFailure:
     return info.value
 
 
-# --- defect 9: a role ARN is parsed as a role ARN everywhere ------------------------------------
+# --- a role ARN is parsed as a role ARN everywhere -----------------------------------------------
 
 @pytest.mark.parametrize("value", [
     "arn:aws:iam::222222222222:role",             # no role name (waited 60 s for a propagation that cannot come)
@@ -210,7 +209,7 @@ def test_mfa_with_web_identity_is_refused():
     refused("web_identity_token", web_identity_token=TOKEN, mfa_serial_number="arn:aws:iam::111111111111:mfa/a", mfa_token="123456")
 
 
-# --- defect 7: endpoint URLs ---------------------------------------------------------------------
+# --- endpoint URLs ------------------------------------------------------------------------------
 
 @pytest.mark.parametrize("url", [
     "http://a b", "http://", "https://:443", "http://host:0", "http://host:65536", "http://host:port", "http://[::1",
@@ -259,7 +258,7 @@ def test_problems_refuses_a_malformed_call(checks):
         _option_kinds.problems(checks)
 
 
-# --- defect 2: an unknown key next to a secret (connection dicts) ----------------------------------
+# --- an unknown key next to a secret (connection dicts) ------------------------------------------
 
 @pytest.mark.parametrize("data", [
     {"secret_access_key": "tOpSeCrEt-0123456789", "region": "us-east-1"},

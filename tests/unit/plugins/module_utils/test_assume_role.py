@@ -41,3 +41,31 @@ def test_bad_input_is_refused_before_any_aws_call(offline: t.Any, args: dict[str
     message = offline("assume_role", args)
     assert message.startswith(prefix), message
     assert "s" * 40 not in message and "tok3n" not in message
+
+
+MFA_SERIAL = "arn:aws:iam::111111111111:mfa/admin"
+
+
+@pytest.mark.parametrize(
+    "args, option",
+    [
+        ({"bogus_option": 1}, "bogus_option"),
+        ({"role_arn": "arn:aws:iam::2222:role/X"}, "role_arn"),
+        ({"role_arn": "not-an-arn"}, "role_arn"),
+        ({"duration_seconds": 600}, "duration_seconds"),
+        ({"duration_seconds": 50000}, "duration_seconds"),
+        ({"role_session_name": "bad name!"}, "role_session_name"),
+        ({"mfa_serial_number": MFA_SERIAL, "mfa_token": "12345"}, "mfa_token"),
+        ({"mfa_serial_number": MFA_SERIAL, "mfa_token": "abcdef"}, "mfa_token"),
+        ({"session_tags": {"a": "1"}, "transitive_tag_keys": ["b"]}, "transitive_tag_keys"),
+        ({"policy": "[1, 2]"}, "policy"),
+        ({"source_identity": "x"}, "source_identity"),
+        ({"external_id": "a b"}, "external_id"),
+        ({"profile": "source-admin", "access_key": "AKIAX", "secret_key": "y"}, "profile"),
+    ],
+)
+def test_each_option_names_itself_when_refused(offline: t.Any, args: dict[str, t.Any], option: str) -> None:
+    full = {"role_arn": ROLE, "profile": "source-admin"}
+    full.update(args)
+    message = offline("assume_role", full)
+    assert option in message and "Traceback" not in message

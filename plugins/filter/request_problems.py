@@ -14,8 +14,8 @@ description:
   - Runs the options a role is about to give a module through the module's own validation (the code the module runs
     before its first AWS call), without calling AWS, and returns one message per refusal, each starting with the role
     variable that holds the refused option. So a role refuses exactly what its module refuses, before its first AWS call.
-  - Every independent problem is reported at once; a refusal that depends on another option (for example a value
-    required by O(_input) C(state)) is reported once.
+  - Every independent problem is reported at once (each refused option is set aside and the rest checked again); a
+    requirement that no value meets, such as an option missing for C(state=present), ends the check.
   - Written for the C(tasks/validate.yml) of this collection's roles; it is not meant as a general-purpose filter.
 options:
   _input:

@@ -493,7 +493,7 @@ def _pattern_regex(pattern: str, context: t.Mapping[str, t.Any], wildcards: bool
 
 
 def matches_pattern(pattern: str, value: str, context: t.Mapping[str, t.Any] | None = None, *, wildcards: bool = True,
-             ignore_case: bool = False, variables: bool = False) -> bool:
+                    ignore_case: bool = False, variables: bool = False) -> bool:
     regex = _pattern_regex(pattern, context or {}, wildcards, ignore_case, variables)
     return regex is not None and regex.fullmatch(value) is not None
 

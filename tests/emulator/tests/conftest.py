@@ -17,4 +17,7 @@ for _path in (str(_TESTS), str(_TESTS / "integration")):
     if _path not in sys.path:
         sys.path.insert(0, _path)
 
-from integration.conftest import emu, emulator, org_emu, org_emulator, pytest_configure  # noqa: F401  (fixtures and the smoke marker)
+# The fixtures and the smoke marker of the integration suite.
+from integration.conftest import emu, emulator, org_emu, org_emulator, pytest_configure
+
+__all__ = ["emu", "emulator", "org_emu", "org_emulator", "pytest_configure"]

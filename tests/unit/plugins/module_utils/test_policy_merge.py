@@ -64,7 +64,7 @@ def test_a_pattern_without_a_concrete_account_is_never_built():
 
 def test_services_statement_with_the_confused_deputy_guard():
     built = _policy_build.build_trust(TrustIntent(services=("EC2.amazonaws.com", "lambda.amazonaws.com"), source_account=OWN,
-                                             source_arn=f"arn:aws:lambda:us-east-1:{OWN}:function:*"))
+                                                  source_arn=f"arn:aws:lambda:us-east-1:{OWN}:function:*"))
     assert built["Statement"][0] == {
         "Sid": "TrustServices", "Effect": "Allow", "Principal": {"Service": ["ec2.amazonaws.com", "lambda.amazonaws.com"]},
         "Action": ["sts:AssumeRole"],
@@ -74,7 +74,7 @@ def test_services_statement_with_the_confused_deputy_guard():
 
 def test_oidc_statement():
     built = _policy_build.build_trust(TrustIntent(oidc_provider=GITHUB, oidc_audiences=("sts.amazonaws.com",),
-                                             oidc_subjects=("repo:org/app:ref:refs/heads/main",), allow_session_tags=True))
+                                                  oidc_subjects=("repo:org/app:ref:refs/heads/main",), allow_session_tags=True))
     assert built["Statement"][0] == {
         "Sid": "TrustWebIdentity", "Effect": "Allow", "Principal": {"Federated": GITHUB},
         "Action": ["sts:AssumeRoleWithWebIdentity", "sts:TagSession"],
@@ -97,8 +97,8 @@ def test_oidc_url_resolves_to_the_provider_arn_of_the_role_account():
 
 def test_every_kind_in_one_document_in_a_fixed_order():
     built = _policy_build.build_trust(TrustIntent(account_ids=(SOURCE,), org_id=ORG, principal_patterns=(f"arn:aws:iam::{SOURCE}:role/ci-*",),
-                                             services=("ec2.amazonaws.com",), oidc_provider=GITHUB, oidc_audiences=("sts.amazonaws.com",),
-                                             oidc_subjects=("repo:org/app:*",)))
+                                                  services=("ec2.amazonaws.com",), oidc_provider=GITHUB, oidc_audiences=("sts.amazonaws.com",),
+                                                  oidc_subjects=("repo:org/app:*",)))
     sids = ["CrossAccountAssumeRole", "TrustOrganization", "TrustPrincipalPatterns", "TrustServices", "TrustWebIdentity"]
     assert [st["Sid"] for st in built["Statement"]] == sids
     assert [_policy_merge.statement_kind(st) for st in built["Statement"]] == ["principals", "organization", "patterns", "services", "oidc"]
@@ -263,10 +263,10 @@ def test_oidc_subjects_merge_per_provider_and_audience():
 
 def test_no_intent_function_mutates_its_input():
     current = _policy_build.build_trust(TrustIntent(account_ids=(SOURCE,), org_id=ORG, principal_patterns=(CI,), services=("ec2.amazonaws.com",),
-                                               oidc_provider=GITHUB, oidc_audiences=("a",), oidc_subjects=("s:*",)))
+                                                    oidc_provider=GITHUB, oidc_audiences=("a",), oidc_subjects=("s:*",)))
     pristine = copy.deepcopy(current)
     every = TrustIntent(account_ids=("333333333333",), org_id=ORG, org_paths=(PROD,), principal_patterns=(BOT,), services=("lambda.amazonaws.com",),
-                         oidc_provider=GITHUB, oidc_audiences=("a",), oidc_subjects=("t:*",))
+                        oidc_provider=GITHUB, oidc_audiences=("a",), oidc_subjects=("t:*",))
     _policy_merge.merge_intents(current, every)
     _policy_merge.remove_intents(current, every)
     assert current == pristine

@@ -45,14 +45,18 @@ class ModuleContext(t.Protocol):
         """The same parameters, read through the adapter that ``request_from_options`` takes."""
 
     @property
-    def check_mode(self) -> bool: ...
+    def check_mode(self) -> bool:
+        """True in check mode: nothing may be written, the result predicts the outcome."""
 
     @property
-    def diff_mode(self) -> bool: ...
+    def diff_mode(self) -> bool:
+        """True in diff mode: the result carries ``diff``."""
 
-    def warn(self, message: str) -> None: ...
+    def warn(self, message: str) -> None:
+        """A warning for the task's result (never a secret)."""
 
-    def deprecate(self, message: str, version: str | None = None, date: str | None = None) -> None: ...
+    def deprecate(self, message: str, version: str | None = None, date: str | None = None) -> None:
+        """A deprecation for the task's result."""
 
     def connection(self) -> AwsConnection:
         """The AWS connection of the connection options, made on first use."""

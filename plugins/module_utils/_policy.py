@@ -88,7 +88,6 @@ Document = t.Dict[str, t.Any]
 # Loading, normalisation and comparison
 # --------------------------------------------------------------------------------------------
 
-
 def load(value: t.Any) -> Document:
     """Return a fresh dict from a dict, a JSON string, or URL-encoded JSON.
 
@@ -378,7 +377,6 @@ def check_partition(partition: str) -> str:
 # Reading statements
 # --------------------------------------------------------------------------------------------
 
-
 def aws_values(statement: t.Mapping[str, t.Any], key: str = "Principal") -> list[str] | None:
     """The AWS principals of a statement as raw strings, or None when it has no AWS principal."""
     principal = statement.get(key)
@@ -439,7 +437,6 @@ def trust_principals(doc: t.Any, partition: str | None = None) -> list[str]:
 # --------------------------------------------------------------------------------------------
 # Condition operators and IAM patterns
 # --------------------------------------------------------------------------------------------
-
 
 _VARIABLE_RE = re.compile(r"\$\{([^}]*)\}")
 
@@ -535,7 +532,6 @@ NEGATED_OPERATORS = frozenset({
 # --------------------------------------------------------------------------------------------
 # Condition keys that narrow a wildcard principal
 # --------------------------------------------------------------------------------------------
-
 
 _POSITIVE_STRING_OPERATORS = frozenset({"StringEquals", "StringEqualsIgnoreCase", "StringLike"})
 _POSITIVE_ARN_OPERATORS = frozenset({"ArnEquals", "ArnLike", "StringEquals", "StringLike"})
@@ -633,7 +629,6 @@ def has_unconditioned_wildcard(doc: t.Any) -> bool:
 # --------------------------------------------------------------------------------------------
 # Size
 # --------------------------------------------------------------------------------------------
-
 
 def policy_size(doc: t.Any) -> int:
     """Characters IAM counts against a size quota: the JSON without whitespace."""

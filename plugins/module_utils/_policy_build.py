@@ -132,7 +132,6 @@ class TrustIntent:
 # Statements
 # --------------------------------------------------------------------------------------------
 
-
 def trust_actions(allow_session_tags: bool = False, allow_source_identity: bool = False) -> list[str]:
     """The actions a trust statement grants: sts:AssumeRole plus the opted-in extras, sorted."""
     actions = [ASSUME_ROLE]
@@ -310,7 +309,6 @@ def build_trust(intent: TrustIntent, partition: str = "aws") -> Document:
 # --------------------------------------------------------------------------------------------
 # Source policies (the source account's side)
 # --------------------------------------------------------------------------------------------
-
 
 def build_source_policy(
     target_role_arns: t.Iterable[str], allow_session_tags: bool = False, allow_source_identity: bool = False

@@ -66,7 +66,6 @@ from ansible_collections.crossaccount.aws.plugins.module_utils._policy_build imp
 # Account principals
 # --------------------------------------------------------------------------------------------
 
-
 def _is_plain_aws_trust(statement: t.Mapping[str, t.Any]) -> bool:
     """An Allow statement naming only AWS principals for sts trust actions, with nothing unusual.
 
@@ -261,7 +260,6 @@ def remove_dangling_principals(doc: t.Any) -> Document:
 # Recognising the statements an option writes
 # --------------------------------------------------------------------------------------------
 
-
 def _single_principal(statement: t.Mapping[str, t.Any]) -> tuple[str, list[str]] | None:
     principal = statement.get("Principal")
     if principal == "*":
@@ -334,7 +332,6 @@ def statement_kind(statement: t.Mapping[str, t.Any]) -> str | None:
 # --------------------------------------------------------------------------------------------
 # Member kinds: patterns, services, OIDC subjects (merged like account principals)
 # --------------------------------------------------------------------------------------------
-
 
 @dataclass(frozen=True)
 class _Members:
@@ -449,7 +446,6 @@ def _remove_members(doc: Document, spec: _Members, doomed: list[str] | None, pro
 # Organization: one statement per organization, replaced as a whole
 # --------------------------------------------------------------------------------------------
 
-
 def _org_of(statement: t.Mapping[str, t.Any]) -> str | None:
     ids = set(_values_of(statement, "StringEquals", ORG_ID_KEY))
     ids |= {path.split("/", 1)[0] for path in _values_of(statement, ORG_PATHS_OPERATOR, ORG_PATHS_KEY)}
@@ -518,7 +514,6 @@ def _remove_org(doc: Document, intent: TrustIntent) -> Document:
 # --------------------------------------------------------------------------------------------
 # Whole-intent merge and removal (trust_policy state=present/absent)
 # --------------------------------------------------------------------------------------------
-
 
 _PATTERNS = _Members("patterns")
 

@@ -8,7 +8,7 @@ their validation into the one model ``_policy_build.TrustIntent`` (before any AW
 whole trust document given instead, the lint of the document a role will have (before any write), and the
 trust-policy write that rides out IAM's propagation of a principal created a moment ago.
 
-Adding a trust option touches TrustIntent (and its statement in ``_policy_build``), TRUST_SPEC with
+Adding a trust option touches TrustIntent (and its statement in ``_policy_build``), ``trust_spec`` with
 ``intent_from_options`` here, and the doc fragment.
 """
 
@@ -82,7 +82,6 @@ _ARN_IN_TEXT_RE = re.compile(rf"arn:(?:{PARTITION_PATTERN}):(?:iam|sts)::[0-9]{{
 # --------------------------------------------------------------------------------------------
 # Options -> TrustIntent (no AWS call)
 # --------------------------------------------------------------------------------------------
-
 
 def intent_from_options(options: OptionAdapter, check_conditions: bool = True) -> TrustIntent:
     """Statement-level trust options; conditions without a principal to apply them to are refused.
@@ -158,7 +157,6 @@ def check_partition(intent: TrustIntent, partition: str, account: str | None = N
 # --------------------------------------------------------------------------------------------
 # The document a role will have: built, linted, written
 # --------------------------------------------------------------------------------------------
-
 
 def build_from_intent(intent: TrustIntent, partition: str, account: str) -> dict[str, t.Any]:
     return _policy_build.build_trust(intent.resolve(partition, account), partition)

@@ -168,7 +168,6 @@ def boolean(value: t.Any, option: str) -> bool:
 # AWS account ids and ARNs
 # ============================================================================================
 
-
 def account_id(value: t.Any, option: str) -> str:
     """Exactly 12 ASCII digits; an int is accepted when it has 12 digits."""
     if isinstance(value, int) and not isinstance(value, bool):

@@ -62,6 +62,7 @@ from ansible_collections.crossaccount.aws.plugins.module_utils._policy_build imp
     trust_statement,
 )
 
+
 # --------------------------------------------------------------------------------------------
 # Account principals
 # --------------------------------------------------------------------------------------------

@@ -62,6 +62,9 @@ from ansible_collections.crossaccount.aws.plugins.module_utils._policy_build imp
     trust_statement,
 )
 
+# The condition keys of the statements other intent kinds write (organization, principal patterns).
+_OTHER_INTENT_KEYS = ORG_KEYS | {PRINCIPAL_ARN_KEY.lower()}
+
 
 # --------------------------------------------------------------------------------------------
 # Account principals
@@ -89,9 +92,6 @@ def _is_plain_aws_trust(statement: t.Mapping[str, t.Any]) -> bool:
 
 def _belongs_to_other_intent(statement: t.Mapping[str, t.Any]) -> bool:
     return bool(set(condition_keys(statement)) & _OTHER_INTENT_KEYS)
-
-
-_OTHER_INTENT_KEYS = ORG_KEYS | {PRINCIPAL_ARN_KEY.lower()}
 
 
 def _set_aws_values(statement: dict[str, t.Any], values: list[str]) -> None:

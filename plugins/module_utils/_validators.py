@@ -46,7 +46,6 @@ from ansible_collections.crossaccount.aws.plugins.module_utils._policy import (
     has_unconditioned_wildcard,
 )
 
-
 # ============================================================================================
 # Shared helpers: how a bad value is shown, strings, lists, numbers, choices, known keys
 # ============================================================================================

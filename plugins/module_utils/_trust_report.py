@@ -17,12 +17,14 @@ from dataclasses import dataclass
 
 from ansible_collections.crossaccount.aws.plugins.module_utils import _iam, _policy, _policy_lint
 from ansible_collections.crossaccount.aws.plugins.module_utils import _validators as v
+from ansible_collections.crossaccount.aws.plugins.module_utils._argspec import ArgumentSpec
 from ansible_collections.crossaccount.aws.plugins.module_utils._arn import is_unique_id, parse_arn
+from ansible_collections.crossaccount.aws.plugins.module_utils._connection import CONNECTION_SPEC
 from ansible_collections.crossaccount.aws.plugins.module_utils._errors import CrossAccountError
 
 if t.TYPE_CHECKING:
     from ansible_collections.crossaccount.aws.plugins.module_utils._connection import OptionAdapter
-    from ansible_collections.crossaccount.aws.plugins.module_utils._module import CrossAccountModule
+    from ansible_collections.crossaccount.aws.plugins.module_utils._module import ModuleContext
 
 # Precedence, widest exposure first: a statement whose principals fall into several classes gets
 # the first of them, so a CI gate on a wide class is never hidden by a narrower principal next to it.
@@ -38,11 +40,16 @@ CLASSES = (
 )
 _RANK = {name: rank for rank, name in enumerate(CLASSES)}
 
-# Condition keys that name the caller's organization, and those that name accounts (directly or
-# inside an ARN). Lower case: IAM condition keys are case-insensitive.
-ORGANIZATION_KEYS = frozenset({"aws:principalorgid", "aws:principalorgpaths"})
-ACCOUNT_KEYS = frozenset({"aws:principalaccount", "aws:sourceaccount"})
-ARN_KEYS = frozenset({"aws:principalarn", "aws:sourcearn"})
+ARGSPEC = CONNECTION_SPEC.merge(ArgumentSpec({
+    "known_account_ids": {"type": "list", "elements": "str"},
+    "path_prefix": {"type": "str", "default": "/"},
+    "fail_on": {"type": "list", "elements": "str", "choices": list(CLASSES)},
+}))
+
+# Condition keys that name accounts (directly or inside an ARN). Lower case: IAM condition keys are
+# case-insensitive.
+ACCOUNT_KEYS = frozenset({_policy.PRINCIPAL_ACCOUNT_KEY.lower(), _policy.SOURCE_ACCOUNT_KEY.lower()})
+ARN_KEYS = frozenset({_policy.PRINCIPAL_ARN_KEY.lower(), _policy.SOURCE_ARN_KEY.lower()})
 
 # How many role names a fail_on message lists per class before it says "and N more".
 _NAMES_SHOWN = 20
@@ -140,7 +147,7 @@ def _wildcard_class(statement: t.Mapping[str, t.Any], narrowing: set[str], own_a
     """Class of a wildcard (or NotPrincipal) statement: what its narrowing conditions leave open."""
     if not narrowing:
         return "public"
-    by_organization = bool(narrowing & ORGANIZATION_KEYS)
+    by_organization = bool(narrowing & _policy.ORG_KEYS)
     accounts = narrowed_accounts(statement, narrowing)
     if accounts:
         # Conditions are ANDed: an account condition restricts the caller to those accounts; inside an
@@ -152,11 +159,11 @@ def _wildcard_class(statement: t.Mapping[str, t.Any], narrowing: set[str], own_a
 
 def classify_statement(statement: t.Mapping[str, t.Any], own_account_id: str, known_account_ids: t.Collection[str] = ()) -> str:
     """The class of one Allow statement of a trust policy (see CLASSES for the precedence)."""
-    narrowing = {key.lower() for key in _policy_lint.narrowing_keys(statement)}
+    narrowing = {key.lower() for key in _policy.narrowing_keys(statement)}
     if "NotPrincipal" in statement:
         # Allow with NotPrincipal trusts everyone but the listed principals.
         return _wildcard_class(statement, narrowing, own_account_id, known_account_ids)
-    by_organization = bool(narrowing & ORGANIZATION_KEYS)
+    by_organization = bool(narrowing & _policy.ORG_KEYS)
     classes: list[str] = []
     for kind, values in _principal_map(statement.get("Principal")).items():
         for value in values:
@@ -251,7 +258,7 @@ def build_report(iam: t.Any, request: TrustReportRequest) -> list[dict[str, t.An
     return roles
 
 
-def handle(module: CrossAccountModule) -> dict[str, t.Any]:
+def handle(module: ModuleContext) -> dict[str, t.Any]:
     request = request_from_options(module.options)
     roles = build_report(module.connection().iam, request)
     summary = summarize(roles)

@@ -186,19 +186,13 @@ summary:
     same_account: 5
 """
 
-from ansible_collections.crossaccount.aws.plugins.module_utils._module import CrossAccountModule, module_argspec, run_module
-from ansible_collections.crossaccount.aws.plugins.module_utils._trust_report import CLASSES, handle
+from ansible_collections.crossaccount.aws.plugins.module_utils._module import CrossAccountModule, run_module
+from ansible_collections.crossaccount.aws.plugins.module_utils._trust_report import ARGSPEC, handle
 
 
 def main() -> None:
-    spec = module_argspec(
-        {
-            "known_account_ids": {"type": "list", "elements": "str"},
-            "path_prefix": {"type": "str", "default": "/"},
-            "fail_on": {"type": "list", "elements": "str", "choices": list(CLASSES)},
-        }
-    )
-    run_module(CrossAccountModule(spec), handle)
+    module = CrossAccountModule(ARGSPEC)
+    run_module(module, handle)
 
 
 if __name__ == "__main__":

@@ -216,12 +216,12 @@ diagnosis:
   sample: ["the trust policy of role Deploy requires an external id (sts:ExternalId) and none was given; set external_id"]
 """
 
-from ansible_collections.crossaccount.aws.plugins.module_utils._diagnosis import handle, verify_argspec
-from ansible_collections.crossaccount.aws.plugins.module_utils._module import CrossAccountModule, module_argspec, run_module
+from ansible_collections.crossaccount.aws.plugins.module_utils._module import CrossAccountModule, run_module
+from ansible_collections.crossaccount.aws.plugins.module_utils._verify_access import ARGSPEC, handle
 
 
 def main() -> None:
-    module = CrossAccountModule(module_argspec(verify_argspec()))
+    module = CrossAccountModule(ARGSPEC)
     run_module(module, handle)
 
 

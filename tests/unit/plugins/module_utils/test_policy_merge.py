@@ -8,10 +8,10 @@ from __future__ import annotations
 import copy
 
 import pytest
+from ansible_collections.crossaccount.aws.plugins.module_utils import _policy, _policy_build, _policy_merge
 from ansible_collections.crossaccount.aws.plugins.module_utils import _policy_eval as evaluation
-from ansible_collections.crossaccount.aws.plugins.module_utils import _policy_intents as intents
 from ansible_collections.crossaccount.aws.plugins.module_utils import _policy_lint as policy_lint
-from ansible_collections.crossaccount.aws.plugins.module_utils._policy_intents import TrustIntents
+from ansible_collections.crossaccount.aws.plugins.module_utils._policy_build import TrustIntent
 
 OWN = "222222222222"
 SOURCE = "111111111111"
@@ -36,22 +36,22 @@ def by_sid(document, sid):
 # ---------------------------------------------------------------- builders
 
 def test_org_statement_with_and_without_paths():
-    built = intents.build_trust(TrustIntents(org_id=ORG))
+    built = _policy_build.build_trust(TrustIntent(org_id=ORG))
     assert built["Statement"] == [{"Sid": "TrustOrganization", "Effect": "Allow", "Principal": {"AWS": "*"}, "Action": ["sts:AssumeRole"],
                                    "Condition": {"StringEquals": {"aws:PrincipalOrgID": ORG}}}]
-    with_paths = intents.build_trust(TrustIntents(org_id=ORG, org_paths=(PROD, DEV), external_id="x", require_mfa=True))
+    with_paths = _policy_build.build_trust(TrustIntent(org_id=ORG, org_paths=(PROD, DEV), external_id="x", require_mfa=True))
     condition = with_paths["Statement"][0]["Condition"]
     assert condition == {"StringEquals": {"aws:PrincipalOrgID": ORG, "sts:ExternalId": "x"},
                          "ForAnyValue:StringLike": {"aws:PrincipalOrgPaths": sorted([PROD, DEV])},
                          "Bool": {"aws:MultiFactorAuthPresent": "true"}}
-    only_paths = intents.build_trust(TrustIntents(org_paths=(PROD,)))
+    only_paths = _policy_build.build_trust(TrustIntent(org_paths=(PROD,)))
     assert only_paths["Statement"][0]["Condition"] == {"ForAnyValue:StringLike": {"aws:PrincipalOrgPaths": PROD}}
     for document in (built, with_paths, only_paths):
-        assert not policy_lint.has_unconditioned_wildcard(document)
+        assert not _policy.has_unconditioned_wildcard(document)
 
 
 def test_patterns_statement_trusts_the_roots_of_the_pattern_accounts():
-    built = intents.build_trust(TrustIntents(principal_patterns=(f"arn:aws:iam::{SOURCE}:role/ci-*", "arn:aws:iam::333333333333:user/bot?")))
+    built = _policy_build.build_trust(TrustIntent(principal_patterns=(f"arn:aws:iam::{SOURCE}:role/ci-*", "arn:aws:iam::333333333333:user/bot?")))
     statement = built["Statement"][0]
     assert statement["Principal"] == {"AWS": [f"arn:aws:iam::{SOURCE}:root", "arn:aws:iam::333333333333:root"]}
     assert statement["Condition"] == {"ArnLike": {"aws:PrincipalArn": sorted([f"arn:aws:iam::{SOURCE}:role/ci-*", "arn:aws:iam::333333333333:user/bot?"])}}
@@ -59,12 +59,12 @@ def test_patterns_statement_trusts_the_roots_of_the_pattern_accounts():
 
 def test_a_pattern_without_a_concrete_account_is_never_built():
     with pytest.raises(ValueError, match="concrete account"):
-        intents.build_trust(TrustIntents(principal_patterns=("arn:aws:iam::*:role/ci-*",)))
+        _policy_build.build_trust(TrustIntent(principal_patterns=("arn:aws:iam::*:role/ci-*",)))
 
 
 def test_services_statement_with_the_confused_deputy_guard():
-    built = intents.build_trust(TrustIntents(services=("EC2.amazonaws.com", "lambda.amazonaws.com"), source_account=OWN,
-                                             source_arn=f"arn:aws:lambda:us-east-1:{OWN}:function:*"))
+    built = _policy_build.build_trust(TrustIntent(services=("EC2.amazonaws.com", "lambda.amazonaws.com"), source_account=OWN,
+                                                  source_arn=f"arn:aws:lambda:us-east-1:{OWN}:function:*"))
     assert built["Statement"][0] == {
         "Sid": "TrustServices", "Effect": "Allow", "Principal": {"Service": ["ec2.amazonaws.com", "lambda.amazonaws.com"]},
         "Action": ["sts:AssumeRole"],
@@ -73,8 +73,8 @@ def test_services_statement_with_the_confused_deputy_guard():
 
 
 def test_oidc_statement():
-    built = intents.build_trust(TrustIntents(oidc_provider_arn=GITHUB, oidc_audiences=("sts.amazonaws.com",),
-                                             oidc_subjects=("repo:org/app:ref:refs/heads/main",), allow_session_tags=True))
+    built = _policy_build.build_trust(TrustIntent(oidc_provider=GITHUB, oidc_audiences=("sts.amazonaws.com",),
+                                                  oidc_subjects=("repo:org/app:ref:refs/heads/main",), allow_session_tags=True))
     assert built["Statement"][0] == {
         "Sid": "TrustWebIdentity", "Effect": "Allow", "Principal": {"Federated": GITHUB},
         "Action": ["sts:AssumeRoleWithWebIdentity", "sts:TagSession"],
@@ -86,33 +86,33 @@ def test_oidc_statement():
 @pytest.mark.parametrize("subjects", [("*",), ("**",), ("repo:org/app:*", "?*")])
 def test_oidc_subject_of_only_wildcards_is_never_built(subjects):
     with pytest.raises(ValueError, match="wildcards"):
-        intents.build_trust(TrustIntents(oidc_provider_arn=GITHUB, oidc_audiences=("sts.amazonaws.com",), oidc_subjects=subjects))
+        _policy_build.build_trust(TrustIntent(oidc_provider=GITHUB, oidc_audiences=("sts.amazonaws.com",), oidc_subjects=subjects))
 
 
 def test_oidc_url_resolves_to_the_provider_arn_of_the_role_account():
-    assert intents.oidc_provider_arn(HOST, OWN, "aws") == GITHUB
-    assert intents.oidc_provider_arn("gitlab.example.com/group", OWN, "aws-cn") == f"arn:aws-cn:iam::{OWN}:oidc-provider/gitlab.example.com/group"
-    assert intents.oidc_provider_arn(GITHUB, "999999999999", "aws") == GITHUB
+    assert _policy_build.oidc_provider_arn(HOST, OWN, "aws") == GITHUB
+    assert _policy_build.oidc_provider_arn("gitlab.example.com/group", OWN, "aws-cn") == f"arn:aws-cn:iam::{OWN}:oidc-provider/gitlab.example.com/group"
+    assert _policy_build.oidc_provider_arn(GITHUB, "999999999999", "aws") == GITHUB
 
 
 def test_every_kind_in_one_document_in_a_fixed_order():
-    built = intents.build_trust(TrustIntents(principals=(SOURCE,), org_id=ORG, principal_patterns=(f"arn:aws:iam::{SOURCE}:role/ci-*",),
-                                             services=("ec2.amazonaws.com",), oidc_provider_arn=GITHUB, oidc_audiences=("sts.amazonaws.com",),
-                                             oidc_subjects=("repo:org/app:*",)))
+    built = _policy_build.build_trust(TrustIntent(account_ids=(SOURCE,), org_id=ORG, principal_patterns=(f"arn:aws:iam::{SOURCE}:role/ci-*",),
+                                                  services=("ec2.amazonaws.com",), oidc_provider=GITHUB, oidc_audiences=("sts.amazonaws.com",),
+                                                  oidc_subjects=("repo:org/app:*",)))
     sids = ["CrossAccountAssumeRole", "TrustOrganization", "TrustPrincipalPatterns", "TrustServices", "TrustWebIdentity"]
     assert [st["Sid"] for st in built["Statement"]] == sids
-    assert [intents.statement_kind(st) for st in built["Statement"]] == ["principals", "organization", "patterns", "services", "oidc"]
+    assert [_policy_merge.statement_kind(st) for st in built["Statement"]] == ["principals", "organization", "patterns", "services", "oidc"]
 
 
 def test_nothing_to_trust_is_refused():
     with pytest.raises(ValueError, match="at least one"):
-        intents.build_trust(TrustIntents())
+        _policy_build.build_trust(TrustIntent())
 
 
 # ---------------------------------------------------------------- evaluation of what is built
 
 def test_built_org_statement_admits_members_of_the_path_only():
-    built = intents.build_trust(TrustIntents(org_id=ORG, org_paths=(PROD,)))
+    built = _policy_build.build_trust(TrustIntent(org_id=ORG, org_paths=(PROD,)))
     alice = f"arn:aws:iam::{OWN}:user/alice"
     member = {"aws:PrincipalOrgID": ORG, "aws:PrincipalOrgPaths": [PROD]}
     assert evaluation.evaluate_trust(built, caller_arn=alice, context=member).allowed
@@ -121,7 +121,7 @@ def test_built_org_statement_admits_members_of_the_path_only():
 
 
 def test_built_pattern_statement_admits_matching_principals_only():
-    built = intents.build_trust(TrustIntents(principal_patterns=(f"arn:aws:iam::{SOURCE}:role/ci-*",)))
+    built = _policy_build.build_trust(TrustIntent(principal_patterns=(f"arn:aws:iam::{SOURCE}:role/ci-*",)))
     assert evaluation.evaluate_trust(built, caller_arn=f"arn:aws:sts::{SOURCE}:assumed-role/ci-deploy/run").allowed
     assert not evaluation.evaluate_trust(built, caller_arn=f"arn:aws:iam::{SOURCE}:user/alice").allowed
 
@@ -141,23 +141,23 @@ def test_built_pattern_statement_admits_matching_principals_only():
     {"Effect": "Allow", "NotPrincipal": {"AWS": "arn:aws:iam::333333333333:root"}, "Action": "sts:AssumeRole"},
 ])
 def test_statements_no_option_wrote_are_foreign(statement):
-    assert intents.statement_kind(statement) is None
+    assert _policy_merge.statement_kind(statement) is None
 
 
 # ---------------------------------------------------------------- merge: organization
 
 def test_org_merge_appends_then_is_a_no_op():
     current = doc(SERVICE_STATEMENT, DENY_STATEMENT)
-    wanted = TrustIntents(org_id=ORG, org_paths=(PROD,))
-    merged = intents.merge_intents(current, wanted)
+    wanted = TrustIntent(org_id=ORG, org_paths=(PROD,))
+    merged = _policy_merge.merge_intents(current, wanted)
     assert merged["Statement"][:2] == current["Statement"]
-    assert by_sid(merged, "TrustOrganization") == intents.org_statement(wanted)
-    assert intents.merge_intents(merged, wanted) == merged
+    assert by_sid(merged, "TrustOrganization") == _policy_build.org_statement(wanted)
+    assert _policy_merge.merge_intents(merged, wanted) == merged
 
 
 def test_org_merge_replaces_the_paths_of_the_organization_statement_in_place():
-    first = intents.merge_intents(doc(SERVICE_STATEMENT), TrustIntents(org_id=ORG, org_paths=(PROD,)))
-    second = intents.merge_intents(first, TrustIntents(org_id=ORG, org_paths=(DEV,)))
+    first = _policy_merge.merge_intents(doc(SERVICE_STATEMENT), TrustIntent(org_id=ORG, org_paths=(PROD,)))
+    second = _policy_merge.merge_intents(first, TrustIntent(org_id=ORG, org_paths=(DEV,)))
     assert len(second["Statement"]) == 2
     assert by_sid(second, "TrustOrganization")["Condition"]["ForAnyValue:StringLike"] == {"aws:PrincipalOrgPaths": DEV}
 
@@ -167,7 +167,7 @@ def test_org_merge_keeps_other_organizations_and_foreign_org_statements():
              "Condition": {"StringEquals": {"aws:PrincipalOrgID": "o-otherorg0001"}}}
     tagged = {"Sid": "Tagged", "Effect": "Allow", "Principal": "*", "Action": "sts:AssumeRole",
               "Condition": {"StringEquals": {"aws:PrincipalOrgID": ORG, "aws:PrincipalTag/team": "blue"}}}
-    merged = intents.merge_intents(doc(other, tagged), TrustIntents(org_id=ORG))
+    merged = _policy_merge.merge_intents(doc(other, tagged), TrustIntent(org_id=ORG))
     assert merged["Statement"][:2] == [other, tagged]
     assert len(merged["Statement"]) == 3
 
@@ -175,17 +175,17 @@ def test_org_merge_keeps_other_organizations_and_foreign_org_statements():
 def test_aws_rewrites_of_the_org_statement_are_no_change():
     stored = doc({"Sid": "TrustOrganization", "Effect": "Allow", "Principal": {"AWS": ["*"]}, "Action": "sts:assumerole",
                   "Condition": {"StringEquals": {"aws:principalorgid": [ORG]}, "ForAnyValue:StringLike": {"aws:PrincipalOrgPaths": [PROD]}}})
-    assert intents.merge_intents(stored, TrustIntents(org_id=ORG, org_paths=(PROD,))) == stored
+    assert _policy_merge.merge_intents(stored, TrustIntent(org_id=ORG, org_paths=(PROD,))) == stored
 
 
 def test_org_removal_whole_and_by_path():
-    both = intents.merge_intents(doc(ACCOUNT_STATEMENT), TrustIntents(org_id=ORG, org_paths=(PROD, DEV)))
-    fewer = intents.remove_intents(both, TrustIntents(org_id=ORG, org_paths=(DEV,)))
+    both = _policy_merge.merge_intents(doc(ACCOUNT_STATEMENT), TrustIntent(org_id=ORG, org_paths=(PROD, DEV)))
+    fewer = _policy_merge.remove_intents(both, TrustIntent(org_id=ORG, org_paths=(DEV,)))
     assert by_sid(fewer, "TrustOrganization")["Condition"]["ForAnyValue:StringLike"]["aws:PrincipalOrgPaths"] == PROD
     # Removing the last path drops the statement: it never widens to the whole organization.
-    none_left = intents.remove_intents(fewer, TrustIntents(org_id=ORG, org_paths=(PROD,)))
+    none_left = _policy_merge.remove_intents(fewer, TrustIntent(org_id=ORG, org_paths=(PROD,)))
     assert none_left["Statement"] == [ACCOUNT_STATEMENT]
-    assert intents.remove_intents(both, TrustIntents(org_id=ORG))["Statement"] == [ACCOUNT_STATEMENT]
+    assert _policy_merge.remove_intents(both, TrustIntent(org_id=ORG))["Statement"] == [ACCOUNT_STATEMENT]
 
 
 # ---------------------------------------------------------------- merge: patterns, services, OIDC (member kinds)
@@ -195,18 +195,18 @@ BOT = "arn:aws:iam::333333333333:user/bot"
 
 
 def test_pattern_merge_adds_to_the_statement_with_the_same_conditions():
-    first = intents.merge_intents(doc(ACCOUNT_STATEMENT), TrustIntents(principal_patterns=(CI,)))
-    second = intents.merge_intents(first, TrustIntents(principal_patterns=(BOT,)))
+    first = _policy_merge.merge_intents(doc(ACCOUNT_STATEMENT), TrustIntent(principal_patterns=(CI,)))
+    second = _policy_merge.merge_intents(first, TrustIntent(principal_patterns=(BOT,)))
     statement = by_sid(second, "TrustPrincipalPatterns")
     assert statement["Condition"]["ArnLike"]["aws:PrincipalArn"] == sorted([CI, BOT])
     assert statement["Principal"]["AWS"] == [f"arn:aws:iam::{SOURCE}:root", "arn:aws:iam::333333333333:root"]
     assert by_sid(second, "CrossAccountAssumeRole") == ACCOUNT_STATEMENT
-    assert intents.merge_intents(second, TrustIntents(principal_patterns=(CI, BOT))) == second
+    assert _policy_merge.merge_intents(second, TrustIntent(principal_patterns=(CI, BOT))) == second
 
 
 def test_pattern_moves_to_the_statement_with_the_wanted_conditions():
-    first = intents.merge_intents(doc(), TrustIntents(principal_patterns=(CI, BOT)))
-    moved = intents.merge_intents(first, TrustIntents(principal_patterns=(BOT,), external_id="ext-1"))
+    first = _policy_merge.merge_intents(doc(), TrustIntent(principal_patterns=(CI, BOT)))
+    moved = _policy_merge.merge_intents(first, TrustIntent(principal_patterns=(BOT,), external_id="ext-1"))
     plain, guarded = moved["Statement"]
     assert plain["Condition"]["ArnLike"]["aws:PrincipalArn"] == CI
     assert plain["Principal"]["AWS"] == f"arn:aws:iam::{SOURCE}:root"
@@ -215,58 +215,58 @@ def test_pattern_moves_to_the_statement_with_the_wanted_conditions():
 
 
 def test_account_merge_and_removal_leave_pattern_statements_alone():
-    with_patterns = intents.merge_intents(doc(), TrustIntents(principal_patterns=(CI,)))
-    with_account = intents.merge_intents(with_patterns, TrustIntents(principals=(SOURCE,)))
+    with_patterns = _policy_merge.merge_intents(doc(), TrustIntent(principal_patterns=(CI,)))
+    with_account = _policy_merge.merge_intents(with_patterns, TrustIntent(account_ids=(SOURCE,)))
     assert by_sid(with_account, "TrustPrincipalPatterns") == by_sid(with_patterns, "TrustPrincipalPatterns")
-    removed = intents.remove_intents(with_account, TrustIntents(principals=(SOURCE,)))
+    removed = _policy_merge.remove_intents(with_account, TrustIntent(account_ids=(SOURCE,)))
     assert removed == with_patterns
 
 
 def test_pattern_removal():
-    both = intents.merge_intents(doc(SERVICE_STATEMENT), TrustIntents(principal_patterns=(CI, BOT)))
-    one = intents.remove_intents(both, TrustIntents(principal_patterns=(BOT,)))
+    both = _policy_merge.merge_intents(doc(SERVICE_STATEMENT), TrustIntent(principal_patterns=(CI, BOT)))
+    one = _policy_merge.remove_intents(both, TrustIntent(principal_patterns=(BOT,)))
     assert by_sid(one, "TrustPrincipalPatterns")["Principal"]["AWS"] == f"arn:aws:iam::{SOURCE}:root"
-    assert intents.remove_intents(one, TrustIntents(principal_patterns=(CI,)))["Statement"] == [SERVICE_STATEMENT]
+    assert _policy_merge.remove_intents(one, TrustIntent(principal_patterns=(CI,)))["Statement"] == [SERVICE_STATEMENT]
 
 
 def test_service_merge_is_case_insensitive_and_keeps_foreign_service_statements():
     foreign = {"Sid": "Vpc", "Effect": "Allow", "Principal": {"Service": "ecs-tasks.amazonaws.com"}, "Action": "sts:AssumeRole",
                "Condition": {"StringEquals": {"aws:SourceVpc": "vpc-1"}}}
-    merged = intents.merge_intents(doc(foreign, SERVICE_STATEMENT), TrustIntents(services=("EC2.amazonaws.com",)))
+    merged = _policy_merge.merge_intents(doc(foreign, SERVICE_STATEMENT), TrustIntent(services=("EC2.amazonaws.com",)))
     # lambda's plain statement has the same (empty) conditions and actions: ec2 joins it.
     assert merged["Statement"] == [foreign, dict(SERVICE_STATEMENT, Principal={"Service": ["ec2.amazonaws.com", "lambda.amazonaws.com"]})]
-    assert intents.merge_intents(merged, TrustIntents(services=("ec2.amazonaws.com",))) == merged
-    guarded = intents.merge_intents(merged, TrustIntents(services=("ec2.amazonaws.com",), source_account=OWN))
+    assert _policy_merge.merge_intents(merged, TrustIntent(services=("ec2.amazonaws.com",))) == merged
+    guarded = _policy_merge.merge_intents(merged, TrustIntent(services=("ec2.amazonaws.com",), source_account=OWN))
     assert guarded["Statement"][1] == SERVICE_STATEMENT
     assert guarded["Statement"][2]["Condition"] == {"StringEquals": {"aws:SourceAccount": OWN}}
-    assert intents.remove_intents(guarded, TrustIntents(services=("ec2.amazonaws.com",)))["Statement"] == [foreign, SERVICE_STATEMENT]
+    assert _policy_merge.remove_intents(guarded, TrustIntent(services=("ec2.amazonaws.com",)))["Statement"] == [foreign, SERVICE_STATEMENT]
 
 
 def oidc_intent(*subjects, audience="sts.amazonaws.com", provider=GITHUB):
-    return TrustIntents(oidc_provider_arn=provider, oidc_audiences=(audience,), oidc_subjects=subjects)
+    return TrustIntent(oidc_provider=provider, oidc_audiences=(audience,), oidc_subjects=subjects)
 
 
 def test_oidc_subjects_merge_per_provider_and_audience():
-    first = intents.merge_intents(doc(ACCOUNT_STATEMENT), oidc_intent("repo:org/app:ref:refs/heads/main"))
-    second = intents.merge_intents(first, oidc_intent("repo:org/app:environment:prod"))
+    first = _policy_merge.merge_intents(doc(ACCOUNT_STATEMENT), oidc_intent("repo:org/app:ref:refs/heads/main"))
+    second = _policy_merge.merge_intents(first, oidc_intent("repo:org/app:environment:prod"))
     statement = by_sid(second, "TrustWebIdentity")
     assert statement["Condition"]["StringLike"][f"{HOST}:sub"] == ["repo:org/app:environment:prod", "repo:org/app:ref:refs/heads/main"]
-    assert intents.merge_intents(second, oidc_intent("repo:org/app:environment:prod")) == second
+    assert _policy_merge.merge_intents(second, oidc_intent("repo:org/app:environment:prod")) == second
     gitlab = f"arn:aws:iam::{OWN}:oidc-provider/gitlab.example.com"
-    third = intents.merge_intents(second, oidc_intent("project_path:g/p:*", audience="https://gitlab.example.com", provider=gitlab))
+    third = _policy_merge.merge_intents(second, oidc_intent("project_path:g/p:*", audience="https://gitlab.example.com", provider=gitlab))
     assert len(third["Statement"]) == 3
-    one_left = intents.remove_intents(third, oidc_intent("repo:org/app:environment:prod"))
+    one_left = _policy_merge.remove_intents(third, oidc_intent("repo:org/app:environment:prod"))
     assert by_sid(one_left, "TrustWebIdentity")["Condition"]["StringLike"][f"{HOST}:sub"] == "repo:org/app:ref:refs/heads/main"
-    provider_gone = intents.remove_intents(third, TrustIntents(oidc_provider_arn=GITHUB))
+    provider_gone = _policy_merge.remove_intents(third, TrustIntent(oidc_provider=GITHUB))
     assert [st["Sid"] for st in provider_gone["Statement"]] == ["CrossAccountAssumeRole", "TrustWebIdentity2"]
 
 
 def test_no_intent_function_mutates_its_input():
-    current = intents.build_trust(TrustIntents(principals=(SOURCE,), org_id=ORG, principal_patterns=(CI,), services=("ec2.amazonaws.com",),
-                                               oidc_provider_arn=GITHUB, oidc_audiences=("a",), oidc_subjects=("s:*",)))
+    current = _policy_build.build_trust(TrustIntent(account_ids=(SOURCE,), org_id=ORG, principal_patterns=(CI,), services=("ec2.amazonaws.com",),
+                                                    oidc_provider=GITHUB, oidc_audiences=("a",), oidc_subjects=("s:*",)))
     pristine = copy.deepcopy(current)
-    every = TrustIntents(principals=("333333333333",), org_id=ORG, org_paths=(PROD,), principal_patterns=(BOT,), services=("lambda.amazonaws.com",),
-                         oidc_provider_arn=GITHUB, oidc_audiences=("a",), oidc_subjects=("t:*",))
-    intents.merge_intents(current, every)
-    intents.remove_intents(current, every)
+    every = TrustIntent(account_ids=("333333333333",), org_id=ORG, org_paths=(PROD,), principal_patterns=(BOT,), services=("lambda.amazonaws.com",),
+                        oidc_provider=GITHUB, oidc_audiences=("a",), oidc_subjects=("t:*",))
+    _policy_merge.merge_intents(current, every)
+    _policy_merge.remove_intents(current, every)
     assert current == pristine

@@ -6,7 +6,7 @@
 from __future__ import annotations
 
 import pytest
-from ansible_collections.crossaccount.aws.plugins.module_utils import _policy
+from ansible_collections.crossaccount.aws.plugins.module_utils import _policy_build
 from ansible_collections.crossaccount.aws.plugins.module_utils import _policy_eval as policy
 
 SOURCE = "111111111111"
@@ -456,14 +456,14 @@ def test_trust_conditional_deny_and_not_principal():
 
 @pytest.mark.parametrize("partition", ["aws-cn", "aws-us-gov"])
 def test_trust_in_other_partitions(partition):
-    document = _policy.build_trust_policy([SOURCE], external_id="x", partition=partition)
+    document = _policy_build.build_trust(_policy_build.TrustIntent(account_ids=(SOURCE,), external_id="x"), partition)
     caller = f"arn:{partition}:iam::{SOURCE}:user/alice"
     assert policy.evaluate_trust(document, caller_arn=caller, context={"sts:ExternalId": "x"}).allowed
     assert not policy.evaluate_trust(document, caller_arn=caller, context={}).allowed
 
 
 def test_trust_built_documents_round_trip():
-    document = _policy.build_trust_policy([SOURCE], external_id="x", require_mfa=True, allow_session_tags=True)
+    document = _policy_build.build_trust(_policy_build.TrustIntent(account_ids=(SOURCE,), external_id="x", require_mfa=True, allow_session_tags=True))
     context = {"sts:ExternalId": "x", "aws:MultiFactorAuthPresent": True}
     for action in ("sts:AssumeRole", "sts:TagSession"):
         assert policy.evaluate_trust(document, caller_arn=ALICE, context=context, action=action).allowed

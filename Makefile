@@ -103,8 +103,9 @@ smoke-2.18: venv218 collection-link
 	$(VENV218)/bin/pytest tests/integration -n $(PYTEST_WORKERS) -q -p no:cacheprovider -m smoke
 older-cores: sanity-2.17 units-2.17 smoke-2.17 sanity-2.18 units-2.18 smoke-2.18
 
+# With the emulator's own tests (tests/emulator/tests): they run no Ansible code, so only this core version runs them.
 integration: venv collection-link
-	$(VENV)/bin/pytest tests/integration -n $(PYTEST_WORKERS) -q -p no:cacheprovider
+	$(VENV)/bin/pytest tests/integration tests/emulator/tests -n $(PYTEST_WORKERS) -q -p no:cacheprovider
 
 # The integration suite again on the newest core this machine runs (ansible-core 2.21, Python 3.12), less the
 # emulator's own tests (test_emulator*.py): they run no Ansible code, so a second core version proves nothing there.

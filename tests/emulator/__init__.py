@@ -26,8 +26,16 @@ OU_IDS = {
     "Root/Sandbox": "ou-emu1-00000005",
 }
 OIDC_ISSUER = "https://oidc.emulator.invalid"
+# The AWS managed organization policies attached to the root, every OU and every account at start.
+FULL_AWS_ACCESS_POLICY = "p-FullAWSAccess"
+RCP_FULL_AWS_ACCESS_POLICY = "p-RCPFullAWSAccess"
 
 
 def member_account_id(index: int) -> str:
     """Id of the generated member ``index`` (1-based): 200000000001, 200000000002, ..."""
     return f"{200000000000 + index:012d}"
+
+
+def invited_member_ids(member_accounts: int, invited_accounts: int) -> list[str]:
+    """Ids of the members ``--invited-accounts`` makes INVITED (no access role): the last ones before the suspended one."""
+    return [member_account_id(index) for index in range(member_accounts - invited_accounts, member_accounts)]

@@ -27,6 +27,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--seed", type=int, default=0, help="seed of the fault-injection random generator")
     parser.add_argument("--member-accounts", type=int, default=6,
                         help="generated member accounts of the organization (0..500, ids 2000000000NN)")
+    parser.add_argument("--invited-accounts", type=int, default=0,
+                        help="generated members (the last N before the suspended one) that joined by invitation and have no "
+                             "OrganizationAccountAccessRole")
     parser.add_argument("--latency-ms", type=float, default=0.0, help="milliseconds added to every AWS call (like real IAM)")
     parser.add_argument("--trust-policy-size-quota", type=int, default=2048,
                         help="AssumeRolePolicySizeQuota of every account (CreateRole/UpdateAssumeRolePolicy enforce it)")
@@ -35,6 +38,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     args = parser.parse_args(argv)
     if not 0 <= args.member_accounts <= 500:
         parser.error("--member-accounts must be between 0 and 500")
+    if not 0 <= args.invited_accounts <= max(0, args.member_accounts - 1):
+        parser.error("--invited-accounts must be between 0 and --member-accounts - 1 (the last member is suspended)")
     return args
 
 
@@ -69,7 +74,7 @@ def main(argv: list[str] | None = None) -> int:
                    "fail_after_write_rate": args.fail_after_write_rate, "seed": args.seed,
                    "verify_signatures": not args.no_verify_signatures, "latency_ms": args.latency_ms,
                    "trust_policy_size_quota": args.trust_policy_size_quota})
-    app = Emulator(config, member_accounts=args.member_accounts)
+    app = Emulator(config, member_accounts=args.member_accounts, invited_accounts=args.invited_accounts)
     server = make_server("127.0.0.1", args.port, app, threaded=True, request_handler=MotoRequestHandler)
     port = server.server_address[1]
     endpoint_url = f"http://127.0.0.1:{port}"

@@ -13,8 +13,9 @@ from dataclasses import asdict
 from urllib.parse import parse_qsl
 
 from emulator import oidc
-from emulator.organization import ORGANIZATION_ID
-from emulator.state import ACCOUNTS, MANAGEMENT_ACCOUNT, Config
+from emulator.bootstrap import add_user, create_access_role
+from emulator.organization import ACCESS_ROLE_NAME, ORGANIZATION_ID
+from emulator.state import ACCOUNTS, MANAGEMENT_ACCOUNT, PARTITION, Config, secret_for
 from emulator.wsgi import AwsError, read_body
 
 if t.TYPE_CHECKING:
@@ -37,6 +38,7 @@ class AdminApi:
                     payload = {"status": "ok", "accounts": ACCOUNTS, "config": asdict(emu.config),
                                "organization": {"id": ORGANIZATION_ID, "management_account": MANAGEMENT_ACCOUNT,
                                                 "member_accounts": emu.org.member_count,
+                                                "invited_accounts": emu.org.invited_count,
                                                 "materialised_accounts": len(emu.materialised)}}
                 elif path == "/_emulator/calls" and method == "GET":
                     calls = [c for c in emu.calls if all(
@@ -64,6 +66,10 @@ class AdminApi:
                     payload = {"issuer": oidc.ISSUER, "jwks": oidc.jwks()}
                 elif path == "/_emulator/assume-role-as-service" and method == "POST":
                     code, payload = self.assume_role_as_service(json.loads(read_body(environ) or b"{}"))
+                elif path == "/_emulator/access-role" and method == "POST":
+                    payload = self.access_role(json.loads(read_body(environ) or b"{}"))
+                elif path == "/_emulator/account-admin" and method == "POST":
+                    payload = self.account_admin(json.loads(read_body(environ) or b"{}"))
                 elif path == "/_emulator/reset" and method == "POST":
                     started = time.monotonic()
                     emu.reset()
@@ -93,3 +99,36 @@ class AdminApi:
         except AwsError as err:
             return err.status, {"error": {"Code": err.code, "Message": err.message}}
         return 200, answer
+
+    def member_account(self, values: t.Any) -> str:
+        """The ``account_id`` of a body: an account of the organization (or one that left it), not the management account."""
+        if not isinstance(values, dict) or set(values) != {"account_id"} or not isinstance(values["account_id"], str):
+            raise ValueError("the body must be a JSON object with exactly 'account_id'")
+        account = values["account_id"]
+        if account == MANAGEMENT_ACCOUNT or self.emu.org.known(account) is None:
+            raise ValueError(f"{account} is not a member account of the organization")
+        return account
+
+    def access_role(self, values: t.Any) -> dict[str, t.Any]:
+        """POST /_emulator/access-role: create OrganizationAccountAccessRole in a member that lacks it (an invited one),
+        as the collection's CloudFormation template would; idempotent."""
+        account = self.member_account(values)
+        backend = self.emu.iam(account)
+        created = not any(r.name == ACCESS_ROLE_NAME for r in backend.roles.values())
+        if created:
+            create_access_role(self.emu, account)
+        member = self.emu.org.known(account)
+        if member is not None:
+            member.access_role = True
+        return {"role_arn": self.emu.org.access_role_arn(account), "created": created}
+
+    def account_admin(self, values: t.Any) -> dict[str, t.Any]:
+        """POST /_emulator/account-admin: keys of an administrator user ``emulator-admin`` in a member account (made on
+        first call; the same keys every time) -- the way into an account without an access role."""
+        account = self.member_account(values)
+        key_id = f"AKIAEMU{account}A"
+        backend = self.emu.iam(account)
+        if "emulator-admin" not in backend.users:
+            add_user(self.emu, account, "emulator-admin", key_id, admin=True)
+        return {"account_id": account, "user_arn": f"arn:{PARTITION}:iam::{account}:user/emulator-admin",
+                "access_key_id": key_id, "secret_access_key": secret_for(key_id)}

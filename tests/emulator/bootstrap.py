@@ -28,16 +28,7 @@ if t.TYPE_CHECKING:
 
 def bootstrap(emu: Emulator) -> None:
     for _profile, account, user_name, key_id, admin in BOOTSTRAP_USERS:
-        backend = emu.iam(account)
-        backend.create_user(region_name=REGION, user_name=user_name, path="/")
-        key = backend.create_access_key(user_name)
-        # Replace moto's random key with the deterministic one, under the new id in both indexes.
-        del backend.access_keys[key.access_key_id]
-        key.access_key_id = key_id
-        key.secret_access_key = secret_for(key_id)
-        backend.access_keys[key_id] = key
-        if admin:
-            backend.attach_user_policy(ADMIN_POLICY_ARN, user_name)
+        add_user(emu, account, user_name, key_id, admin)
     trust = {
         "Version": "2012-10-17",
         "Statement": [{
@@ -60,6 +51,21 @@ def bootstrap(emu: Emulator) -> None:
     # Generated members get theirs when first touched (Emulator.materialise).
     for account in (SOURCE_ACCOUNT, TARGET_ACCOUNT):
         create_access_role(emu, account)
+
+
+def add_user(emu: Emulator, account: str, user_name: str, key_id: str, admin: bool) -> t.Any:
+    """An IAM user with the deterministic access key ``key_id`` (secret: ``secret_for(key_id)``)."""
+    backend = emu.iam(account)
+    user = backend.create_user(region_name=REGION, user_name=user_name, path="/")
+    key = backend.create_access_key(user_name)
+    # Replace moto's random key with the deterministic one, under the new id in both indexes.
+    del backend.access_keys[key.access_key_id]
+    key.access_key_id = key_id
+    key.secret_access_key = secret_for(key_id)
+    backend.access_keys[key_id] = key
+    if admin:
+        backend.attach_user_policy(ADMIN_POLICY_ARN, user_name)
+    return user
 
 
 def create_access_role(emu: Emulator, account: str) -> None:

@@ -5,15 +5,19 @@
 
 Pure data, built in well under a millisecond per member, so that 500 members start as fast as 6. The
 IAM side of a generated member (its OrganizationAccountAccessRole) is created by the emulator only
-when the account is first touched (``Emulator.iam_if_exists``).
+when the account is first touched (``Emulator.iam_if_exists``). The Organizations write API changes it
+(``orgwrites.py``); its organization policies live in ``orgpolicies.PolicyStore``. Every change bumps
+``generation``, which is what the guardrail cache (``guardrails.py``) is keyed on.
 """
 
 from __future__ import annotations
 
 import datetime
+import itertools
 import typing as t
 from dataclasses import dataclass, field
 
+from emulator.orgpolicies import PolicyStore
 from emulator.state import MANAGEMENT_ACCOUNT, PARTITION, SOURCE_ACCOUNT, TARGET_ACCOUNT
 
 ORGANIZATION_ID = "o-emulator0001"
@@ -37,6 +41,8 @@ OU_TREE = (
 )
 # Generated members go round-robin over these OUs, tagged env=<value>.
 MEMBER_PLACEMENT = ((PROD_OU, "prod"), (DEV_OU, "dev"), (SANDBOX_OU, "sandbox"), (WORKLOADS_OU, "workloads"))
+# One counter for every Organization object, so that a rebuilt organization (reset) never reuses a generation.
+_GENERATIONS = itertools.count(1)
 # Fixed so that every start answers the same (the date the emulated organization was "created").
 CREATED = datetime.datetime(2024, 1, 15, 9, 0, tzinfo=datetime.UTC)
 
@@ -50,6 +56,7 @@ class OrgUnit:
     id: str
     name: str
     parent_id: str
+    tags: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass
@@ -63,27 +70,52 @@ class Member:
     joined: datetime.datetime = CREATED
     tags: dict[str, str] = field(default_factory=dict)
     generated: bool = False
+    # Organizations creates OrganizationAccountAccessRole only in the accounts it creates; an invited account
+    # has one only if someone made it (the emulator's invited members start without).
+    access_role: bool = True
+    # AWS's newer lifecycle field (Status is being retired): None means "the same as status".
+    state: str | None = None
+
+
+def invited_indices(member_accounts: int, invited_accounts: int) -> range:
+    """The generated members that joined by invitation: the last ``invited_accounts`` before the suspended one."""
+    return range(member_accounts - invited_accounts, member_accounts)
 
 
 class Organization:
-    def __init__(self, member_accounts: int = DEFAULT_MEMBER_ACCOUNTS) -> None:
+    def __init__(self, member_accounts: int = DEFAULT_MEMBER_ACCOUNTS, invited_accounts: int = 0) -> None:
         if not 0 <= member_accounts <= MAX_MEMBER_ACCOUNTS:
             raise ValueError(f"member_accounts must be between 0 and {MAX_MEMBER_ACCOUNTS}")
+        if not 0 <= invited_accounts <= max(0, member_accounts - 1):
+            raise ValueError("invited_accounts must be between 0 and member_accounts - 1 (the last member is suspended)")
         self.member_count = member_accounts
+        self.invited_count = invited_accounts
+        # Bumped by every change of the tree, the accounts or the policies (guardrails.py caches on it).
+        self.generation = next(_GENERATIONS)
         self.ous = {ou_id: OrgUnit(ou_id, name, parent) for ou_id, name, parent in OU_TREE}
+        self.root_tags: dict[str, str] = {}
         self.accounts: dict[str, Member] = {}
+        # Accounts removed from the organization: they still exist (their IAM side too), outside it.
+        self.former: dict[str, Member] = {}
+        # CloseAccount in progress: account id -> when the closure completes (PENDING_CLOSURE -> SUSPENDED).
+        self.closing: dict[str, float] = {}
+        # Serial number of the last OU id handed out (ids are never reused, as on AWS).
+        self.ou_serial = len(self.ous)
         self._add(Member(MANAGEMENT_ACCOUNT, "management", "management@example.invalid", ROOT_ID, joined_method="INVITED"))
         self._add(Member(SOURCE_ACCOUNT, "source", "source@example.invalid", SECURITY_OU, joined_method="INVITED",
                          joined=CREATED + datetime.timedelta(minutes=1)))
         self._add(Member(TARGET_ACCOUNT, "target", "target@example.invalid", PROD_OU, joined_method="INVITED",
                          joined=CREATED + datetime.timedelta(minutes=2)))
+        invited = invited_indices(member_accounts, invited_accounts)
         for index in range(1, member_accounts + 1):
             parent, env = MEMBER_PLACEMENT[(index - 1) % len(MEMBER_PLACEMENT)]
             name = f"member-{index:03d}"
             self._add(Member(member_account_id(index), name, f"{name}@example.invalid", parent,
                              status="SUSPENDED" if index == member_accounts else "ACTIVE",
                              joined=CREATED + datetime.timedelta(hours=1, minutes=index),
+                             joined_method="INVITED" if index in invited else "CREATED", access_role=index not in invited,
                              tags={"env": env, "team": "blue" if index % 2 else "red"}, generated=True))
+        self.policies = PolicyStore(self)
 
     def _add(self, member: Member) -> None:
         self.accounts[member.id] = member
@@ -91,6 +123,17 @@ class Organization:
     # ------------------------------------------------------------ lookups
     def is_member(self, account: str | None) -> bool:
         return account in self.accounts
+
+    def known(self, account: str) -> Member | None:
+        """A member, or an account that left the organization (it still exists, outside it)."""
+        return self.accounts.get(account) or self.former.get(account)
+
+    def touch(self) -> None:
+        self.generation = next(_GENERATIONS)
+
+    def targets(self) -> list[str]:
+        """Every policy target: the root, the OUs (parents first) and the accounts."""
+        return [ROOT_ID, *self.ous, *self.accounts]
 
     def parent_of(self, node_id: str) -> str | None:
         if node_id in self.accounts:
@@ -153,7 +196,8 @@ class Organization:
             "ou_id": m.parent_id,
             "ou_path": self.name_path(m.parent_id),
             "tags": dict(m.tags),
-            "access_role_arn": None if m.id == MANAGEMENT_ACCOUNT else self.access_role_arn(m.id),
+            "joined_method": m.joined_method,
+            "access_role_arn": None if m.id == MANAGEMENT_ACCOUNT or not m.access_role else self.access_role_arn(m.id),
         } for m in self.accounts.values()]
         return {
             "id": ORGANIZATION_ID,
@@ -161,6 +205,7 @@ class Organization:
             "root_id": ROOT_ID,
             "management_account": MANAGEMENT_ACCOUNT,
             "member_accounts": self.member_count,
+            "invited_accounts": self.invited_count,
             "ous": ous,
             "members": members,
         }

@@ -1,19 +1,22 @@
 # -*- coding: utf-8 -*-
 # Copyright: contributors to crossaccount.aws
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
-"""The AWS Organizations read API (JSON protocol), answered from ``organization.Organization``.
+"""The AWS Organizations API (JSON protocol), answered from ``organization.Organization``: dispatch, who may
+call what, paging, shapes and the read operations; the writes to the tree and accounts are in ``orgwrites.py``,
+the policy operations in ``orgpolicyapi.py``.
 
-moto's organizations backend starts empty and would need one CreateAccount per member; answering from
-the fixed model is instant for 500 members and gives AWS's exact shapes, paging and error codes.
+moto's organizations backend starts empty and would need one CreateAccount per member, and its policy API
+lacks most of AWS's errors (duplicate or missing attachments, the last SCP of a target, policy types not
+enabled, malformed documents); answering from the emulator's own model is instant for 500 members and gives
+AWS's exact shapes, paging and error codes.
 Who may call what is AWS's rule: accounts outside the organization get AWSOrganizationsNotInUseException,
 members other than the management account or a delegated administrator get AccessDeniedException
-(DescribeOrganization is open to every member), and the caller's identity policies must allow
-``organizations:<Action>``.
+(DescribeOrganization is open to every member; the tree and account writes are for the management account
+alone), and the caller's identity policies must allow ``organizations:<Action>``.
 """
 
 from __future__ import annotations
 
-import base64
 import json
 import logging
 import re
@@ -21,6 +24,10 @@ import typing as t
 
 from emulator import policy as pol
 from emulator.organization import ORGANIZATION_ID, ROOT_ID, Member, Organization, OrgUnit
+from emulator.orgcommon import ACCOUNT_ID_RE, OU_ID_RE, PARENT_ID_RE, ROOT_ID_RE, invalid, page, paged, required
+from emulator.orgpolicies import ARN_SLUG
+from emulator.orgpolicyapi import PolicyApi
+from emulator.orgwrites import OrgWrites
 from emulator.state import MANAGEMENT_ACCOUNT, PARTITION, Session
 from emulator.wsgi import AwsError, Request, Response, json_response
 
@@ -29,18 +36,24 @@ if t.TYPE_CHECKING:
 
 LOG = logging.getLogger("emulator")
 
-MAX_RESULTS = 20
-ACCOUNT_ID_RE = re.compile(r"^\d{12}$")
-OU_ID_RE = re.compile(r"^ou-[0-9a-z]{4,32}-[a-z0-9]{8,32}$")
-ROOT_ID_RE = re.compile(r"^r-[0-9a-z]{4,32}$")
-PARENT_ID_RE = re.compile(r"^(r-[0-9a-z]{4,32})|(ou-[0-9a-z]{4,32}-[a-z0-9]{8,32})$")
-# Actions every member may call; the others need the management account or a delegated administrator.
+# Actions every member may call; the others need the management account or a delegated administrator, and these
+# the management account itself.
 OPEN_TO_MEMBERS = {"DescribeOrganization"}
-TOKEN_PREFIX = "AAEAAUemu"
-
-
-def _invalid(message: str, reason: str) -> AwsError:
-    return AwsError(400, "InvalidInputException", message, extra={"Reason": reason})
+MANAGEMENT_ONLY = {"CreateOrganizationalUnit", "UpdateOrganizationalUnit", "DeleteOrganizationalUnit", "MoveAccount",
+                   "CloseAccount", "RemoveAccountFromOrganization"}
+# The parameter naming the resource IAM authorises each action on (other actions: "*").
+RESOURCE_PARAMS = {
+    "DescribeAccount": "AccountId", "MoveAccount": "AccountId", "CloseAccount": "AccountId",
+    "RemoveAccountFromOrganization": "AccountId",
+    "DescribeOrganizationalUnit": "OrganizationalUnitId", "UpdateOrganizationalUnit": "OrganizationalUnitId",
+    "DeleteOrganizationalUnit": "OrganizationalUnitId",
+    "ListAccountsForParent": "ParentId", "ListChildren": "ParentId", "ListOrganizationalUnitsForParent": "ParentId",
+    "CreateOrganizationalUnit": "ParentId", "ListParents": "ChildId",
+    "ListTagsForResource": "ResourceId", "TagResource": "ResourceId", "UntagResource": "ResourceId",
+    "DescribePolicy": "PolicyId", "UpdatePolicy": "PolicyId", "DeletePolicy": "PolicyId", "AttachPolicy": "PolicyId",
+    "DetachPolicy": "PolicyId", "ListTargetsForPolicy": "PolicyId", "ListPoliciesForTarget": "TargetId",
+    "EnablePolicyType": "RootId", "DisablePolicyType": "RootId",
+}
 
 
 def _timestamp(member: Member) -> float:
@@ -50,6 +63,8 @@ def _timestamp(member: Member) -> float:
 class OrganizationsApi:
     def __init__(self, emu: Emulator) -> None:
         self.emu = emu
+        self.writes = OrgWrites(self)
+        self.policy_api = PolicyApi(self)
 
     @property
     def org(self) -> Organization:
@@ -57,10 +72,10 @@ class OrganizationsApi:
 
     # ------------------------------------------------------------- dispatch
     def handle(self, req: Request, account: str, caller: pol.Caller, session: Session | None) -> Response:
-        handler = getattr(self, "op_" + req.action, None)
+        handler = next((h for h in (getattr(part, "op_" + req.action, None) for part in (self, self.writes, self.policy_api))
+                        if h is not None), None)
         if handler is None:
-            raise AwsError(400, "UnknownOperationException",
-                           f"The emulator answers only the Organizations read API, not {req.action}.")
+            raise AwsError(400, "UnknownOperationException", f"The emulator does not answer the Organizations action {req.action}.")
         try:
             params = json.loads(req.body or b"{}")
         except ValueError as exc:
@@ -74,6 +89,9 @@ class OrganizationsApi:
             LOG.info("organizations %s by %s: neither the management account nor a delegated administrator",
                      req.action, caller.arn)
             raise AwsError(400, "AccessDeniedException", "You don't have permissions to access this resource.")
+        if req.action in MANAGEMENT_ONLY and account != MANAGEMENT_ACCOUNT:
+            LOG.info("organizations %s by %s: only the management account may call it", req.action, caller.arn)
+            raise AwsError(400, "AccessDeniedException", "You don't have permissions to access this resource.")
         resource = self.resource_arn(req.action, params)
         context = self.emu.sts.principal_context(caller, session)
         decision = pol.evaluate_identity(self.emu.sts.identity_documents(caller), f"organizations:{req.action}",
@@ -86,17 +104,12 @@ class OrganizationsApi:
 
     def resource_arn(self, action: str, params: dict[str, t.Any]) -> str:
         """The resource IAM evaluates ``organizations:<action>`` on (``*`` where the action has none)."""
-        target = {
-            "DescribeAccount": params.get("AccountId"),
-            "DescribeOrganizationalUnit": params.get("OrganizationalUnitId"),
-            "ListAccountsForParent": params.get("ParentId"),
-            "ListChildren": params.get("ParentId"),
-            "ListOrganizationalUnitsForParent": params.get("ParentId"),
-            "ListParents": params.get("ChildId"),
-            "ListTagsForResource": params.get("ResourceId"),
-        }.get(action)
+        target = params.get(RESOURCE_PARAMS.get(action, ""))
         if not isinstance(target, str):
             return "*"
+        policy = self.org.policies.get(target) if target.startswith("p-") else None
+        if policy is not None:
+            return policy.arn
         if ACCOUNT_ID_RE.match(target):
             return self.org.arn("account", target)
         if OU_ID_RE.match(target):
@@ -106,52 +119,6 @@ class OrganizationsApi:
         return "*"
 
     # --------------------------------------------------------------- paging
-    @staticmethod
-    def page(params: dict[str, t.Any], action: str, scope: str, items: list[t.Any],
-             max_results: int | None = MAX_RESULTS) -> tuple[list[t.Any], str | None]:
-        """One page of ``items`` and the NextToken of the next one (None on the last page).
-
-        A token is bound to the operation and its scope (e.g. the parent id), like AWS's opaque tokens.
-        """
-        size = MAX_RESULTS
-        if max_results is not None and params.get("MaxResults") is not None:
-            size = params["MaxResults"]
-            if not isinstance(size, int) or isinstance(size, bool):
-                raise AwsError(400, "SerializationException", "NUMBER_VALUE cannot be converted to Integer")
-            if size < 1:
-                raise _invalid(f"1 validation error detected: Value '{size}' at 'maxResults' failed to satisfy constraint: "
-                               "Member must have value greater than or equal to 1", "MIN_VALUE_EXCEEDED")
-            if size > max_results:
-                raise _invalid(f"1 validation error detected: Value '{size}' at 'maxResults' failed to satisfy constraint: "
-                               f"Member must have value less than or equal to {max_results}", "MAX_VALUE_EXCEEDED")
-        offset = 0
-        token = params.get("NextToken")
-        if token is not None:
-            try:
-                if not isinstance(token, str) or not token.startswith(TOKEN_PREFIX):
-                    raise ValueError(token)
-                raw = base64.urlsafe_b64decode(token[len(TOKEN_PREFIX):].encode() + b"==")
-                decoded = json.loads(raw)
-                if decoded["a"] != action or decoded["s"] != scope:
-                    raise ValueError(token)
-                offset = int(decoded["o"])
-            except (ValueError, KeyError, TypeError) as exc:
-                raise _invalid("The specified NextToken is not valid.", "INVALID_NEXT_TOKEN") from exc
-        chunk = items[offset:offset + size]
-        next_offset = offset + size
-        if next_offset >= len(items):
-            return chunk, None
-        raw = json.dumps({"a": action, "s": scope, "o": next_offset}, separators=(",", ":")).encode()
-        return chunk, TOKEN_PREFIX + base64.urlsafe_b64encode(raw).decode().rstrip("=")
-
-    @staticmethod
-    def paged(key: str, page: tuple[list[t.Any], str | None]) -> dict[str, t.Any]:
-        items, token = page
-        out: dict[str, t.Any] = {key: items}
-        if token is not None:
-            out["NextToken"] = token
-        return out
-
     # -------------------------------------------------------------- shapes
     def account_shape(self, member: Member) -> dict[str, t.Any]:
         return {
@@ -160,7 +127,7 @@ class OrganizationsApi:
             "Email": member.email,
             "Name": member.name,
             "Status": member.status,
-            "State": member.status,
+            "State": member.state or member.status,
             "Paths": [f"{self.org.id_path(member.parent_id)}{member.id}/"],
             "JoinedMethod": member.joined_method,
             "JoinedTimestamp": _timestamp(member),
@@ -170,22 +137,29 @@ class OrganizationsApi:
         return {"Id": ou.id, "Arn": self.org.arn("ou", ou.id), "Name": ou.name, "Path": self.org.id_path(ou.id)}
 
     def root_shape(self) -> dict[str, t.Any]:
-        return {"Id": ROOT_ID, "Arn": self.org.arn("root", ROOT_ID), "Name": "Root", "PolicyTypes": []}
+        return {"Id": ROOT_ID, "Arn": self.org.arn("root", ROOT_ID), "Name": "Root", "PolicyTypes": self.policy_types()}
+
+    def policy_types(self) -> list[dict[str, str]]:
+        return [{"Type": policy_type, "Status": "ENABLED"}
+                for policy_type in ARN_SLUG if self.org.policies.enabled[policy_type]]
 
     # -------------------------------------------------------------- checks
-    @staticmethod
-    def required(params: dict[str, t.Any], name: str, pattern: re.Pattern[str], field: str) -> str:
-        value = params.get(name)
-        if value is None:
-            raise _invalid(f"1 validation error detected: Value null at '{field}' failed to satisfy constraint: "
-                           "Member must not be null", "INPUT_REQUIRED")
-        if not isinstance(value, str) or not pattern.match(value):
-            raise _invalid(f"1 validation error detected: Value '{value}' at '{field}' failed to satisfy constraint: "
-                           f"Member must satisfy regular expression pattern: {pattern.pattern}", "INVALID_PATTERN")
-        return value
+    def tags_of(self, resource_id: str) -> dict[str, str]:
+        """The (mutable) tags of an account, root, OU or policy; TargetNotFoundException for anything else."""
+        if resource_id in self.org.accounts:
+            return self.org.accounts[resource_id].tags
+        if resource_id == ROOT_ID:
+            return self.org.root_tags
+        if resource_id in self.org.ous:
+            return self.org.ous[resource_id].tags
+        policy = self.org.policies.get(resource_id)
+        if policy is not None:
+            return policy.tags
+        raise AwsError(400, "TargetNotFoundException", "We can't find a root, OU, account, or policy with the TargetId "
+                                                       "that you specified.")
 
     def parent(self, params: dict[str, t.Any]) -> str:
-        parent_id = self.required(params, "ParentId", PARENT_ID_RE, "parentId")
+        parent_id = required(params, "ParentId", PARENT_ID_RE, "parentId")
         if not self.org.is_parent(parent_id):
             raise AwsError(400, "ParentNotFoundException", "We can't find a root or OU with the ParentId that you specified.")
         return parent_id
@@ -200,59 +174,59 @@ class OrganizationsApi:
             "MasterAccountArn": self.org.arn("account", MANAGEMENT_ACCOUNT),
             "MasterAccountId": MANAGEMENT_ACCOUNT,
             "MasterAccountEmail": management.email,
-            "AvailablePolicyTypes": [{"Type": "SERVICE_CONTROL_POLICY", "Status": "ENABLED"}],
+            "AvailablePolicyTypes": [{"Type": policy_type, "Status": "ENABLED"} for policy_type in ARN_SLUG],
         }}
 
     def op_ListRoots(self, params: dict[str, t.Any]) -> dict[str, t.Any]:  # pylint: disable=invalid-name
-        return self.paged("Roots", self.page(params, "ListRoots", "", [self.root_shape()]))
+        return paged("Roots", page(params, "ListRoots", "", [self.root_shape()]))
 
     def op_ListAccounts(self, params: dict[str, t.Any]) -> dict[str, t.Any]:  # pylint: disable=invalid-name
         accounts = [self.account_shape(m) for m in self.org.accounts.values()]
-        return self.paged("Accounts", self.page(params, "ListAccounts", "", accounts))
+        return paged("Accounts", page(params, "ListAccounts", "", accounts))
 
     def op_ListAccountsForParent(self, params: dict[str, t.Any]) -> dict[str, t.Any]:  # pylint: disable=invalid-name
         parent_id = self.parent(params)
         accounts = [self.account_shape(m) for m in self.org.child_accounts(parent_id)]
-        return self.paged("Accounts", self.page(params, "ListAccountsForParent", parent_id, accounts))
+        return paged("Accounts", page(params, "ListAccountsForParent", parent_id, accounts))
 
     def op_ListOrganizationalUnitsForParent(self, params: dict[str, t.Any]) -> dict[str, t.Any]:  # pylint: disable=invalid-name
         parent_id = self.parent(params)
         ous = [self.ou_shape(ou) for ou in self.org.child_ous(parent_id)]
-        return self.paged("OrganizationalUnits", self.page(params, "ListOrganizationalUnitsForParent", parent_id, ous))
+        return paged("OrganizationalUnits", page(params, "ListOrganizationalUnitsForParent", parent_id, ous))
 
     def op_ListChildren(self, params: dict[str, t.Any]) -> dict[str, t.Any]:  # pylint: disable=invalid-name
         parent_id = self.parent(params)
         child_type = params.get("ChildType")
         if child_type is None:
-            raise _invalid("1 validation error detected: Value null at 'childType' failed to satisfy constraint: "
-                           "Member must not be null", "INPUT_REQUIRED")
+            raise invalid("1 validation error detected: Value null at 'childType' failed to satisfy constraint: "
+                          "Member must not be null", "INPUT_REQUIRED")
         if child_type == "ACCOUNT":
             children = [{"Id": m.id, "Type": "ACCOUNT"} for m in self.org.child_accounts(parent_id)]
         elif child_type == "ORGANIZATIONAL_UNIT":
             children = [{"Id": ou.id, "Type": "ORGANIZATIONAL_UNIT"} for ou in self.org.child_ous(parent_id)]
         else:
-            raise _invalid(f"1 validation error detected: Value '{child_type}' at 'childType' failed to satisfy constraint: "
-                           "Member must satisfy enum value set: [ACCOUNT, ORGANIZATIONAL_UNIT]", "INVALID_ENUM")
-        return self.paged("Children", self.page(params, "ListChildren", f"{parent_id}/{child_type}", children))
+            raise invalid(f"1 validation error detected: Value '{child_type}' at 'childType' failed to satisfy constraint: "
+                          "Member must satisfy enum value set: [ACCOUNT, ORGANIZATIONAL_UNIT]", "INVALID_ENUM")
+        return paged("Children", page(params, "ListChildren", f"{parent_id}/{child_type}", children))
 
     def op_ListParents(self, params: dict[str, t.Any]) -> dict[str, t.Any]:  # pylint: disable=invalid-name
-        child_id = self.required(params, "ChildId", re.compile(r"^(\d{12})|(ou-[0-9a-z]{4,32}-[a-z0-9]{8,32})$"), "childId")
+        child_id = required(params, "ChildId", re.compile(r"^(\d{12})|(ou-[0-9a-z]{4,32}-[a-z0-9]{8,32})$"), "childId")
         parent_id = self.org.parent_of(child_id)
         if parent_id is None:
             raise AwsError(400, "ChildNotFoundException", "We can't find an organizational unit (OU) or AWS account with the "
                                                           "ChildId that you specified.")
         parents = [{"Id": parent_id, "Type": "ROOT" if parent_id == ROOT_ID else "ORGANIZATIONAL_UNIT"}]
-        return self.paged("Parents", self.page(params, "ListParents", child_id, parents))
+        return paged("Parents", page(params, "ListParents", child_id, parents))
 
     def op_DescribeAccount(self, params: dict[str, t.Any]) -> dict[str, t.Any]:  # pylint: disable=invalid-name
-        account_id = self.required(params, "AccountId", ACCOUNT_ID_RE, "accountId")
+        account_id = required(params, "AccountId", ACCOUNT_ID_RE, "accountId")
         member = self.org.accounts.get(account_id)
         if member is None:
             raise AwsError(400, "AccountNotFoundException", "You specified an account that doesn't exist.")
         return {"Account": self.account_shape(member)}
 
     def op_DescribeOrganizationalUnit(self, params: dict[str, t.Any]) -> dict[str, t.Any]:  # pylint: disable=invalid-name
-        ou_id = self.required(params, "OrganizationalUnitId", OU_ID_RE, "organizationalUnitId")
+        ou_id = required(params, "OrganizationalUnitId", OU_ID_RE, "organizationalUnitId")
         ou = self.org.ous.get(ou_id)
         if ou is None:
             raise AwsError(400, "OrganizationalUnitNotFoundException", "We can't find an organizational unit (OU) with the "
@@ -260,17 +234,11 @@ class OrganizationsApi:
         return {"OrganizationalUnit": self.ou_shape(ou)}
 
     def op_ListTagsForResource(self, params: dict[str, t.Any]) -> dict[str, t.Any]:  # pylint: disable=invalid-name
-        resource_id = self.required(params, "ResourceId", re.compile(
+        resource_id = required(params, "ResourceId", re.compile(
             r"^(\d{12})|(r-[0-9a-z]{4,32})|(ou-[0-9a-z]{4,32}-[a-z0-9]{8,32})|(p-[0-9a-zA-Z_]{8,128})$"), "resourceId")
-        if resource_id in self.org.accounts:
-            tags = self.org.accounts[resource_id].tags
-        elif self.org.is_parent(resource_id):
-            tags = {}
-        else:
-            raise AwsError(400, "TargetNotFoundException", "We can't find a root, OU, account, or policy with the TargetId "
-                                                           "that you specified.")
+        tags = self.tags_of(resource_id)
         items = [{"Key": key, "Value": value} for key, value in tags.items()]
-        return self.paged("Tags", self.page(params, "ListTagsForResource", resource_id, items, max_results=None))
+        return paged("Tags", page(params, "ListTagsForResource", resource_id, items, max_results=None))
 
     def op_ListDelegatedAdministrators(self, params: dict[str, t.Any]) -> dict[str, t.Any]:  # pylint: disable=invalid-name
         admins = []
@@ -281,4 +249,4 @@ class OrganizationsApi:
             shape["DelegationEnabledDate"] = _timestamp(member) + 86400
             admins.append(shape)
         scope = str(params.get("ServicePrincipal") or "")
-        return self.paged("DelegatedAdministrators", self.page(params, "ListDelegatedAdministrators", scope, admins))
+        return paged("DelegatedAdministrators", page(params, "ListDelegatedAdministrators", scope, admins))

@@ -244,6 +244,16 @@ def _resource_matches(statement: dict[str, t.Any], resource: str) -> bool:
     return False
 
 
+def statement_applies(statement: dict[str, t.Any], action: str, resource: str, context: t.Mapping[str, list[str]]) -> bool:
+    """Whether one statement of an organization policy (SCP / RCP) covers the request: its action, resource
+    (a statement without Resource or NotResource covers every resource) and conditions."""
+    if not _action_matches(statement, action):
+        return False
+    if ("Resource" in statement or "NotResource" in statement) and not _resource_matches(statement, resource):
+        return False
+    return conditions_match(statement.get("Condition"), context)
+
+
 def evaluate_trust(document: t.Any, action: str, caller: Caller, context: t.Mapping[str, list[str]]) -> Decision:
     """Evaluate a role trust (resource) policy for one action."""
     decision = Decision()

@@ -12,8 +12,9 @@ moto serves every AWS API; this layer in front of it
   AssumeRoleWithWebIdentity with one that verifies OIDC tokens of a local issuer (``webidentity.py``,
   ``oidc.py``),
 - normalises principals in trust policies the way IAM does (``iam.py``),
-- answers the Organizations read API for an emulated organization with up to 500 members
-  (``organization.py``, ``organizations.py``),
+- answers the Organizations API for an emulated organization with up to 500 members: reads, the tree and
+  accounts, service and resource control policies (``organization.py``, ``organizations.py``, ``orgwrites.py``,
+  ``orgpolicies.py``, ``orgpolicyapi.py``), and enforces those policies on every call (``guardrails.py``),
 - injects faults (throttling before, 500 after an applied write) and keeps a call log (here),
 - serves a small admin API under /_emulator/ (``admin.py``).
 
@@ -37,9 +38,11 @@ from emulator import policy as pol
 from emulator.admin import AdminApi
 from emulator.auth import Authenticator
 from emulator.bootstrap import bootstrap, create_access_role, write_atomic
+from emulator.guardrails import Guardrails
 from emulator.iam import INLINE_POLICY_SIZE, TrustDocuments
 from emulator.organization import DEFAULT_MEMBER_ACCOUNTS, Organization
 from emulator.organizations import OrganizationsApi
+from emulator.orgwrites import settle_closures
 from emulator.patches import patch_moto
 from emulator.state import PARTITION, Config, Session, now_iso
 from emulator.sts import Sts
@@ -52,7 +55,7 @@ LOG = logging.getLogger("emulator")
 class Emulator:
     """The WSGI application: admin API + authentication + enforcement in front of moto."""
 
-    def __init__(self, config: Config, member_accounts: int = DEFAULT_MEMBER_ACCOUNTS) -> None:
+    def __init__(self, config: Config, member_accounts: int = DEFAULT_MEMBER_ACCOUNTS, invited_accounts: int = 0) -> None:
         from moto.moto_server.werkzeug_app import DomainDispatcherApplication, create_backend_app
 
         patch_moto()
@@ -72,7 +75,9 @@ class Emulator:
         # The AWS config and credentials files written at start (path -> text): a reset writes them again,
         # so a profile one test added (aws_profile, the playbooks) is not seen by the next test.
         self.shared_files: dict[str, str] = {}
-        self.org = Organization(member_accounts)
+        # What the organization is rebuilt from on reset (the API changes it until then).
+        self.org_options = {"member_accounts": member_accounts, "invited_accounts": invited_accounts}
+        self.org = Organization(**self.org_options)
         # Generated member accounts whose IAM side (OrganizationAccountAccessRole) exists already.
         self.materialised: set[str] = set()
         self.admin = AdminApi(self)
@@ -80,6 +85,7 @@ class Emulator:
         self.sts = Sts(self)
         self.trust = TrustDocuments(self)
         self.organizations = OrganizationsApi(self)
+        self.guardrails = Guardrails(self)
         self.web_identity = WebIdentity(self)
         bootstrap(self)
 
@@ -108,11 +114,12 @@ class Emulator:
         """
         if account in self.materialised:
             return
-        member = self.org.accounts.get(account)
+        member = self.org.known(account)
         if member is None or not member.generated:
             return
         self.materialised.add(account)
-        create_access_role(self, account)
+        if member.access_role:
+            create_access_role(self, account)
 
     def known_accounts(self) -> list[str]:
         from moto.iam.models import iam_backends
@@ -143,6 +150,7 @@ class Emulator:
             self.sessions.clear()
             self.role_changed.clear()
             self.materialised.clear()
+            self.org = Organization(**self.org_options)
             self.config = Config(**asdict(self.initial_config))
             self.rng = random.Random(self.config.seed)
             bootstrap(self)
@@ -166,6 +174,8 @@ class Emulator:
         req: Request | None = None
         account: str | None = None
         injected: str | None = None
+        denial: dict[str, t.Any] | None = None
+        settle_closures(self.org, time.time())
         try:
             req = parse_request(environ)
             # Like AWS, AssumeRoleWithWebIdentity needs no credentials (the token is the proof).
@@ -184,6 +194,7 @@ class Emulator:
                 raise AwsError(500, "InternalFailure", "We encountered an internal error. Please try again.", sender=False)
         except AwsError as err:
             injected = injected or err.injected
+            denial = err.denial
             if err.code not in ("Throttling", "InternalFailure"):
                 LOG.info("refused %s %s: %s %s", req.service if req else "?", req.action if req else "?", err.code, err.message)
             result = error_response(req, err)
@@ -192,7 +203,7 @@ class Emulator:
             LOG.exception("emulator error on %s %s", req.service if req else "?", req.action if req else "?")
             result = error_response(req, AwsError(500, "InternalFailure", "The emulator failed on this request (see its log).",
                                                   sender=False))
-        self.record(req, account, result, injected)
+        self.record(req, account, result, injected, denial)
         return result
 
     def throttle(self) -> None:
@@ -200,7 +211,8 @@ class Emulator:
         if self.config.throttle_rate and self.rng.random() < self.config.throttle_rate:
             raise AwsError(400, "Throttling", "Rate exceeded", injected="throttle")
 
-    def record(self, req: Request | None, account: str | None, result: Response, injected: str | None) -> None:
+    def record(self, req: Request | None, account: str | None, result: Response, injected: str | None,
+               denial: dict[str, t.Any] | None = None) -> None:
         status = int(result[0].split()[0])
         error_code = None
         if status >= 300:
@@ -225,11 +237,17 @@ class Emulator:
             "error_code": error_code,
             "injected": injected,
             "write": bool(req and req.write),
+            # Which kind of organization policy refused the call (SERVICE_CONTROL_POLICY / RESOURCE_CONTROL_POLICY)
+            # and where: {"explicit", "target_id", "policy_id", "statement"}; null otherwise.
+            "denied_by": denial["denied_by"] if denial else None,
+            "guardrail": denial["guardrail"] if denial else None,
         })
 
     def dispatch(self, req: Request, account: str, caller: pol.Caller, session: Session | None) -> Response:
         if req.service == "sts" and req.action == "AssumeRole":
+            # AssumeRole weighs the guardrails with its trust and identity checks, for each action it needs.
             return self.sts.assume_role(req, caller, session)
+        self.guardrails.enforce(req, caller, session)
         if req.service == "sts" and req.action == "GetCallerIdentity":
             return self.sts.get_caller_identity(account, caller, session)
         if req.service == "organizations":

@@ -32,7 +32,8 @@ BOOTSTRAP_USERS = (
     ("management-admin", MANAGEMENT_ACCOUNT, "emulator-admin", "AKIAEMUMGMTADMIN0001", True),
 )
 
-WRITE_PREFIXES = ("Create", "Put", "Update", "Delete", "Attach", "Detach", "Tag", "Untag", "Set", "Add", "Remove")
+WRITE_PREFIXES = ("Create", "Put", "Update", "Delete", "Attach", "Detach", "Tag", "Untag", "Set", "Add", "Remove",
+                  "Move", "Close", "Enable", "Disable")
 SESSION_NAME_RE = re.compile(r"^[\w+=,.@-]{2,64}$")
 ROLE_ARN_RE = re.compile(r"^arn:(aws|aws-cn|aws-us-gov):iam::(\d{12}):role/(.+)$")
 
@@ -62,6 +63,11 @@ class Config:
     trust_policy_size_quota: int = 2048
     # Member accounts that may read the organization like the management account.
     delegated_admins: list[str] = field(default_factory=list)
+    # CloseAccount: seconds an account stays PENDING_CLOSURE before it is SUSPENDED (0: at once).
+    account_closure_delay: float = 0.0
+    # Access-denied messages of explicit SCP/RCP denials end with ": <policy ARN>", as AWS's do since 2026 for
+    # callers of the same organization; off by default (the classic wording, which older answers still have).
+    policy_arn_in_denials: bool = False
 
     def update(self, values: t.Mapping[str, t.Any]) -> None:
         for key, value in values.items():
@@ -70,10 +76,10 @@ class Config:
             if key == "seed":
                 setattr(self, key, int(value))
                 continue
-            if key == "verify_signatures":
+            if key in ("verify_signatures", "policy_arn_in_denials"):
                 if not isinstance(value, bool):
-                    raise ValueError("verify_signatures must be true or false")
-                self.verify_signatures = value
+                    raise ValueError(f"{key} must be true or false")
+                setattr(self, key, value)
                 continue
             if key == "delegated_admins":
                 if not isinstance(value, list) or not all(isinstance(v, str) and re.match(r"^\d{12}$", v) for v in value):
@@ -92,7 +98,7 @@ class Config:
                 raise ValueError(f"{key} must be between 0 and 1")
             if key == "time_scale" and number <= 0:
                 raise ValueError("time_scale must be positive")
-            if key in ("propagation_delay", "latency_ms") and number < 0:
+            if key in ("propagation_delay", "latency_ms", "account_closure_delay") and number < 0:
                 raise ValueError(f"{key} must not be negative")
             setattr(self, key, number)
 

@@ -14,6 +14,7 @@ import typing as t
 from xml.sax.saxutils import escape
 
 from emulator import policy as pol
+from emulator.guardrails import not_authorized
 from emulator.organization import ORGANIZATION_ID
 from emulator.state import (
     CHAINING_CAP,
@@ -169,12 +170,21 @@ class Sts:
         if source_identity is not None:
             actions.append("sts:SetSourceIdentity")
         identity_docs = self.identity_documents(caller)
+        guard = self.emu.guardrails
         for action in actions:
             trust = pol.evaluate_trust(role.assume_role_policy_document, action, caller, context)
             identity = pol.evaluate_identity(identity_docs, action, role.arn, context)
+            scp = guard.check_scp(caller, action, role.arn, context)
+            rcp = guard.check_rcp(role_account, role.arn, action, context)
             needs_identity = caller.account != role_account or not trust.explicit
+            # IAM's order: an explicit Deny of any policy first, then the organization's guardrails, then the grants.
+            # Only a guardrail names its kind in the answer (as on AWS); the trust and identity sides stay terse.
+            explicit = next((d for d in (scp, rcp) if d is not None and d.explicit), None)
+            guardrail = explicit or (None if trust.denied or identity.denied else scp or rcp)
             why = None
-            if trust.denied:
+            if guardrail is not None:
+                why = guardrail.reason(action, True)
+            elif trust.denied:
                 why = "explicit Deny in the trust policy"
             elif identity.denied:
                 why = "explicit Deny in an identity policy"
@@ -182,6 +192,12 @@ class Sts:
                 why = "the trust policy does not allow the caller (principal or conditions)"
             elif needs_identity and not identity.allowed:
                 why = "no identity policy of the caller allows it"
+            if guardrail is not None:
+                LOG.info("AssumeRole %s by %s: %s denied: %s (%s at %s)", role_arn, caller.arn, action, why,
+                         guardrail.statement or "no Allow", guardrail.target_id)
+                raise AwsError(403, "AccessDenied", not_authorized(caller.arn, action, role_arn, guardrail,
+                                                                   self.emu.config.policy_arn_in_denials),
+                               denial=guardrail.log_entry())
             if why:
                 LOG.info("AssumeRole %s by %s: %s denied: %s", role_arn, caller.arn, action, why)
                 raise AwsError(403, "AccessDenied", denied.format(action=action))
@@ -209,6 +225,7 @@ class Sts:
             "aws:CurrentTime": [now_iso(now)],
             "aws:EpochTime": [str(int(now))],
             "aws:SecureTransport": ["false"],
+            "aws:PrincipalIsAWSService": ["false"],
         }
         if caller.kind == "user":
             ctx["aws:username"] = [caller.name]
@@ -311,6 +328,7 @@ class Sts:
         now = time.time()
         context: dict[str, list[str]] = {
             "aws:PrincipalServiceName": [service],
+            "aws:PrincipalIsAWSService": ["true"],
             "aws:CurrentTime": [now_iso(now)],
             "aws:EpochTime": [str(int(now))],
             "sts:RoleSessionName": [session_name],
@@ -324,6 +342,12 @@ class Sts:
                 context["aws:SourceOrgPaths"] = [org_path]
         if source_arn is not None:
             context["aws:SourceArn"] = [source_arn]
+        rcp = self.emu.guardrails.check_rcp(role_account, role.arn, "sts:AssumeRole", context)
+        if rcp is not None:
+            LOG.info("AssumeRole %s by service %s: %s", role_arn, service, rcp.reason("sts:AssumeRole", True))
+            raise AwsError(403, "AccessDenied", f"{service} is not authorized to perform: sts:AssumeRole on resource: "
+                                                f"{role_arn} {rcp.reason('sts:AssumeRole', self.emu.config.policy_arn_in_denials)}",
+                           denial=rcp.log_entry())
         trust = pol.evaluate_trust(role.assume_role_policy_document, "sts:AssumeRole", caller, context)
         if trust.denied or not trust.allowed:
             LOG.info("AssumeRole %s by service %s: %s", role_arn, service,

@@ -119,6 +119,14 @@ class WebIdentity:
             context[f"{host}:amr"] = _values(claims["amr"])
         if claims.get("aud") is not None and claims.get("azp") is not None:
             context[f"{host}:oaud"] = _values(claims["aud"])
+        rcp = self.emu.guardrails.check_rcp(role_account, role.arn, ACTION, context)
+        if rcp is not None:
+            # STS answers an unauthenticated caller tersely; the kind of policy is in the log and the call log.
+            LOG.info("AssumeRoleWithWebIdentity %s for sub %s: %s (%s at %s)", role_arn, subject, rcp.reason(ACTION, True),
+                     rcp.statement or "no Allow", rcp.target_id)
+            error = _not_authorized()
+            error.denial = rcp.log_entry()
+            raise error
         decision = pol.evaluate_trust(role.assume_role_policy_document, ACTION, caller, context)
         if decision.denied or not decision.allowed:
             LOG.info("AssumeRoleWithWebIdentity %s for sub %s: %s", role_arn, subject,

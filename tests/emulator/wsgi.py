@@ -46,7 +46,8 @@ JSON_ERROR_MESSAGES = {
 
 class AwsError(Exception):
     def __init__(self, status: int, code: str, message: str, sender: bool = True,
-                 extra: dict[str, str] | None = None, injected: str | None = None) -> None:
+                 extra: dict[str, str] | None = None, injected: str | None = None,
+                 denial: dict[str, t.Any] | None = None) -> None:
         super().__init__(message)
         self.status = status
         self.code = code
@@ -56,6 +57,8 @@ class AwsError(Exception):
         self.extra = extra or {}
         # Set on faults the emulator injected (shown in the call log).
         self.injected = injected
+        # Set when an organization policy refused the call: which kind, where, which statement (call log only).
+        self.denial = denial
 
 
 @dataclass

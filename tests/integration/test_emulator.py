@@ -357,7 +357,8 @@ def test_injected_faults_appear_in_the_call_log_and_the_write_was_applied(emu: t
         ("500-after-write", 500, "InternalFailure", True),
     ]
     assert {c["account"] for c in calls} == {SOURCE}
-    assert all(set(c) == {"seq", "time", "service", "action", "account", "access_key", "status", "error_code", "injected", "write"}
+    assert all(set(c) == {"seq", "time", "service", "action", "account", "access_key", "status", "error_code", "injected", "write",
+                          "denied_by", "guardrail"}
                for c in emu.client.calls())
     assert [c["action"] for c in emu.client.write_calls()] == ["CreateUser", "CreateUser"]
 

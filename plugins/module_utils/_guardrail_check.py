@@ -131,7 +131,7 @@ def handle(module: ModuleContext) -> dict[str, t.Any]:
     except CrossAccountError as exc:
         raise readable(exc) from None
     blocked = [row["account_id"] for row in rows if row["status"] == "blocked"]
-    result = {
+    result: dict[str, t.Any] = {
         "changed": False,
         "accounts": rows,
         "blocked": blocked,

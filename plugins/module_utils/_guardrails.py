@@ -27,6 +27,8 @@ Pure: no AWS call, no I/O.
 
 from __future__ import annotations
 
+import datetime
+import ipaddress
 import json
 import re
 import typing as t
@@ -209,6 +211,41 @@ def _excluded(value: str, excluded: tuple[str, ...]) -> bool:
     return any(lowered == entry or (entry.endswith("/") and lowered.startswith(entry)) for entry in excluded)
 
 
+def _number(text: str) -> float | None:
+    try:
+        return float(text)
+    except ValueError:
+        return None
+
+
+def _instant(text: str) -> float | None:
+    """Seconds since the epoch of a date condition value (epoch seconds or ISO 8601, as IAM accepts)."""
+    number = _number(text)
+    if number is not None:
+        return number
+    try:
+        moment = datetime.datetime.fromisoformat(text.strip().replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return (moment if moment.tzinfo else moment.replace(tzinfo=datetime.UTC)).timestamp()
+
+
+def _witnesses(base: str, value: str) -> list[str]:
+    """Values of a key that make an operator on ``value`` hold (or sit just beside it): together with some other
+    value and the key's absence, the cases in which a condition on an unknown key can turn out either way."""
+    if base in ("IpAddress", "NotIpAddress"):
+        try:
+            return [str(ipaddress.ip_network(value.strip(), strict=False).network_address)]
+        except ValueError:
+            return []
+    if base.startswith(("Numeric", "Date")):
+        number = _number(value) if base.startswith("Numeric") else _instant(value)
+        return [value] if number is None else [value, repr(number - 1), repr(number + 1)]
+    if base == "Bool":
+        return ["true", "false"]
+    return [value]
+
+
 def _worlds(key: str, elements: t.Mapping[str, tuple[str, list[t.Any]]], probe: Probe) -> list[dict[str, t.Any]]:
     """The contexts to try for one key: just the known one, or every case that can change the outcome."""
     base = dict(probe.context)
@@ -216,7 +253,8 @@ def _worlds(key: str, elements: t.Mapping[str, tuple[str, list[t.Any]]], probe: 
         return [base]
     if probe.is_absent(key):
         return [_without(base, key)]
-    named = list(dict.fromkeys(_policy.condition_value_text(op, v) for op, (_k, values) in elements.items() for v in values))
+    named = list(dict.fromkeys(witness for op, (_k, values) in elements.items() for v in values
+                               for witness in _witnesses(_policy.base_operator(op), _policy.condition_value_text(op, v))))
     excluded = probe.excluded.get(key)
     if excluded is not None:
         named = [value for value in named if not _excluded(value, excluded)]

@@ -295,3 +295,58 @@ def test_trust_report_gives_each_statement_a_guardrail_verdict(emu: t.Any) -> No
     # Without organization_aws the statements carry no verdict.
     plain = run_module(emu, "trust_report", {}, profile="target-admin")
     assert all("guardrail" not in entry for r in plain["roles"] for entry in r["statements"])
+
+
+# ------------------------------------------------------------------------------------ what the reads cost
+
+@pytest.fixture(scope="module")
+def org200(tmp_path_factory: pytest.TempPathFactory) -> t.Iterator[t.Any]:
+    from emulator.testing import start_emulator
+
+    with start_emulator(tmp_path_factory.mktemp("emulator-org200"), "--member-accounts", "200") as running:
+        yield running
+
+
+def preflight_cost(emu: t.Any) -> tuple[dict[str, t.Any], list[str]]:
+    """The pre-flight over every member (source and target included) with an SCP and an RCP in place."""
+    emu.client.guardrail(json.dumps(document(allow("*"), {**deny_assume("NoProdFromSandbox"), "Resource": "arn:aws:iam::*:role/Deploy"})),
+                         SANDBOX)
+    emu.client.guardrail(json.dumps(document(ORG_ONLY)), PROD, policy_type=RCP)
+    members = [m["id"] for m in emu.info["organization"]["members"] if m["id"] != MANAGEMENT]
+    emu.client.clear_calls()
+    result = preflight(emu, [SOURCE_ADMIN, THIRD_ADMIN], members)
+    assert not result["failed"], result
+    return result, members
+
+
+def test_the_preflight_reads_grow_with_ous_and_policies_not_with_accounts(org_emu: t.Any, org200: t.Any) -> None:
+    org200.reset()
+    small, small_members = preflight_cost(org_emu)
+    large, large_members = preflight_cost(org200)
+    for emu, result in ((org_emu, small), (org200, large)):
+        logged = org_calls(emu)
+        assert result["organization_calls"] == len(logged)
+        # Never a per-account read: no ListParents or ListPoliciesForTarget at all in the top-down read.
+        assert not {c["action"] for c in logged} & {"ListParents", "ListPoliciesForTarget"}, {c["action"] for c in logged}
+        # The outsider is blocked in Prod (the RCP): the target and every fourth member from the first.
+        prod = [m["id"] for m in emu.info["organization"]["members"] if m.get("ou_id") == PROD]
+        assert sorted(result["blocked"]) == sorted(prod), result["blocked"]
+    # 180 more accounts cost only more pages of 20: the accounts of each OU, and the targets of the two full-access policies.
+    extra_pages = 3 * -(-(len(large_members) - len(small_members)) // 20) + 6
+    assert large["organization_calls"] <= small["organization_calls"] + extra_pages, (small["organization_calls"], large["organization_calls"])
+    assert large["organization_calls"] < len(large_members) // 3
+    print(f"\npre-flight Organizations calls: {len(small_members)} accounts -> {small['organization_calls']}, "
+          f"{len(large_members)} accounts -> {large['organization_calls']}")
+
+
+def test_a_single_account_is_read_bottom_up_and_each_read_once(emu: t.Any) -> None:
+    emu.client.guardrail(json.dumps(document(ORG_ONLY)), PROD, policy_type=RCP)
+    emu.client.clear_calls()
+    result = preflight(emu, [SOURCE_ADMIN], [TARGET, member(1)])
+    actions = [c["action"] for c in org_calls(emu)]
+    assert result["organization_calls"] == len(actions)
+    # One ListParents per account and OU on the paths; ListPoliciesForTarget once per level: the SCPs on the source's path,
+    # the RCPs on the targets' paths (the root, Workloads and Prod shared); one DescribePolicy per policy.
+    assert actions.count("ListParents") == len({SOURCE, TARGET, member(1), SECURITY, PROD, WORKLOADS}), actions
+    assert actions.count("ListPoliciesForTarget") == len({ROOT, SECURITY, SOURCE}) + len({ROOT, WORKLOADS, PROD, TARGET, member(1)}), actions
+    assert actions.count("DescribePolicy") == 3 and actions.count("DescribeOrganization") == 1 and actions.count("ListRoots") == 1

@@ -350,3 +350,18 @@ def test_a_single_account_is_read_bottom_up_and_each_read_once(emu: t.Any) -> No
     assert actions.count("ListParents") == len({SOURCE, TARGET, member(1), SECURITY, PROD, WORKLOADS}), actions
     assert actions.count("ListPoliciesForTarget") == len({ROOT, SECURITY, SOURCE}) + len({ROOT, WORKLOADS, PROD, TARGET, member(1)}), actions
     assert actions.count("DescribePolicy") == 3 and actions.count("DescribeOrganization") == 1 and actions.count("ListRoots") == 1
+
+
+def test_organization_aws_is_validated_before_any_call_in_every_module_that_takes_it(emu: t.Any) -> None:
+    bad = {"profile": "management-admin", "endpoint_url": "http://bad host"}
+    emu.client.clear_calls()
+    for module, args, profile in (("verify_access", {"role_arn": TARGET_ADMIN_ROLE, "wait_timeout": 0}, "source-admin"),
+                                  ("target_role", {"name": "Probe", "trusted_account_ids": [SOURCE]}, "target-admin"),
+                                  ("trust_policy", {"role_name": "EmulatorTargetAdmin", "trusted_account_ids": [SOURCE]}, "target-admin"),
+                                  ("trust_report", {}, "target-admin")):
+        result = run_module(emu, module, {**args, "organization_aws": bad}, profile=profile)
+        assert result["failed"] and result["msg"].startswith("organization_aws.endpoint_url: "), (module, result["msg"])
+        both = run_module(emu, module, {**args, "organization_aws": {"profile": "management-admin", "access_key": "AKIAEXAMPLEEXAMPLE01"}},
+                          profile=profile)
+        assert both["failed"] and both["msg"].startswith("organization_aws.profile: cannot be combined"), (module, both["msg"])
+    assert emu.client.calls() == []

@@ -167,9 +167,10 @@ class Denial:
         if not self.explicit:
             return (f"no {kind} attached to {where} allows {self.action} for {who}: every level from the root to the account "
                     f"must allow it, so attach one there that allows {self.action}")
-        assert self.policy is not None
-        label = f'statement "{self.statement}"' if self.statement and not self.statement.isdigit() else f"statement #{self.statement}"
-        return f"{self.policy.label} attached to {where} denies {self.action} to {who} by {label}"
+        named = self.policy.label if self.policy is not None else f"a {kind}"
+        by_index = self.statement_index is not None and self.statement == str(self.statement_index)
+        label = f"the statement at index {self.statement_index}" if by_index else f'statement "{self.statement}"'
+        return f"{named} attached to {where} denies {self.action} to {who} by {label}"
 
 
 @dataclass(frozen=True)

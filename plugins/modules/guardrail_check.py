@@ -45,7 +45,7 @@ options:
   account_ids:
     description:
       - The 12-digit ids of the accounts whose role the source principals will assume (for the role
-        M(crossaccount.aws.organization_access#role), every selected account).
+        C(crossaccount.aws.organization_access), every selected account).
     type: list
     elements: str
     required: true

@@ -134,8 +134,8 @@ def test_every_level_must_allow_and_the_first_level_without_an_allow_is_named() 
 
 
 def test_an_explicit_deny_anywhere_wins_over_allows_at_every_level_and_the_root_comes_first() -> None:
-    root_deny = scp({"Effect": "Allow", "Action": "*", "Resource": "*"}, {"Sid": "NoHop", "Effect": "Deny", "Action": "sts:AssumeRole",
-                                                                        "Resource": "*"}, policy_id="p-root")
+    no_hop = {"Sid": "NoHop", "Effect": "Deny", "Action": "sts:AssumeRole", "Resource": "*"}
+    root_deny = scp({"Effect": "Allow", "Action": "*", "Resource": "*"}, no_hop, policy_id="p-root")
     account_deny = scp({"Effect": "Deny", "Action": "sts:*", "Resource": "*"}, policy_id="p-account")
     verdict = g.evaluate([g.Level(ROOT, (root_deny,)), g.Level(OU, (FULL_SCP,)), g.Level("111111111111", (FULL_SCP, account_deny))],
                          g.SCP, iam())
@@ -281,3 +281,10 @@ def test_key_states_say_how_the_request_stands_on_the_denying_statement() -> Non
 ])
 def test_an_operator_on_a_key_the_check_cannot_know_can_go_either_way(condition: dict[str, t.Any]) -> None:
     assert g.statement_applies(deny(condition), iam()) is None
+
+
+def test_a_statement_without_sid_is_named_by_its_index() -> None:
+    denial = g.evaluate([g.Level(ROOT, (FULL_SCP, scp({"Effect": "Deny", "Action": "sts:*", "Resource": "*"})))], g.SCP, iam()).denial
+    assert denial is not None and (denial.statement, denial.statement_index) == ("0", 0)
+    assert denial.sentence("alice") == (f'service control policy p-2 ("allow-list") attached to root {ROOT} denies sts:AssumeRole to alice '
+                                        "by the statement at index 0")

@@ -15,7 +15,7 @@ import logging
 import typing as t
 from dataclasses import dataclass, field
 
-from ansible_collections.crossaccount.aws.plugins.module_utils import _validators as validators
+from ansible_collections.crossaccount.aws.plugins.module_utils import _validators as v
 from ansible_collections.crossaccount.aws.plugins.module_utils._argspec import ArgumentSpec
 from ansible_collections.crossaccount.aws.plugins.module_utils._errors import (
     CrossAccountError,
@@ -111,25 +111,7 @@ def _alias_map() -> dict[str, str]:
 
 def normalize_connection_dict(data: t.Mapping[str, t.Any] | None, option: str) -> dict[str, t.Any]:
     """Canonical names for a connection-options dict such as ``target_aws``; unknown keys are errors."""
-    if data is None:
-        return {}
-    if not isinstance(data, t.Mapping):
-        raise ValidationFailure(option, f"must be a dict of connection options, got {type(data).__name__}")
-    aliases = _alias_map()
-    result: dict[str, t.Any] = {}
-    for key, value in data.items():
-        if key not in aliases:
-            raise ValidationFailure(f"{option}.{key}", f"unknown connection option; valid: {', '.join(sorted(CONNECTION_OPTIONS))}")
-        result[aliases[key]] = value
-    if "validate_certs" in result and not isinstance(result["validate_certs"], bool):
-        value = str(result["validate_certs"]).lower()
-        if value not in ("true", "false", "yes", "no", "1", "0"):
-            raise ValidationFailure(f"{option}.validate_certs", "must be a boolean")
-        result["validate_certs"] = value in ("true", "yes", "1")
-    for key, value in result.items():
-        if key != "validate_certs" and value is not None and not isinstance(value, str):
-            raise ValidationFailure(f"{option}.{key}", f"must be a string, got {type(value).__name__}")
-    return result
+    return v.connection_options(data, option, _alias_map())
 
 
 @dataclass(frozen=True)
@@ -173,7 +155,7 @@ def settings_from(options: OptionAdapter, where: str = "") -> ConnectionSettings
     endpoint_url = options.get("endpoint_url")
     if endpoint_url is not None:
         # botocore raises a bare ValueError (a traceback) for "http://a b" or a port out of range.
-        endpoint_url = validators.endpoint_url(endpoint_url, f"{where}endpoint_url")
+        endpoint_url = v.endpoint_url(endpoint_url, f"{where}endpoint_url")
     validate_certs = options.get("validate_certs", True)
     ca_bundle = options.get("aws_ca_bundle")
     verify: bool | str = ca_bundle if (validate_certs and ca_bundle) else bool(validate_certs)

@@ -16,10 +16,7 @@ import datetime
 import typing as t
 from dataclasses import dataclass
 
-from ansible_collections.crossaccount.aws.plugins.module_utils import _iam as iam
-from ansible_collections.crossaccount.aws.plugins.module_utils import _policy
-from ansible_collections.crossaccount.aws.plugins.module_utils import _policy_eval as policy
-from ansible_collections.crossaccount.aws.plugins.module_utils import _sts as sts
+from ansible_collections.crossaccount.aws.plugins.module_utils import _iam, _policy, _policy_eval, _sts
 from ansible_collections.crossaccount.aws.plugins.module_utils._arn import parse_arn, role_arn_from_assumed_role_arn
 from ansible_collections.crossaccount.aws.plugins.module_utils._errors import CrossAccountError
 
@@ -92,7 +89,7 @@ def _caller_kind(caller_arn: str) -> tuple[str, str]:
     return "other", ""
 
 
-def request_context(request: sts.AssumeRoleRequest, caller_arn: str) -> dict[str, t.Any]:
+def request_context(request: _sts.AssumeRoleRequest, caller_arn: str) -> dict[str, t.Any]:
     """The condition keys the AssumeRole request carries, as IAM would see them."""
     ctx: dict[str, t.Any] = {"sts:RoleSessionName": request.session_name}
     if request.external_id is not None:
@@ -111,7 +108,7 @@ def request_context(request: sts.AssumeRoleRequest, caller_arn: str) -> dict[str
     return ctx
 
 
-def _actions(request: sts.AssumeRoleRequest) -> list[str]:
+def _actions(request: _sts.AssumeRoleRequest) -> list[str]:
     actions = [_policy.ASSUME_ROLE]
     if request.session_tags or request.transitive_tag_keys:
         actions.append(_policy.TAG_SESSION)
@@ -128,25 +125,25 @@ def caller_policies(conn: AwsConnection, caller_arn: str) -> dict[str, t.Any] | 
 
     def managed(arns: t.Iterable[str]) -> None:
         for arn in arns:
-            found = iam.get_policy(client, arn)
+            found = _iam.get_policy(client, arn)
             if found is None:
                 continue
-            version = iam.get_policy_version(client, arn, found["DefaultVersionId"])
+            version = _iam.get_policy_version(client, arn, found["DefaultVersionId"])
             if version is not None:
                 docs[arn] = version["Document"]
 
     if kind == "user":
-        managed(iam.list_attached_user_policies(client, name))
-        for policy_name in iam.list_user_policies(client, name):
-            docs[f"user inline policy {policy_name}"] = iam.get_user_policy(client, name, policy_name)
-        for group in iam.list_groups_for_user(client, name):
-            managed(iam.list_attached_group_policies(client, group))
-            for policy_name in iam.list_group_policies(client, group):
-                docs[f"group {group} inline policy {policy_name}"] = iam.get_group_policy(client, group, policy_name)
+        managed(_iam.list_attached_user_policies(client, name))
+        for policy_name in _iam.list_user_policies(client, name):
+            docs[f"user inline policy {policy_name}"] = _iam.get_user_policy(client, name, policy_name)
+        for group in _iam.list_groups_for_user(client, name):
+            managed(_iam.list_attached_group_policies(client, group))
+            for policy_name in _iam.list_group_policies(client, group):
+                docs[f"group {group} inline policy {policy_name}"] = _iam.get_group_policy(client, group, policy_name)
     elif kind == "role":
-        managed(iam.list_attached_role_policies(client, name))
-        for policy_name in iam.list_role_policies(client, name):
-            docs[f"role inline policy {policy_name}"] = iam.get_role_policy(client, name, policy_name)
+        managed(_iam.list_attached_role_policies(client, name))
+        for policy_name in _iam.list_role_policies(client, name):
+            docs[f"role inline policy {policy_name}"] = _iam.get_role_policy(client, name, policy_name)
     elif kind == "root":
         return None
     else:
@@ -178,7 +175,7 @@ def read_role(role_arn: str, caller_account: str, source: AwsConnection, target:
     if reader_account != account:
         return RoleFacts(unreadable=f"target_aws is account {reader_account}, but role {name} is in account {account}, so the role was not read")
     try:
-        role = iam.get_role(reader.iam, name)
+        role = _iam.get_role(reader.iam, name)
     except CrossAccountError as exc:
         report.check("read_role", False, exc.msg)
         return RoleFacts(unreadable=f"role {name} could not be read: {exc.msg}")
@@ -189,7 +186,7 @@ def read_role(role_arn: str, caller_account: str, source: AwsConnection, target:
     return RoleFacts(role=role)
 
 
-def _trust_sentences(decision: policy.TrustDecision, request: sts.AssumeRoleRequest, name: str, principal: str, caller_account: str) -> list[str]:
+def _trust_sentences(decision: _policy_eval.TrustDecision, request: _sts.AssumeRoleRequest, name: str, principal: str, caller_account: str) -> list[str]:
     if decision.allowed:
         return []
     if not decision.matched_principal:
@@ -213,7 +210,7 @@ def _trust_sentences(decision: policy.TrustDecision, request: sts.AssumeRoleRequ
     return sentences
 
 
-def _identity_sentences(decision: policy.Decision, action: str, role_arn: str) -> list[str]:
+def _identity_sentences(decision: _policy_eval.Decision, action: str, role_arn: str) -> list[str]:
     if decision.allowed:
         return []
     if decision.effect == "deny":
@@ -230,7 +227,7 @@ def _age_seconds(created: t.Any) -> float | None:
     return float((datetime.datetime.now(datetime.UTC) - created).total_seconds())
 
 
-def diagnose_denied(source: AwsConnection, target: AwsConnection | None, request: sts.AssumeRoleRequest, caller: t.Mapping[str, str],
+def diagnose_denied(source: AwsConnection, target: AwsConnection | None, request: _sts.AssumeRoleRequest, caller: t.Mapping[str, str],
                     report: Report, waited: float | None = None) -> bool:
     """Add reasons for an AccessDenied to ``report``; True when a definite (non-propagation) reason was found."""
     role_arn = request.role_arn
@@ -259,7 +256,7 @@ def diagnose_denied(source: AwsConnection, target: AwsConnection | None, request
         if trust_doc is not None:
             trust_names_caller_exactly = principal in _policy.trust_principals(trust_doc)
             for action in _actions(request):
-                decision = policy.evaluate_trust(trust_doc, caller_arn=caller_arn, caller_account=caller_account, context=ctx, action=action)
+                decision = _policy_eval.evaluate_trust(trust_doc, caller_arn=caller_arn, caller_account=caller_account, context=ctx, action=action)
                 sentences = _trust_sentences(decision, request, name, principal, caller_account)
                 if action != _policy.ASSUME_ROLE and sentences:
                     sentences = [f"{s} (for {action})" for s in sentences]
@@ -278,7 +275,7 @@ def diagnose_denied(source: AwsConnection, target: AwsConnection | None, request
             docs = None
         if docs is not None:
             for action in _actions(request):
-                allowed = policy.evaluate_identity_policies(docs, action, role_arn, ctx)
+                allowed = _policy_eval.evaluate_identity_policies(docs, action, role_arn, ctx)
                 report.check(f"identity_policy:{action}", allowed.allowed, allowed.reason)
                 report.reasons.extend(_identity_sentences(allowed, action, role_arn))
     if report.reasons:
@@ -304,7 +301,7 @@ def _duration_sentence(duration: int, name: str, max_duration: int | None) -> st
             "max_session_duration (crossaccount.aws.target_role)")
 
 
-def diagnose_validation(error: CrossAccountError, source: AwsConnection, target: AwsConnection | None, request: sts.AssumeRoleRequest,
+def diagnose_validation(error: CrossAccountError, source: AwsConnection, target: AwsConnection | None, request: _sts.AssumeRoleRequest,
                         caller: t.Mapping[str, str], report: Report) -> None:
     text = error.msg.lower()
     name = role_name_of(request.role_arn)

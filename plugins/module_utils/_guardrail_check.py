@@ -18,7 +18,7 @@ from __future__ import annotations
 import typing as t
 from dataclasses import dataclass
 
-from ansible_collections.crossaccount.aws.plugins.module_utils import _guardrails as g
+from ansible_collections.crossaccount.aws.plugins.module_utils import _guardrails
 from ansible_collections.crossaccount.aws.plugins.module_utils import _validators as v
 from ansible_collections.crossaccount.aws.plugins.module_utils._argspec import ArgumentSpec
 from ansible_collections.crossaccount.aws.plugins.module_utils._arn import role_arn, root_arn
@@ -101,7 +101,7 @@ def check_account(reader: OrganizationReader, request: GuardrailCheckRequest, ac
     """One row: the first source principal a guardrail blocks on this account's role, or allowed."""
     arn = role_arn(account_id, request.role_name, request.role_path, reader.partition)
     known, absent, present = _request_keys(request)
-    uncertain: list[tuple[g.Denial, g.Probe]] = []
+    uncertain: list[tuple[_guardrails.Denial, _guardrails.Probe]] = []
     for value in request.source_principals:
         principal = _principal(value, reader.partition)
         verdict = evaluate_request(reader, principal, arn, request.actions, known, absent, present)

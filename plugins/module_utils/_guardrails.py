@@ -34,8 +34,7 @@ import re
 import typing as t
 from dataclasses import dataclass, field
 
-from ansible_collections.crossaccount.aws.plugins.module_utils import _policy
-from ansible_collections.crossaccount.aws.plugins.module_utils import _policy_eval as evaluation
+from ansible_collections.crossaccount.aws.plugins.module_utils import _policy, _policy_eval
 from ansible_collections.crossaccount.aws.plugins.module_utils._arn import is_unique_id, parse_arn, role_arn_from_assumed_role_arn
 
 SCP = "SERVICE_CONTROL_POLICY"
@@ -272,12 +271,12 @@ def statement_applies(statement: t.Mapping[str, t.Any], probe: Probe, variables:
     """
     if not _policy.action_matches(statement, probe.action):
         return False
-    if not evaluation.resource_matches(statement, probe.resource, probe.context, variables):
+    if not _policy_eval.resource_matches(statement, probe.resource, probe.context, variables):
         return False
     outcome: bool | None = True
     for key, elements in _condition_groups(statement.get("Condition")).items():
         block: dict[str, dict[str, list[t.Any]]] = {op: {raw_key: values} for op, (raw_key, values) in elements.items()}
-        results = {not evaluation.condition_failures(block, world, variables) for world in _worlds(key, elements, probe)}
+        results = {not _policy_eval.condition_failures(block, world, variables) for world in _worlds(key, elements, probe)}
         if results == {False}:
             return False
         if len(results) > 1:
@@ -300,7 +299,7 @@ def evaluate(levels: t.Sequence[Level], policy_type: str, probe: Probe) -> Verdi
     uncertain: list[Denial] = []
     for level in levels:
         for policy in level.policies:
-            variables = evaluation.uses_variables(policy.document)
+            variables = _policy_eval.uses_variables(policy.document)
             for index, statement in enumerate(_policy.statements_of(policy.document)):
                 if statement.get("Effect") != "Deny":
                     continue
@@ -314,7 +313,7 @@ def evaluate(levels: t.Sequence[Level], policy_type: str, probe: Probe) -> Verdi
                     return Verdict(denial, tuple(uncertain))
                 uncertain.append(denial)
     for level in levels:
-        states = {statement_applies(statement, probe, evaluation.uses_variables(policy.document))
+        states = {statement_applies(statement, probe, _policy_eval.uses_variables(policy.document))
                   for policy in level.policies for statement in _policy.statements_of(policy.document) if statement.get("Effect") == "Allow"}
         if True in states:
             continue

@@ -58,7 +58,7 @@ class OidcProviderRequest:
 
 def request_from_options(options: OptionAdapter) -> OidcProviderRequest:
     """Validate every option; no AWS call."""
-    url = v.oidc_provider_url(options.get("url"), "url")
+    url = v.oidc_issuer(options.get("url"), "url")
     state = v.choice(options.get("state", "present"), "state", ("present", "absent"))
     client_ids = options.get("client_ids")
     thumbprints = options.get("thumbprints")

@@ -16,8 +16,7 @@ from __future__ import annotations
 import typing as t
 from dataclasses import dataclass, field
 
-from ansible_collections.crossaccount.aws.plugins.module_utils import _guardrails as g
-from ansible_collections.crossaccount.aws.plugins.module_utils import _policy
+from ansible_collections.crossaccount.aws.plugins.module_utils import _guardrails, _policy
 from ansible_collections.crossaccount.aws.plugins.module_utils._argspec import ArgumentSpec
 from ansible_collections.crossaccount.aws.plugins.module_utils._arn import parse_arn
 from ansible_collections.crossaccount.aws.plugins.module_utils._connection import (
@@ -51,8 +50,8 @@ def connection_of(settings: ConnectionSettings | None) -> AwsConnection | None:
     return AwsConnection(settings) if settings is not None else None
 
 
-def _denial_of(levels: list[g.Level] | None, policy_type: str, probe: g.Probe) -> g.Verdict:
-    return g.Verdict() if levels is None else g.evaluate(levels, policy_type, probe)
+def _denial_of(levels: list[_guardrails.Level] | None, policy_type: str, probe: _guardrails.Probe) -> _guardrails.Verdict:
+    return _guardrails.Verdict() if levels is None else _guardrails.evaluate(levels, policy_type, probe)
 
 
 # ---------------------------------------------------------------------------------------------------------
@@ -64,9 +63,9 @@ def _denial_of(levels: list[g.Level] | None, policy_type: str, probe: g.Probe) -
 class RequestVerdict:
     """The guardrail verdict on one request of a known principal, for every action it needs."""
 
-    denial: g.Denial | None = None
-    probe: g.Probe | None = None
-    uncertain: list[tuple[g.Denial, g.Probe]] = field(default_factory=list)
+    denial: _guardrails.Denial | None = None
+    probe: _guardrails.Probe | None = None
+    uncertain: list[tuple[_guardrails.Denial, _guardrails.Probe]] = field(default_factory=list)
 
 
 def evaluate_request(reader: OrganizationReader, caller_arn: str, role_arn: str, actions: t.Sequence[str],
@@ -85,17 +84,17 @@ def evaluate_request(reader: OrganizationReader, caller_arn: str, role_arn: str,
     role_place = reader.place(role_account)
     # An account root stands for any principal of the account (the pre-flight's source accounts).
     principal = None if caller_arn.endswith(":root") else caller_arn
-    check_scp = g.scp_applies(caller_account, g.principal_of(principal)[0] if principal else None, management,
+    check_scp = _guardrails.scp_applies(caller_account, _guardrails.principal_of(principal)[0] if principal else None, management,
                               bool(caller_place and caller_place.member))
-    check_rcp = g.rcp_applies(role_account, role_arn, management, role_place.member)
-    scp_levels = reader.levels(t.cast(str, caller_account), g.SCP) if check_scp else None
-    rcp_levels = reader.levels(role_account, g.RCP) if check_rcp else None
+    check_rcp = _guardrails.rcp_applies(role_account, role_arn, management, role_place.member)
+    scp_levels = reader.levels(t.cast(str, caller_account), _guardrails.SCP) if check_scp else None
+    rcp_levels = reader.levels(role_account, _guardrails.RCP) if check_rcp else None
     verdict = RequestVerdict()
     for action in actions:
-        probe = g.iam_probe(action, role_arn, account=caller_account, principal_arn=principal, principal_place=caller_place,
+        probe = _guardrails.iam_probe(action, role_arn, account=caller_account, principal_arn=principal, principal_place=caller_place,
                             role_place=role_place, request=request, request_absent=request_absent, request_present=request_present,
                             who=principal or f"principals of account {caller_account}")
-        for levels, policy_type in ((scp_levels, g.SCP), (rcp_levels, g.RCP)):
+        for levels, policy_type in ((scp_levels, _guardrails.SCP), (rcp_levels, _guardrails.RCP)):
             result = _denial_of(levels, policy_type, probe)
             verdict.uncertain.extend((denial, probe) for denial in result.uncertain)
             if result.denial is not None and verdict.denial is None:
@@ -103,21 +102,21 @@ def evaluate_request(reader: OrganizationReader, caller_arn: str, role_arn: str,
     return verdict
 
 
-def _advice(denial: g.Denial) -> str:
+def _advice(denial: _guardrails.Denial) -> str:
     if not denial.explicit:
         return ""
-    if denial.policy_type == g.SCP:
+    if denial.policy_type == _guardrails.SCP:
         return "; change or detach that policy, or move the caller's account out from under it"
     return "; change that policy (for example exempt these callers in its conditions) or detach it"
 
 
-def uncertain_sentence(items: t.Sequence[tuple[g.Denial, g.Probe]]) -> str:
+def uncertain_sentence(items: t.Sequence[tuple[_guardrails.Denial, _guardrails.Probe]]) -> str:
     """What may deny, and on which keys this check cannot see."""
     shown = []
     for denial, probe in items[:3]:
-        where = f"{denial.policy.label} at {g.target_kind(denial.target_id)} {denial.target_id}" if denial.policy else (
-            f"the {g.KIND_NAMES[denial.policy_type]}s at {g.target_kind(denial.target_id)} {denial.target_id}")
-        shown.append(f"{where} (statement {denial.statement}, {g.key_states(denial, probe)})" if denial.statement else where)
+        where = f"{denial.policy.label} at {_guardrails.target_kind(denial.target_id)} {denial.target_id}" if denial.policy else (
+            f"the {_guardrails.KIND_NAMES[denial.policy_type]}s at {_guardrails.target_kind(denial.target_id)} {denial.target_id}")
+        shown.append(f"{where} (statement {denial.statement}, {_guardrails.key_states(denial, probe)})" if denial.statement else where)
     more = f" and {len(items) - 3} more" if len(items) > 3 else ""
     return "; ".join(shown) + more
 
@@ -129,7 +128,7 @@ def explain_denial(message: str, caller_arn: str, role_arn: str, actions: t.Sequ
     Without ``organization`` only AWS's message can tell (which kind of policy, and with a 2026 message its ARN);
     with it the policies on the caller's and the role's paths are read and evaluated, and the one that denies named.
     """
-    hint = g.denial_from_message(message)
+    hint = _guardrails.denial_from_message(message)
     hint_sentence = hint.sentence(caller_arn) if hint is not None else None
     if organization is None:
         if hint is None or hint_sentence is None:
@@ -151,7 +150,7 @@ def explain_denial(message: str, caller_arn: str, role_arn: str, actions: t.Sequ
         denial = verdict.denial
         sentence = denial.sentence(caller_arn)
         if verdict.probe is not None and denial.keys:
-            sentence += f" (its conditions hold: {g.key_states(denial, verdict.probe)})"
+            sentence += f" (its conditions hold: {_guardrails.key_states(denial, verdict.probe)})"
         report.check(f"guardrail:{denial.policy_type}", False, sentence)
         report.reasons.append(sentence + _advice(denial))
         return True
@@ -170,34 +169,34 @@ def explain_denial(message: str, caller_arn: str, role_arn: str, actions: t.Sequ
 # ---------------------------------------------------------------------------------------------------------
 
 
-def _places(reader: OrganizationReader, document: t.Mapping[str, t.Any]) -> dict[str, g.Place]:
-    return {account: reader.place(account) for account in g.trusted_accounts(document)}
+def _places(reader: OrganizationReader, document: t.Mapping[str, t.Any]) -> dict[str, _guardrails.Place]:
+    return {account: reader.place(account) for account in _guardrails.trusted_accounts(document)}
 
 
-def statement_denials(reader: OrganizationReader, document: t.Any, role_arn: str) -> dict[int, tuple[g.Denial, g.Probe]]:
+def statement_denials(reader: OrganizationReader, document: t.Any, role_arn: str) -> dict[int, tuple[_guardrails.Denial, _guardrails.Probe]]:
     """Allow statement index -> the first RCP denial of a caller it admits (statements with none are left out)."""
     loaded = _policy.as_doc(document)
     parsed = parse_arn(role_arn)
     account = parsed.account if parsed is not None else ""
     role_place = reader.place(account)
-    if not g.rcp_applies(account, role_arn, reader.management_account, role_place.member):
+    if not _guardrails.rcp_applies(account, role_arn, reader.management_account, role_place.member):
         return {}
-    levels = reader.levels(account, g.RCP)
+    levels = reader.levels(account, _guardrails.RCP)
     if levels is None:
         return {}
     places = _places(reader, loaded)
-    found: dict[int, tuple[g.Denial, g.Probe]] = {}
+    found: dict[int, tuple[_guardrails.Denial, _guardrails.Probe]] = {}
     for index, statement in enumerate(_policy.statements_of(loaded)):
-        for probe in g.trust_probes(statement, role_arn, role_place, places):
-            verdict = g.evaluate(levels, g.RCP, probe)
+        for probe in _guardrails.trust_probes(statement, role_arn, role_place, places):
+            verdict = _guardrails.evaluate(levels, _guardrails.RCP, probe)
             if verdict.denial is not None:
                 found[index] = (verdict.denial, probe)
                 break
     return found
 
 
-def finding_message(statement: t.Mapping[str, t.Any], index: int, denial: g.Denial, probe: g.Probe) -> str:
-    states = f" ({g.key_states(denial, probe)})" if denial.keys else ""
+def finding_message(statement: t.Mapping[str, t.Any], index: int, denial: _guardrails.Denial, probe: _guardrails.Probe) -> str:
+    states = f" ({_guardrails.key_states(denial, probe)})" if denial.keys else ""
     return (f"{_policy.statement_label(statement, index)} trusts {probe.who}, but {denial.sentence('them')}{states}: "
             "the role cannot be assumed that way; exempt these callers in the policy or drop the statement")
 

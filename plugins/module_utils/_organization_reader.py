@@ -20,8 +20,7 @@ from __future__ import annotations
 import typing as t
 import weakref
 
-from ansible_collections.crossaccount.aws.plugins.module_utils import _organizations_api as api
-from ansible_collections.crossaccount.aws.plugins.module_utils import _policy
+from ansible_collections.crossaccount.aws.plugins.module_utils import _organizations_api, _policy
 from ansible_collections.crossaccount.aws.plugins.module_utils._arn import parse_arn
 from ansible_collections.crossaccount.aws.plugins.module_utils._errors import CrossAccountError
 from ansible_collections.crossaccount.aws.plugins.module_utils._guardrails import POLICY_TYPES, Level, OrgPolicy, Place
@@ -78,7 +77,7 @@ class OrganizationReader:
 
     def organization(self) -> dict[str, t.Any]:
         if self._organization is None:
-            self._organization = api.describe_organization(self.client)
+            self._organization = _organizations_api.describe_organization(self.client)
         return self._organization
 
     @property
@@ -97,7 +96,7 @@ class OrganizationReader:
 
     def root(self) -> dict[str, t.Any]:
         if self._root is None:
-            roots = api.list_roots(self.client)
+            roots = _organizations_api.list_roots(self.client)
             if not roots:
                 raise CrossAccountError("organizations:ListRoots returned no root; the organization cannot be read")
             self._root = roots[0]
@@ -118,7 +117,7 @@ class OrganizationReader:
         if child_id not in self._parents:
             if self._tree_complete:
                 return None
-            parents = api.list_parents(self.client, child_id)
+            parents = _organizations_api.list_parents(self.client, child_id)
             self._parents[child_id] = str(parents[0]["Id"]) if parents else None
         return self._parents[child_id]
 
@@ -145,7 +144,7 @@ class OrganizationReader:
     def document(self, summary: t.Mapping[str, t.Any], policy_type: str) -> OrgPolicy:
         policy_id = str(summary["Id"])
         if policy_id not in self._documents:
-            described = api.describe_policy(self.client, policy_id)
+            described = _organizations_api.describe_policy(self.client, policy_id)
             full = described.get("PolicySummary") or summary
             try:
                 document = _policy.load(described.get("Content") or "")
@@ -159,7 +158,8 @@ class OrganizationReader:
         """The policies of one type attached directly to a root, OU or account (ordered by id, as both reads agree on)."""
         key = (target_id, policy_type)
         if key not in self._attached:
-            self._attached[key] = [] if policy_type in self._complete_types else api.list_policies_for_target(self.client, target_id, policy_type)
+            known = policy_type in self._complete_types
+            self._attached[key] = [] if known else _organizations_api.list_policies_for_target(self.client, target_id, policy_type)
         summaries = sorted(self._attached[key], key=lambda item: str(item["Id"]))
         return [self.document(summary, policy_type) for summary in summaries]
 
@@ -183,8 +183,8 @@ class OrganizationReader:
             if policy_type in self._complete_types or not self.enabled(policy_type):
                 continue
             attached: dict[tuple[str, str], list[dict[str, t.Any]]] = {}
-            for summary in api.list_policies(self.client, policy_type):
-                for target in api.list_targets_for_policy(self.client, str(summary["Id"])):
+            for summary in _organizations_api.list_policies(self.client, policy_type):
+                for target in _organizations_api.list_targets_for_policy(self.client, str(summary["Id"])):
                     attached.setdefault((str(target["TargetId"]), policy_type), []).append(summary)
             self._attached.update(attached)
             self._complete_types.add(policy_type)
@@ -196,10 +196,10 @@ class OrganizationReader:
         parents: dict[str, str | None] = {}
         while pending:
             node = pending.pop(0)
-            for ou in api.list_organizational_units(self.client, node):
+            for ou in _organizations_api.list_organizational_units(self.client, node):
                 parents[str(ou["Id"])] = node
                 pending.append(str(ou["Id"]))
-            for account in api.list_accounts_for_parent(self.client, node):
+            for account in _organizations_api.list_accounts_for_parent(self.client, node):
                 parents[str(account["Id"])] = node
         self._parents.update(parents)
         self._tree_complete = True

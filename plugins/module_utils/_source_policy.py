@@ -102,8 +102,7 @@ class SourcePolicyRequest:
     organization_id: str | None = None
     target_role_name: str | None = None
     target_role_path: str = "/"
-    lint: str = "warn"
-    known_account_ids: list[str] = field(default_factory=list)
+    lint: _policy_lint.LintOptions = field(default_factory=_policy_lint.LintOptions)
 
     @property
     def organization_form(self) -> bool:
@@ -123,41 +122,6 @@ class SourcePolicyRequest:
             return None
         parsed = parse_arn(self.target_role_arns[0])
         return parsed.partition if parsed else None
-
-
-def _name_list(value: t.Any, option: str, kind: str) -> list[str]:
-    if value is None:
-        return []
-    if not isinstance(value, (list, tuple)):
-        raise ValidationFailure(option, f"must be a list of IAM {kind} names, got {v.show(value)}")
-    names: list[str] = []
-    seen: set[str] = set()
-    for index, item in enumerate(value):
-        name = v.iam_name(item, f"{option}[{index}]", kind)
-        # IAM user, group and role names are unique regardless of case: "Alice" and "alice" are one principal.
-        if name.lower() not in seen:
-            seen.add(name.lower())
-            names.append(name)
-    return names
-
-
-def _target_role_arns(value: t.Any) -> list[str]:
-    option = "target_role_arns"
-    if value is None:
-        return []
-    if not isinstance(value, (list, tuple)):
-        raise ValidationFailure(option, f"must be a list of IAM role ARNs, got {v.show(value)}")
-    arns = list(dict.fromkeys(v.role_arn(item, f"{option}[{index}]") for index, item in enumerate(value)))
-    for index, arn in enumerate(arns):
-        if any(char in arn for char in "*?$"):
-            # IAM paths may hold these characters, but in a policy's Resource they are wildcards or policy
-            # variables: the policy would grant sts:AssumeRole on more roles than this one.
-            raise ValidationFailure(f"{option}[{index}]", f"must not contain '*', '?' or '$' (IAM reads them as wildcards or variables), got {v.show(arn)}")
-    partitions = sorted({t.cast(t.Any, parse_arn(arn)).partition for arn in arns})
-    if len(partitions) > 1:
-        # One identity policy lives in one partition; an ARN from another partition could never match.
-        raise ValidationFailure(option, f"all role ARNs must be in the same partition, got {', '.join(partitions)}")
-    return arns
 
 
 def _fitting_arns(request: SourcePolicyRequest, limit: int) -> int:
@@ -187,11 +151,9 @@ def _organization_options(options: OptionAdapter, request: SourcePolicyRequest) 
             "is mutually exclusive with target_role_arns: grant either exact role ARNs or one role name in every account of the organization")
     if name is None:
         raise ValidationFailure("target_role_name", "is required with target_organization_id: the name of the role to assume in the organization's accounts")
+    # An IAM name cannot hold '*', '?' or '$'; a path can, and in the policy's Resource they would be wildcards.
     request.target_role_name = v.iam_name(name, "target_role_name", "role")
-    request.target_role_path = v.iam_path("/" if path is None else path, "target_role_path")
-    for option, value in (("target_role_name", request.target_role_name), ("target_role_path", request.target_role_path)):
-        if any(char in value for char in "*?$"):
-            raise ValidationFailure(option, f"must not contain '*', '?' or '$' (IAM reads them as wildcards or variables), got {v.show(value)}")
+    request.target_role_path = v.policy_resource_path("/" if path is None else path, "target_role_path")
 
 
 def request_from_options(options: OptionAdapter) -> SourcePolicyRequest:
@@ -203,15 +165,14 @@ def request_from_options(options: OptionAdapter) -> SourcePolicyRequest:
         path=v.iam_path("/" if options.raw("path") is None else options.raw("path"), "path"),
         policy_type=policy_type,
         state=state,
-        target_role_arns=_target_role_arns(options.raw("target_role_arns")),
-        principals={kind: _name_list(options.raw(kind), kind, PRINCIPAL_APIS[kind].kind) for kind in KINDS},
+        target_role_arns=v.resource_role_arns(options.raw("target_role_arns"), "target_role_arns"),
+        principals={kind: v.iam_names(options.raw(kind), kind, PRINCIPAL_APIS[kind].kind) for kind in KINDS},
         purge_attachments=bool(options.raw("purge_attachments")),
         allow_session_tags=bool(options.raw("allow_session_tags")),
         allow_source_identity=bool(options.raw("allow_source_identity")),
     )
     _organization_options(options, request)
-    request.lint = v.lint_mode(options.raw("lint"))
-    request.known_account_ids = v.account_ids(options.raw("known_account_ids"), "known_account_ids")
+    request.lint = _policy_lint.lint_options(options)
     has_principals = any(request.principals[kind] for kind in KINDS)
     if not request.managed:
         if request.path != "/":
@@ -556,11 +517,11 @@ class SourcePolicy:
     def lint(self) -> None:
         """Findings about the wanted document, before any write; ``error`` fails on an error finding."""
         request = self.request
-        if request.lint == "off" or request.document is None:
+        if request.lint.mode == "off" or request.document is None:
             return
-        self.findings = _policy_lint.lint_source(request.document, request.known_account_ids)
+        self.findings = _policy_lint.lint_source(request.document, request.lint.known_account_ids)
         errors = _policy_lint.error_findings(self.findings)
-        if request.lint == "error" and errors:
+        if request.lint.mode == "error" and errors:
             named = "; ".join(f"{f['code']}: {f['message']}" for f in errors)
             raise CrossAccountError(f"lint: the source policy has {len(errors)} error finding(s), nothing was written: {named}", findings=self.findings)
 
@@ -577,7 +538,7 @@ def handle(module: ModuleContext) -> dict[str, t.Any]:
     request = request_from_options(module.options)
     runner = SourcePolicy(module, request)
     policy, before, after = runner.run()
-    for finding in runner.findings if request.lint == "warn" else []:
+    for finding in runner.findings if request.lint.mode == "warn" else []:
         module.warn(f"lint {finding['severity']} {finding['code']}: {finding['message']}")
     result: dict[str, t.Any] = {"changed": runner.changed, "policy": policy, "findings": runner.findings}
     if module.diff_mode:

@@ -14,7 +14,6 @@ plus GetRolePolicy per inline policy).
 from __future__ import annotations
 
 import copy
-import re
 import typing as t
 from dataclasses import dataclass, field
 
@@ -47,12 +46,9 @@ ARGSPEC = CONNECTION_SPEC.merge(
         "purge_tags": {"type": "bool", "default": True},
     }),
     _trust.trust_spec("trust_policy"),
+    _org_guardrails.ORGANIZATION_SPEC,
 )
 
-_POLICY_NAME_RE = re.compile(r"[\w+=,.@-]{1,128}", re.ASCII)
-_PATH_SEGMENT_RE = re.compile(r"[\x21-\x2e\x30-\x7e]+", re.ASCII)
-DESCRIPTION_MAX = 1000
-_DESCRIPTION_RE = re.compile(r"[\u0009\u000A\u000D\u0020-\u007E\u00A1-\u00FF]*")
 # Attributes in the order they are reported in the diff.
 DIFF_KEYS = (
     "name", "path", "description", "trust_policy", "managed_policies", "inline_policies",
@@ -89,46 +85,6 @@ class TargetRoleRequest:
         return self.trust_document is not None or self.intent.has_principals
 
 
-def _managed_ref(value: t.Any, option: str) -> str:
-    """A managed policy ARN, or a name that may carry a path (``service-role/AWSLambdaRole``)."""
-    if not isinstance(value, str) or not value:
-        raise ValidationFailure(option, f"must be a managed policy name or ARN, got {v.show(value)}")
-    if value.startswith("arn:"):
-        return v.policy_arn(value, option)
-    parts = value.strip("/").split("/")
-    if _POLICY_NAME_RE.fullmatch(parts[-1]) is None or not all(_PATH_SEGMENT_RE.fullmatch(part) for part in parts[:-1]):
-        raise ValidationFailure(
-            option, f"must be a managed policy name (1 to 128 characters of [A-Za-z0-9_+=,.@-], optionally after a path) or ARN, got {v.show(value)}"
-        )
-    return "/".join(parts)
-
-
-def _description(value: t.Any) -> str | None:
-    if value is None:
-        return None
-    if not isinstance(value, str):
-        raise ValidationFailure("description", f"must be a string, got {v.show(value)}")
-    if len(value) > DESCRIPTION_MAX:
-        raise ValidationFailure("description", f"must have at most {DESCRIPTION_MAX} characters, got {len(value)}")
-    if _DESCRIPTION_RE.fullmatch(value) is None:
-        raise ValidationFailure("description", "may contain only printable Latin-1 characters, tabs and newlines")
-    return value
-
-
-def _inline(value: t.Any) -> dict[str, dict[str, t.Any]] | None:
-    if value is None:
-        return None
-    if not isinstance(value, dict):
-        raise ValidationFailure("inline_policies", f"must be a dict of policy name to document, got {v.show(value)}")
-    result = {}
-    for name, document in value.items():
-        option = f"inline_policies.{name}"
-        if not isinstance(name, str) or _POLICY_NAME_RE.fullmatch(name) is None:
-            raise ValidationFailure("inline_policies", f"policy name must have 1 to 128 characters of [A-Za-z0-9_+=,.@-], got {v.show(name)}")
-        result[name] = v.policy_document(document, option)
-    return result
-
-
 def request_from_options(options: OptionAdapter) -> TargetRoleRequest:
     """Every option checked, no AWS call: a typo costs nothing and never leaves a half-applied change."""
     name = v.iam_name(options.raw("name"), "name", "role")
@@ -137,15 +93,9 @@ def request_from_options(options: OptionAdapter) -> TargetRoleRequest:
     _trust.check_exclusive(options, "trust_policy")
     trust_document = None
     if options.raw("trust_policy") is not None:
-        trust_document = _trust.validate_document(options.raw("trust_policy"), "trust_policy")
-        _trust.refuse_wildcard(trust_document, "trust_policy")
+        trust_document = v.trust_document(options.raw("trust_policy"), "trust_policy")
     intent = _trust.intent_from_options(options)
-    managed = None
-    if options.raw("managed_policies") is not None:
-        raw = options.raw("managed_policies")
-        if not isinstance(raw, list):
-            raise ValidationFailure("managed_policies", f"must be a list, got {v.show(raw)}")
-        managed = list(dict.fromkeys(_managed_ref(item, f"managed_policies[{index}]") for index, item in enumerate(raw)))
+    managed = v.managed_policy_refs(options.raw("managed_policies"), "managed_policies") if options.raw("managed_policies") is not None else None
     duration = options.raw("max_session_duration")
     boundary = options.raw("permissions_boundary")
     if boundary:
@@ -155,11 +105,11 @@ def request_from_options(options: OptionAdapter) -> TargetRoleRequest:
         name=name,
         path=path,
         state=state,
-        description=_description(options.raw("description")),
+        description=v.role_description(options.raw("description"), "description") if options.raw("description") is not None else None,
         trust_document=trust_document,
         intent=intent,
         managed=managed,
-        inline=_inline(options.raw("inline_policies")),
+        inline=v.inline_policies(options.raw("inline_policies"), "inline_policies") if options.raw("inline_policies") is not None else None,
         purge_policies=options.raw("purge_policies") is not False,
         max_session_duration=v.max_session_duration(duration, "max_session_duration") if duration is not None else None,
         boundary=boundary,

@@ -33,7 +33,6 @@ if t.TYPE_CHECKING:
 TRUST_BOOL_OPTIONS = ("require_mfa", "allow_session_tags", "allow_source_identity")
 # Options whose conditions only AWS principals can meet (a service or an OIDC token never sends them).
 _AWS_PRINCIPAL_OPTIONS = ("trusted_account_ids", "trusted_principal_arns", "trusted_org_id", "trusted_org_paths", "trusted_principal_patterns")
-_OIDC_KEYS = ("provider", "audience", "subjects")
 
 # Every statement-level trust option (TrustIntent's fields, as options).
 _INTENT_ARGSPEC: dict[str, dict[str, t.Any]] = {
@@ -63,10 +62,9 @@ _EXCLUSIVE_BY_ARGSPEC = tuple(name for name, option in _INTENT_ARGSPEC.items() i
 
 
 def trust_spec(document_option: str) -> ArgumentSpec:
-    """The trust options and the lint options (organization_aws for the guardrail lint among them), with
-    ``document_option`` (a whole document) exclusive with the trust options."""
+    """The trust options and the lint options, with ``document_option`` (a whole document) exclusive with the trust options."""
     intent = ArgumentSpec(_INTENT_ARGSPEC, mutually_exclusive=tuple((document_option, name) for name in _EXCLUSIVE_BY_ARGSPEC))
-    return intent.merge(_policy_lint.LINT_SPEC, _org_guardrails.ORGANIZATION_SPEC)
+    return intent.merge(_policy_lint.LINT_SPEC)
 
 
 # A user or role created in another account a moment ago is not yet known to the IAM endpoint
@@ -86,33 +84,6 @@ _ARN_IN_TEXT_RE = re.compile(rf"arn:(?:{PARTITION_PATTERN}):(?:iam|sts)::[0-9]{{
 # --------------------------------------------------------------------------------------------
 
 
-def _string_list(value: t.Any, option: str, check: t.Callable[[t.Any, str], str]) -> tuple[str, ...]:
-    return tuple(dict.fromkeys(check(item, f"{option}[{index}]") for index, item in enumerate(_list(value, option))))
-
-
-def _oidc(value: t.Any, present: bool) -> tuple[str | None, tuple[str, ...], tuple[str, ...]]:
-    option = "trusted_oidc"
-    if value is None:
-        return None, (), ()
-    if not isinstance(value, t.Mapping):
-        raise ValidationFailure(option, f"must be a dict with provider, audience and subjects, got {v.show(value)}")
-    unknown = sorted(str(key) for key in value if key not in _OIDC_KEYS)
-    if unknown:
-        raise ValidationFailure(option, f"has unknown keys {', '.join(unknown)}; expected {', '.join(_OIDC_KEYS)}")
-    if value.get("provider") is None:
-        raise ValidationFailure(f"{option}.provider", "is required: the issuer URL (https://...) or the OIDC provider ARN")
-    provider = v.oidc_provider(value["provider"], f"{option}.provider")
-    audience = value.get("audience")
-    audiences = (v.oidc_audience(audience, f"{option}.audience"),) if isinstance(audience, str) else _string_list(
-        audience, f"{option}.audience", v.oidc_audience)
-    subjects = _string_list(value.get("subjects"), f"{option}.subjects", v.oidc_subject)
-    if present and not audiences:
-        raise ValidationFailure(f"{option}.audience", "is required: the client id the tokens are issued to (sts.amazonaws.com for GitHub Actions)")
-    if present and not subjects:
-        raise ValidationFailure(f"{option}.subjects", "needs at least one subject pattern (such as repo:ORG/REPO:ref:refs/heads/main)")
-    return provider, audiences, subjects
-
-
 def intent_from_options(options: OptionAdapter, check_conditions: bool = True) -> TrustIntent:
     """Statement-level trust options; conditions without a principal to apply them to are refused.
 
@@ -121,23 +92,20 @@ def intent_from_options(options: OptionAdapter, check_conditions: bool = True) -
     """
     external_id = options.raw("external_id")
     org_id = v.organization_id(options.raw("trusted_org_id"), "trusted_org_id") if options.raw("trusted_org_id") is not None else None
-    oidc_provider, audiences, subjects = _oidc(options.raw("trusted_oidc"), present=check_conditions)
+    oidc_provider, audiences, subjects = v.trusted_oidc(options.raw("trusted_oidc"), "trusted_oidc", present=check_conditions)
     source_account = options.raw("source_account")
     source_arn = options.raw("source_arn")
     intent = TrustIntent(
         account_ids=tuple(v.account_ids(options.raw("trusted_account_ids"), "trusted_account_ids")),
-        principal_arns=tuple(dict.fromkeys(
-            v.principal_arn(item, f"trusted_principal_arns[{index}]")
-            for index, item in enumerate(_list(options.raw("trusted_principal_arns"), "trusted_principal_arns"))
-        )),
+        principal_arns=tuple(v.principal_arns(options.raw("trusted_principal_arns"), "trusted_principal_arns")),
         external_id=v.external_id(external_id, "external_id") if external_id is not None else None,
         require_mfa=bool(options.raw("require_mfa")),
         allow_session_tags=bool(options.raw("allow_session_tags")),
         allow_source_identity=bool(options.raw("allow_source_identity")),
         org_id=org_id,
         org_paths=tuple(v.organization_paths(options.raw("trusted_org_paths"), "trusted_org_paths", org_id)),
-        principal_patterns=_string_list(options.raw("trusted_principal_patterns"), "trusted_principal_patterns", v.principal_pattern),
-        services=_string_list(options.raw("trusted_services"), "trusted_services", v.service_principal),
+        principal_patterns=tuple(v.principal_patterns(options.raw("trusted_principal_patterns"), "trusted_principal_patterns")),
+        services=tuple(v.service_principals(options.raw("trusted_services"), "trusted_services")),
         source_account=v.account_id(source_account, "source_account") if source_account is not None else None,
         source_arn=v.source_arn(source_arn, "source_arn") if source_arn is not None else None,
         oidc_provider=oidc_provider,
@@ -160,14 +128,6 @@ def intent_from_options(options: OptionAdapter, check_conditions: bool = True) -
     return intent
 
 
-def _list(value: t.Any, option: str) -> list[t.Any]:
-    if value is None:
-        return []
-    if not isinstance(value, list):
-        raise ValidationFailure(option, f"must be a list, got {v.show(value)}")
-    return value
-
-
 def check_exclusive(options: OptionAdapter, document_option: str) -> None:
     """A whole document and statement-level intent cannot both be given (only true booleans conflict)."""
     if options.raw(document_option) is None:
@@ -176,18 +136,6 @@ def check_exclusive(options: OptionAdapter, document_option: str) -> None:
         value = options.raw(option)
         if value not in (None, False, []):
             raise ValidationFailure(document_option, f"is mutually exclusive with {option}; give a whole document or the trust options, not both")
-
-
-def validate_document(value: t.Any, option: str) -> dict[str, t.Any]:
-    """A whole trust policy: a policy document whose Allow statements name a Principal."""
-    document = v.policy_document(value, option, max_size=_policy.TRUST_POLICY_SIZE_MAX)
-    statements = document["Statement"] if isinstance(document["Statement"], list) else [document["Statement"]]
-    for index, statement in enumerate(statements):
-        if "Principal" not in statement and "NotPrincipal" not in statement:
-            raise ValidationFailure(option, f"Statement[{index}] must name a Principal; a trust policy says who may assume the role")
-        if "Resource" in statement or "NotResource" in statement:
-            raise ValidationFailure(option, f"Statement[{index}] must not have a Resource; trust policies apply to the role itself")
-    return document
 
 
 def check_partition(intent: TrustIntent, partition: str, account: str | None = None) -> None:
@@ -205,21 +153,6 @@ def check_partition(intent: TrustIntent, partition: str, account: str | None = N
             raise ValidationFailure(
                 "trusted_oidc.provider", f"must be a provider of the role's account {account} in partition {partition} "
                 f"(AssumeRoleWithWebIdentity looks the provider up there), got {v.show(provider)}")
-
-
-def refuse_wildcard(document: t.Mapping[str, t.Any], option: str) -> None:
-    """A document given by the user must not open the role to everyone.
-
-    Only documents from options are refused: a wildcard already stored by someone else is warned
-    about by lint(), since refusing would block every unrelated edit of that role.
-    """
-    if _policy.has_unconditioned_wildcard(document):
-        raise ValidationFailure(
-            option,
-            'trusts Principal "*" without a condition that narrows it, so any AWS principal in any account could assume the role; '
-            "add aws:PrincipalOrgID, aws:PrincipalOrgPaths, aws:PrincipalAccount, aws:PrincipalArn with a concrete account, "
-            "aws:SourceAccount or aws:SourceArn (sts:ExternalId alone does not narrow it), or name the principals",
-        )
 
 
 # --------------------------------------------------------------------------------------------

@@ -34,6 +34,7 @@ ARGSPEC = CONNECTION_SPEC.merge(
         "remove_dangling": {"type": "bool", "default": False},
     }),
     _trust.trust_spec("policy"),
+    _org_guardrails.ORGANIZATION_SPEC,
 )
 
 
@@ -59,8 +60,7 @@ def request_from_options(options: OptionAdapter) -> TrustPolicyRequest:
     if options.raw("policy") is not None:
         if state == "absent":
             raise ValidationFailure("policy", "cannot be combined with state=absent; name the principals to remove instead")
-        document = _trust.validate_document(options.raw("policy"), "policy")
-        _trust.refuse_wildcard(document, "policy")
+        document = v.trust_document(options.raw("policy"), "policy")
     # Conditions say how principals are trusted, so they mean nothing when principals are removed.
     intent = _trust.intent_from_options(options, check_conditions=state == "present")
     return TrustPolicyRequest(role_name, state, document, intent, bool(options.raw("remove_dangling")), lint_options(options),

@@ -13,8 +13,8 @@ from __future__ import annotations
 import typing as t
 from dataclasses import dataclass, field
 
-from ansible_collections.crossaccount.aws.plugins.module_utils import _sts as sts
-from ansible_collections.crossaccount.aws.plugins.module_utils import _validators as validators
+from ansible_collections.crossaccount.aws.plugins.module_utils import _sts
+from ansible_collections.crossaccount.aws.plugins.module_utils import _validators as v
 from ansible_collections.crossaccount.aws.plugins.module_utils._argspec import ArgumentSpec
 from ansible_collections.crossaccount.aws.plugins.module_utils._arn import role_arn_from_assumed_role_arn
 from ansible_collections.crossaccount.aws.plugins.module_utils._connection import (
@@ -40,7 +40,7 @@ from ansible_collections.crossaccount.aws.plugins.module_utils._org_guardrails i
 if t.TYPE_CHECKING:  # pragma: no cover
     from ansible_collections.crossaccount.aws.plugins.module_utils._module import ModuleContext
 
-ARGSPEC = CONNECTION_SPEC.merge(sts.ASSUME_ROLE_SPEC, ArgumentSpec({
+ARGSPEC = CONNECTION_SPEC.merge(_sts.ASSUME_ROLE_SPEC, ArgumentSpec({
     "expected_account_id": {"type": "str"},
     "expected_role_name": {"type": "str"},
     "s3_buckets": {"type": "list", "elements": "str"},
@@ -56,7 +56,7 @@ _ASSUME_ONLY = ("role_session_name", "external_id", "duration_seconds", "mfa_ser
 
 @dataclass
 class VerifyRequest:
-    assume: sts.AssumeRoleRequest | None
+    assume: _sts.AssumeRoleRequest | None
     wait_timeout: int
     expected_account_id: str | None = None
     expected_role_name: str | None = None
@@ -70,22 +70,19 @@ def request_from_options(options: OptionAdapter) -> VerifyRequest:
     role_arn = options.get("role_arn")
     assume = None
     if role_arn is not None:
-        assume = sts.request_from_options(options)
+        assume = _sts.request_from_options(options)
     else:
         for option in _ASSUME_ONLY:
             if options.get(option) not in (None, [], {}):
                 raise ValidationFailure(option, "only applies together with role_arn (without role_arn the given credentials are checked as they are)")
-    wait_timeout = validators.wait_timeout(options.get("wait_timeout", sts.DEFAULT_WAIT_TIMEOUT), "wait_timeout")
+    wait_timeout = v.wait_timeout(options.get("wait_timeout", _sts.DEFAULT_WAIT_TIMEOUT), "wait_timeout")
     expected_account = options.get("expected_account_id")
     if expected_account is not None:
-        expected_account = validators.account_id(expected_account, "expected_account_id")
+        expected_account = v.account_id(expected_account, "expected_account_id")
     expected_role = options.get("expected_role_name")
     if expected_role is not None:
-        expected_role = validators.iam_name(expected_role, "expected_role_name", "role")
-    buckets_raw = options.get("s3_buckets") or []
-    if isinstance(buckets_raw, str) or not isinstance(buckets_raw, (list, tuple)):
-        raise ValidationFailure("s3_buckets", "must be a list of bucket names")
-    buckets = list(dict.fromkeys(validators.s3_bucket(item, f"s3_buckets[{index}]") for index, item in enumerate(buckets_raw)))
+        expected_role = v.iam_name(expected_role, "expected_role_name", "role")
+    buckets = v.s3_buckets(options.get("s3_buckets"), "s3_buckets")
     target = None
     raw_target = options.get("target_aws")
     if raw_target:
@@ -124,7 +121,7 @@ def _check_identity(identity: t.Mapping[str, str], request: VerifyRequest, repor
 
 def _check_s3(conn: AwsConnection, buckets: list[str], report: Report) -> None:
     for bucket in buckets:
-        if bucket == validators.ALL_BUCKETS:
+        if bucket == v.ALL_BUCKETS:
             try:
                 names = _list_buckets(conn.client("s3"))
                 report.check("s3:ListBuckets", True, f"{len(names)} buckets visible")
@@ -185,25 +182,25 @@ def verify(source: AwsConnection, request: VerifyRequest, target: AwsConnection 
         report.identity = public_identity(caller.get())
     else:
         assume = request.assume
-        steps = sts.chain_requests(assume)
+        steps = _sts.chain_requests(assume)
         chained = len(steps) > 1
         token = assume.web_identity_token
-        if sts.chaining_cap_applies(assume):
+        if _sts.chaining_cap_applies(assume):
             caller_arn = caller.get()["arn"]
             try:
-                sts.check_chaining(assume, caller_arn)
+                _sts.check_chaining(assume, caller_arn)
             except ValidationFailure as exc:
-                prefix = f"{sts.step_label(assume, 0)}: " if chained else ""
+                prefix = f"{_sts.step_label(assume, 0)}: " if chained else ""
                 report.check("assume_role", False, exc.msg)
                 report.reasons.append(f"{prefix}duration_seconds {steps[0].duration_seconds} is above the 1-hour cap for role chaining: "
                                       f"the caller {caller_arn} is itself an assumed-role session")
                 raise report.fail(exc.msg, exc) from None
-        creds: sts.AssumedCredentials | None = None
+        creds: _sts.AssumedCredentials | None = None
         for index, step in enumerate(steps):
             # The previous hop's session is the caller of this one, and what the diagnosis reads with.
-            step_source = source if creds is None else sts.hop_connection(source, creds)
+            step_source = source if creds is None else _sts.hop_connection(source, creds)
             step_caller = caller if creds is None else SourceCaller(step_source, report)
-            label = sts.step_label(assume, index) if chained else None
+            label = _sts.step_label(assume, index) if chained else None
             name = "assume_role" if index == len(steps) - 1 else f"assume_role:via[{index}]"
             if index == 0 and token is not None:
                 creds = _assume_web_identity(step_source, step, token, request.wait_timeout, report, name, label)
@@ -215,7 +212,7 @@ def verify(source: AwsConnection, request: VerifyRequest, target: AwsConnection 
                 report.check("source_identity", True, "the source credentials were accepted by sts:AssumeRole")
             report.check(name, True, f"assumed {step.role_arn} as {creds.assumed_role_arn}")
         # chain_requests always yields at least role_arn's step, so creds is set here.
-        conn = sts.hop_connection(source, t.cast(sts.AssumedCredentials, creds))
+        conn = _sts.hop_connection(source, t.cast(_sts.AssumedCredentials, creds))
         try:
             report.identity = public_identity(conn.identity())
         except CrossAccountError as exc:
@@ -239,10 +236,10 @@ def handle(module: ModuleContext) -> dict[str, t.Any]:
     return verify(source, request, target, organization)
 
 
-def _assume_web_identity(source: AwsConnection, step: sts.AssumeRoleRequest, token: str, wait_timeout: int, report: Report,
-                         name: str, label: str | None) -> sts.AssumedCredentials:
+def _assume_web_identity(source: AwsConnection, step: _sts.AssumeRoleRequest, token: str, wait_timeout: int, report: Report,
+                         name: str, label: str | None) -> _sts.AssumedCredentials:
     try:
-        return sts.assume_role_with_web_identity(source, step, token, wait_timeout=wait_timeout)
+        return _sts.assume_role_with_web_identity(source, step, token, wait_timeout=wait_timeout)
     except CrossAccountError as exc:
         report.check(name, False, exc.msg)
         prefix = f"{label}: " if label else ""
@@ -250,9 +247,9 @@ def _assume_web_identity(source: AwsConnection, step: sts.AssumeRoleRequest, tok
         raise report.fail(exc.msg, exc) from None
 
 
-def _assume(source: AwsConnection, target: AwsConnection | None, request: sts.AssumeRoleRequest, wait_timeout: int,
+def _assume(source: AwsConnection, target: AwsConnection | None, request: _sts.AssumeRoleRequest, wait_timeout: int,
             source_caller: SourceCaller, report: Report, label: str | None = None,
-            organization: AwsConnection | None = None) -> sts.AssumedCredentials:
+            organization: AwsConnection | None = None) -> _sts.AssumedCredentials:
     """AssumeRole; on a denial, diagnose at once and wait for propagation only when nothing else explains it.
 
     ``label`` names the step of a chain (``via[1] ARN``); every sentence of the diagnosis then starts with it.
@@ -270,7 +267,7 @@ def _assume(source: AwsConnection, target: AwsConnection | None, request: sts.As
                                     identity=report.identity or {}, checks=report.checks,
                                     diagnosis=report.diagnosis or [f"{label}: {exc.msg}"]) from None
     try:
-        return sts.assume_role(source, request, wait_timeout=0)
+        return _sts.assume_role(source, request, wait_timeout=0)
     except CrossAccountError as exc:
         first = exc
     # Every diagnosis needs the caller; source credentials that do not work at all fail here, with the
@@ -283,7 +280,7 @@ def _assume(source: AwsConnection, target: AwsConnection | None, request: sts.As
         definite = diagnose_denied(source, target, request, caller, probe) or guarded
         if not definite and wait_timeout > 0:
             try:
-                return sts.assume_role(source, request, wait_timeout=wait_timeout)
+                return _sts.assume_role(source, request, wait_timeout=wait_timeout)
             except CrossAccountError as exc:
                 first = exc
             if first.code == "AccessDenied":

@@ -1,12 +1,13 @@
 # -*- coding: utf-8 -*-
 # Copyright: contributors to crossaccount.aws
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
-"""Issue 12, defects 1, 2, 7 and 9: regression tests, real module processes and playbooks against the emulator.
+"""Input that ansible-core or botocore would mishandle, refused cleanly: real module processes and playbooks against
+the emulator.
 
-1. a dict-typed connection option given as a list echoed its secret sub-options (invocation, syslog line);
-2. a secret under an unknown key was echoed by the "Unsupported parameters" failure;
-7. a malformed endpoint URL escaped as an unhandled ValueError;
-9. a role ARN without a role name passed validation and waited for a propagation that cannot come.
+- a dict-typed connection option given as a list must not echo its secret sub-options (invocation, syslog line);
+- a secret under an unknown key must not be echoed by the "Unsupported parameters" failure;
+- a malformed endpoint URL fails naming the option, not as an unhandled ValueError;
+- a role ARN without a role name is refused, not waited for (its propagation cannot come).
 
 The module's syslog line is captured by a ``sitecustomize`` that replaces ``syslog.syslog`` in the module
 process (the modules log through syslog when systemd's journal module is absent, as here).
@@ -104,7 +105,7 @@ def test_syslog_capture_sees_module_arguments(emu: t.Any, tmp_path: Path) -> Non
     assert "visible-ext-id" in syslog
 
 
-# --- defect 1 ------------------------------------------------------------------------------------------
+# --- dict options given as something else never echo their secrets -------------------------------------
 
 DICT_OPTION_CASES = [(module, option) for module in modules() for option in dict_options(module)]
 
@@ -168,7 +169,7 @@ def test_role_connection_dict_given_as_a_list_never_echoes_its_secrets(emu: t.An
     assert SECRET not in output and TOKEN not in output
 
 
-# --- defect 2 ------------------------------------------------------------------------------------------
+# --- unknown keys are named, never their values ---------------------------------------------------------
 
 def test_unknown_key_in_a_connection_dict_never_echoes_its_value(emu: t.Any, tmp_path: Path) -> None:
     target = {"region": "us-east-1", "secret_access_key": SECRET, "session_token": TOKEN}
@@ -188,7 +189,7 @@ def test_unknown_top_level_key_never_echoes_its_value(emu: t.Any, tmp_path: Path
     assert emu.client.calls() == []
 
 
-# --- defect 7 ------------------------------------------------------------------------------------------
+# --- malformed endpoint URLs name the option -------------------------------------------------------------
 
 BAD_URLS = ["http://a b", "http://host:99999", "http://", "http://[::1", "ftp://host"]
 
@@ -222,7 +223,7 @@ def test_malformed_profile_endpoint_url_names_the_option(emu: t.Any, tmp_path: P
     assert not (tmp_path / "config").exists()
 
 
-# --- defect 9 ------------------------------------------------------------------------------------------
+# --- a role ARN must name a role ------------------------------------------------------------------------
 
 NAMELESS = f"arn:aws:iam::{TARGET}:role"
 

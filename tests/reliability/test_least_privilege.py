@@ -1,7 +1,7 @@
 # -*- coding: utf-8 -*-
 # Copyright: contributors to crossaccount.aws
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
-"""Least privilege of what the collection generates (issue 6).
+"""Least privilege of what the collection generates.
 
 * Source policies allow exactly sts:AssumeRole (plus sts:TagSession / sts:SetSourceIdentity when opted in) on
   exactly the given role ARNs: checked over many random ARNs in all three partitions, by shape and with the

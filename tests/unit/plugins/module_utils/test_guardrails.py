@@ -10,6 +10,7 @@ import typing as t
 
 import pytest
 from ansible_collections.crossaccount.aws.plugins.module_utils import _guardrails as g
+from ansible_collections.crossaccount.aws.plugins.module_utils import _policy
 
 ORG = "o-a1b2c3d4e5"
 ROOT = "r-ab12"
@@ -44,7 +45,7 @@ def rcp_levels(*extra: g.OrgPolicy) -> list[g.Level]:
 
 
 def web_identity() -> g.Probe:
-    return g.federated_probe(g._policy.WEB_IDENTITY, ROLE, ROLE_PLACE, PROVIDER)
+    return g.federated_probe(_policy.WEB_IDENTITY, ROLE, ROLE_PLACE, PROVIDER)
 
 
 def iam(account: str = "111111111111", place: g.Place | None = MEMBER, principal: str | None = "arn:aws:iam::111111111111:user/alice",
@@ -72,7 +73,7 @@ def test_a_web_identity_caller_has_no_principal_keys(condition: dict[str, t.Any]
     assert verdict.uncertain == ()
     if denied:
         assert verdict.denial is not None
-        assert (verdict.denial.target_id, verdict.denial.statement, verdict.denial.action) == (OU, "OrgOnly", g._policy.WEB_IDENTITY)
+        assert (verdict.denial.target_id, verdict.denial.statement, verdict.denial.action) == (OU, "OrgOnly", _policy.WEB_IDENTITY)
 
 
 def test_the_perimeter_lets_members_through_and_denies_accounts_outside_the_organization() -> None:
@@ -228,7 +229,7 @@ def test_trust_probes_of_each_kind_of_principal() -> None:
     oidc = statement({"Federated": PROVIDER}, "sts:AssumeRoleWithWebIdentity",
                      {"StringEquals": {"token.actions.githubusercontent.com:aud": "sts.amazonaws.com"}})
     [probe] = g.trust_probes(oidc, ROLE, ROLE_PLACE, {})
-    assert probe.action == g._policy.WEB_IDENTITY and probe.is_absent("aws:PrincipalOrgID")
+    assert probe.action == _policy.WEB_IDENTITY and probe.is_absent("aws:PrincipalOrgID")
     assert probe.known("token.actions.githubusercontent.com:aud") == ["sts.amazonaws.com"]
     saml = g.trust_probes(statement({"Federated": "arn:aws:iam::222222222222:saml-provider/corp"}, "sts:AssumeRoleWithSAML"), ROLE,
                           ROLE_PLACE, {})

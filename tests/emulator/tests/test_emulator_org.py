@@ -1,7 +1,7 @@
 # -*- coding: utf-8 -*-
 # Copyright: contributors to crossaccount.aws
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
-"""The emulator's AWS Organization (issue 9): the tree, the read API, who may read it, the access role and
+"""The emulator's AWS Organization: the tree, the read API, who may read it, the access role and
 the organization condition keys, over real HTTP with boto3."""
 
 from __future__ import annotations
@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 from botocore.exceptions import ClientError
+
 from emulator.testing import RunningEmulator, start_emulator
 
 MANAGEMENT, SOURCE, TARGET, THIRD = "100000000000", "111111111111", "222222222222", "333333333333"

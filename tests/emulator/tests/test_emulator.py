@@ -1,7 +1,7 @@
 # -*- coding: utf-8 -*-
 # Copyright: contributors to crossaccount.aws
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
-"""The emulator enforces what IAM/STS enforce, over real HTTP with boto3 (issue 2, "Show")."""
+"""The emulator enforces what IAM/STS enforce, over real HTTP with boto3."""
 
 from __future__ import annotations
 

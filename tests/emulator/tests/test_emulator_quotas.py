@@ -10,6 +10,7 @@ import typing as t
 
 import pytest
 from botocore.exceptions import ClientError
+
 from emulator.client import EmulatorError
 from emulator.testing import start_emulator
 

@@ -1,7 +1,7 @@
 # -*- coding: utf-8 -*-
 # Copyright: contributors to crossaccount.aws
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
-"""The emulator's OpenID Connect issuer and AssumeRoleWithWebIdentity (issue 11), over real HTTP with boto3."""
+"""The emulator's OpenID Connect issuer and AssumeRoleWithWebIdentity, over real HTTP with boto3."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 from botocore.exceptions import ClientError
+
 from emulator.oidc import ISSUER, KEY_ID, mint_token, other_key
 
 SOURCE, TARGET = "111111111111", "222222222222"

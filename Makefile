@@ -150,6 +150,7 @@ docs-check: venv collection-link
 	@for m in $$(ls plugins/modules/*.py | xargs -n1 basename | sed 's/\.py$$//'); do \
 	  $(VENV)/bin/ansible-doc crossaccount.aws.$$m > /dev/null || exit 1; done
 	$(VENV)/bin/ansible-doc -t lookup crossaccount.aws.assumed_credentials > /dev/null
+	$(VENV)/bin/ansible-doc -t callback crossaccount.aws.progress > /dev/null
 
 # mypy (strict on plugins/module_utils, see mypy.ini) and ruff (ruff.toml) over the whole tree.
 typecheck: venv collection-link

@@ -18,6 +18,7 @@ ENTRIES = (
     ("action_plugins", "std:label", "-1", "plugins/action.html#action-plugins", "Action plugins"),
     ("ansible_configuration_settings", "std:label", "-1", "reference_appendices/config.html#ansible-configuration-settings",
      "Ansible Configuration Settings"),
+    ("callback_plugins", "std:label", "-1", "plugins/callback.html#callback-plugins", "Callback plugins"),
     ("common_return_values", "std:label", "-1", "reference_appendices/common_return_values.html#common-return-values",
      "Return Values"),
     ("inventory_plugins", "std:label", "-1", "plugins/inventory.html#inventory-plugins", "Inventory plugins"),

@@ -128,8 +128,12 @@ options:
         in RV(findings).
       - V(warn) turns every finding into a warning; V(error) fails the task before any write when a finding has severity
         C(error) (C(wildcard_principal), C(external_id_missing), C(oidc_audience_missing), C(oidc_subject_broad), C(size_quota),
-        C(mixed_partition)); V(off) skips the check (quote it in YAML, where a bare off is a boolean).
+        C(mixed_partition), C(guardrail_denies)); V(off) skips the check (quote it in YAML, where a bare off is a boolean).
       - The trust-policy size quota is read with C(iam:GetAccountSummary) only when a write is due.
+      - With O(organization_aws), the resource control policies of the role's account are evaluated against every kind of
+        caller each statement trusts; C(guardrail_denies) names the policy that certainly denies one of them (for example
+        an RCP requiring C(aws:PrincipalOrgID) against a O(trusted_oidc) or O(trusted_services) statement, whose callers
+        never carry that key, or against an account outside the organization).
     type: str
     choices: [warn, error, "off"]
     default: warn

@@ -368,3 +368,23 @@ def evaluate_trust(
     if principal_arn:
         who.append(f"principal {principal_arn}")
     return TrustDecision(False, f"the trust policy does not name {' or '.join(who) or 'the caller'}", [], matched_principal)
+
+
+# --------------------------------------------------------------------------------------------
+# Statement-level checks for other evaluators (organization policies: ``_guardrails``)
+# --------------------------------------------------------------------------------------------
+
+
+def uses_variables(doc: Document) -> bool:
+    """Whether ``${...}`` in the document are policy variables (Version 2012-10-17) or plain text."""
+    return _uses_variables(doc)
+
+
+def resource_matches(statement: t.Mapping[str, t.Any], resource: str, context: t.Mapping[str, t.Any], variables: bool) -> bool:
+    """Does the statement's Resource / NotResource cover ``resource``? A statement without either covers every resource."""
+    return _resource_matches(statement, resource, context, variables)
+
+
+def condition_failures(condition: t.Any, context: t.Mapping[str, t.Any], variables: bool) -> list[str]:
+    """One sentence per condition of a Condition block that does not hold in ``context`` (empty: every one holds)."""
+    return _condition_failures(condition, context, variables)

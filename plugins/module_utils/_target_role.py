@@ -17,7 +17,7 @@ import copy
 import typing as t
 from dataclasses import dataclass, field
 
-from ansible_collections.crossaccount.aws.plugins.module_utils import _iam, _policy, _trust
+from ansible_collections.crossaccount.aws.plugins.module_utils import _iam, _org_guardrails, _policy, _trust
 from ansible_collections.crossaccount.aws.plugins.module_utils import _validators as v
 from ansible_collections.crossaccount.aws.plugins.module_utils._argspec import ArgumentSpec
 from ansible_collections.crossaccount.aws.plugins.module_utils._arn import aws_managed_policy_arn, parse_arn, policy_arn, role_arn
@@ -27,7 +27,7 @@ from ansible_collections.crossaccount.aws.plugins.module_utils._policy_build imp
 from ansible_collections.crossaccount.aws.plugins.module_utils._policy_lint import LintOptions, lint_options
 
 if t.TYPE_CHECKING:
-    from ansible_collections.crossaccount.aws.plugins.module_utils._connection import OptionAdapter
+    from ansible_collections.crossaccount.aws.plugins.module_utils._connection import ConnectionSettings, OptionAdapter
     from ansible_collections.crossaccount.aws.plugins.module_utils._module import ModuleContext
 
 ARGSPEC = CONNECTION_SPEC.merge(
@@ -46,6 +46,7 @@ ARGSPEC = CONNECTION_SPEC.merge(
         "purge_tags": {"type": "bool", "default": True},
     }),
     _trust.trust_spec("trust_policy"),
+    _org_guardrails.ORGANIZATION_SPEC,
 )
 
 # Attributes in the order they are reported in the diff.
@@ -73,6 +74,7 @@ class TargetRoleRequest:
     tags: dict[str, str] | None
     purge_tags: bool
     lint: LintOptions = field(default_factory=LintOptions)
+    organization: ConnectionSettings | None = None  # organization_aws: the guardrail lint
 
     @property
     def trust_option(self) -> str:
@@ -114,6 +116,7 @@ def request_from_options(options: OptionAdapter) -> TargetRoleRequest:
         tags=tags,
         purge_tags=options.raw("purge_tags") is not False,
         lint=lint_options(options),
+        organization=_org_guardrails.organization_settings(options),
     )
 
 
@@ -423,7 +426,8 @@ def handle(module: ModuleContext) -> dict[str, t.Any]:
     changed = current is None or _needs_update(current, want, partition)
     # The trust-size quota matters only when the trust policy itself is written.
     trust_write = current is None or not _policy.equivalent(current["trust_policy"], want["trust_policy"], partition)
-    findings = _trust.lint(module, p.lint, want["trust_policy"], account=account, partition=partition, write_due=trust_write, iam=iam)
+    findings = _trust.lint(module, p.lint, want["trust_policy"], account=account, partition=partition, write_due=trust_write, iam=iam,
+                           organization=_org_guardrails.connection_of(p.organization), role_arn=want["arn"])
 
     role = want
     if changed and not module.check_mode:

@@ -19,7 +19,7 @@ import re
 import time
 import typing as t
 
-from ansible_collections.crossaccount.aws.plugins.module_utils import _iam, _policy, _policy_build, _policy_lint, _policy_merge
+from ansible_collections.crossaccount.aws.plugins.module_utils import _iam, _org_guardrails, _policy, _policy_build, _policy_lint, _policy_merge
 from ansible_collections.crossaccount.aws.plugins.module_utils import _validators as v
 from ansible_collections.crossaccount.aws.plugins.module_utils._argspec import ArgumentSpec
 from ansible_collections.crossaccount.aws.plugins.module_utils._arn import PARTITION_PATTERN, parse_arn
@@ -27,7 +27,7 @@ from ansible_collections.crossaccount.aws.plugins.module_utils._errors import Cr
 from ansible_collections.crossaccount.aws.plugins.module_utils._policy_build import TrustIntent
 
 if t.TYPE_CHECKING:
-    from ansible_collections.crossaccount.aws.plugins.module_utils._connection import OptionAdapter
+    from ansible_collections.crossaccount.aws.plugins.module_utils._connection import AwsConnection, OptionAdapter
     from ansible_collections.crossaccount.aws.plugins.module_utils._module import ModuleContext
 
 TRUST_BOOL_OPTIONS = ("require_mfa", "allow_session_tags", "allow_source_identity")
@@ -62,7 +62,7 @@ _EXCLUSIVE_BY_ARGSPEC = tuple(name for name, option in _INTENT_ARGSPEC.items() i
 
 
 def trust_spec(document_option: str) -> ArgumentSpec:
-    """The trust options and the lint options, with ``document_option`` (a whole document) exclusive with them."""
+    """The trust options and the lint options, with ``document_option`` (a whole document) exclusive with the trust options."""
     intent = ArgumentSpec(_INTENT_ARGSPEC, mutually_exclusive=tuple((document_option, name) for name in _EXCLUSIVE_BY_ARGSPEC))
     return intent.merge(_policy_lint.LINT_SPEC)
 
@@ -167,12 +167,14 @@ def merge_intent(current: t.Mapping[str, t.Any], intent: TrustIntent, partition:
 
 
 def lint(module: ModuleContext, lint_opts: _policy_lint.LintOptions, document: t.Mapping[str, t.Any] | None, *, account: str, partition: str,
-         write_due: bool, iam: t.Any, what: str = "trust policy") -> list[dict[str, t.Any]]:
+         write_due: bool, iam: t.Any, what: str = "trust policy", organization: AwsConnection | None = None,
+         role_arn: str | None = None) -> list[dict[str, t.Any]]:
     """Findings about the document the role will have, before any write.
 
     The size quota is read (iam:GetAccountSummary) only when a write is due, so a rerun that changes
-    nothing makes no extra call. ``error`` fails here, naming the findings; ``warn`` turns every finding
-    into a warning.
+    nothing makes no extra call. With ``organization`` (organization_aws) the RCPs of the role's account are
+    read and evaluated against every path the document trusts (``guardrail_denies``). ``error`` fails here,
+    naming the findings; ``warn`` turns every finding into a warning.
     """
     if lint_opts.mode == "off" or not document:
         return []
@@ -180,6 +182,8 @@ def lint(module: ModuleContext, lint_opts: _policy_lint.LintOptions, document: t
     if write_due:
         quota = _iam.get_account_summary(iam).get("AssumeRolePolicySizeQuota")
         findings.extend(_policy_lint.lint_size(document, int(quota) if quota is not None else None, what))
+    if organization is not None and role_arn:
+        findings.extend(_org_guardrails.lint_findings(organization, document, role_arn))
     errors = _policy_lint.error_findings(findings)
     if lint_opts.mode == "error" and errors:
         named = "; ".join(f"{f['code']}" + (f" (statement {f['statement']})" if f["statement"] is not None else "") + f": {f['message']}"

@@ -13,7 +13,7 @@ from __future__ import annotations
 import typing as t
 from dataclasses import dataclass, field
 
-from ansible_collections.crossaccount.aws.plugins.module_utils import _iam, _policy, _policy_merge, _trust
+from ansible_collections.crossaccount.aws.plugins.module_utils import _iam, _org_guardrails, _policy, _policy_merge, _trust
 from ansible_collections.crossaccount.aws.plugins.module_utils import _validators as v
 from ansible_collections.crossaccount.aws.plugins.module_utils._argspec import ArgumentSpec
 from ansible_collections.crossaccount.aws.plugins.module_utils._arn import parse_arn, role_arn
@@ -23,7 +23,7 @@ from ansible_collections.crossaccount.aws.plugins.module_utils._policy_build imp
 from ansible_collections.crossaccount.aws.plugins.module_utils._policy_lint import LintOptions, lint_options
 
 if t.TYPE_CHECKING:
-    from ansible_collections.crossaccount.aws.plugins.module_utils._connection import OptionAdapter
+    from ansible_collections.crossaccount.aws.plugins.module_utils._connection import ConnectionSettings, OptionAdapter
     from ansible_collections.crossaccount.aws.plugins.module_utils._module import ModuleContext
 
 ARGSPEC = CONNECTION_SPEC.merge(
@@ -34,6 +34,7 @@ ARGSPEC = CONNECTION_SPEC.merge(
         "remove_dangling": {"type": "bool", "default": False},
     }),
     _trust.trust_spec("policy"),
+    _org_guardrails.ORGANIZATION_SPEC,
 )
 
 
@@ -47,6 +48,7 @@ class TrustPolicyRequest:
     intent: TrustIntent
     remove_dangling: bool
     lint: LintOptions = field(default_factory=LintOptions)
+    organization: ConnectionSettings | None = None  # organization_aws: the guardrail lint
 
 
 def request_from_options(options: OptionAdapter) -> TrustPolicyRequest:
@@ -61,7 +63,8 @@ def request_from_options(options: OptionAdapter) -> TrustPolicyRequest:
         document = v.trust_document(options.raw("policy"), "policy")
     # Conditions say how principals are trusted, so they mean nothing when principals are removed.
     intent = _trust.intent_from_options(options, check_conditions=state == "present")
-    return TrustPolicyRequest(role_name, state, document, intent, bool(options.raw("remove_dangling")), lint_options(options))
+    return TrustPolicyRequest(role_name, state, document, intent, bool(options.raw("remove_dangling")), lint_options(options),
+                              _org_guardrails.organization_settings(options))
 
 
 def desired_document(p: TrustPolicyRequest, current: dict[str, t.Any], dangling: list[str], partition: str, account: str) -> dict[str, t.Any]:
@@ -115,7 +118,9 @@ def handle(module: ModuleContext) -> dict[str, t.Any]:
 
     new = desired_document(p, current, dangling, partition, identity["account"])
     changed = not _policy.equivalent(current, new)
-    findings = _trust.lint(module, p.lint, new, account=identity["account"], partition=partition, write_due=changed, iam=iam)
+    arn = role.get("Arn") or role_arn(identity["account"], p.role_name, role.get("Path", "/"), partition)
+    findings = _trust.lint(module, p.lint, new, account=identity["account"], partition=partition, write_due=changed, iam=iam,
+                           organization=_org_guardrails.connection_of(p.organization), role_arn=arn)
 
     stored = current
     if changed and not module.check_mode:
@@ -131,7 +136,7 @@ def handle(module: ModuleContext) -> dict[str, t.Any]:
         "trust_policy": stored,
         "dangling_principals": dangling,
         "findings": findings,
-        "role_arn": role.get("Arn") or role_arn(identity["account"], p.role_name, role.get("Path", "/"), partition),
+        "role_arn": arn,
     }
     if module.diff_mode:
         result["diff"] = {"before": current, "after": stored}

@@ -15,7 +15,7 @@ from __future__ import annotations
 import typing as t
 from dataclasses import dataclass
 
-from ansible_collections.crossaccount.aws.plugins.module_utils import _iam, _policy, _policy_lint
+from ansible_collections.crossaccount.aws.plugins.module_utils import _iam, _org_guardrails, _policy, _policy_lint
 from ansible_collections.crossaccount.aws.plugins.module_utils import _validators as v
 from ansible_collections.crossaccount.aws.plugins.module_utils._argspec import ArgumentSpec
 from ansible_collections.crossaccount.aws.plugins.module_utils._arn import is_unique_id, parse_arn
@@ -23,7 +23,7 @@ from ansible_collections.crossaccount.aws.plugins.module_utils._connection impor
 from ansible_collections.crossaccount.aws.plugins.module_utils._errors import CrossAccountError
 
 if t.TYPE_CHECKING:
-    from ansible_collections.crossaccount.aws.plugins.module_utils._connection import OptionAdapter
+    from ansible_collections.crossaccount.aws.plugins.module_utils._connection import AwsConnection, ConnectionSettings, OptionAdapter
     from ansible_collections.crossaccount.aws.plugins.module_utils._module import ModuleContext
 
 # Precedence, widest exposure first: a statement whose principals fall into several classes gets
@@ -44,7 +44,7 @@ ARGSPEC = CONNECTION_SPEC.merge(ArgumentSpec({
     "known_account_ids": {"type": "list", "elements": "str"},
     "path_prefix": {"type": "str", "default": "/"},
     "fail_on": {"type": "list", "elements": "str", "choices": list(CLASSES)},
-}))
+}), _org_guardrails.ORGANIZATION_SPEC)
 
 # Condition keys that name accounts (directly or inside an ARN). Lower case: IAM condition keys are
 # case-insensitive.
@@ -62,6 +62,7 @@ class TrustReportRequest:
     known_account_ids: tuple[str, ...] = ()
     path_prefix: str = "/"
     fail_on: tuple[str, ...] = ()
+    organization: ConnectionSettings | None = None  # organization_aws: a guardrail verdict per statement
 
 
 def request_from_options(options: OptionAdapter) -> TrustReportRequest:
@@ -70,6 +71,7 @@ def request_from_options(options: OptionAdapter) -> TrustReportRequest:
         known_account_ids=tuple(v.account_ids(options.get("known_account_ids"), "known_account_ids")),
         path_prefix=v.iam_path_prefix(options.get("path_prefix", "/"), "path_prefix"),
         fail_on=tuple(v.choice_list(options.get("fail_on"), "fail_on", CLASSES)),
+        organization=_org_guardrails.organization_settings(options),
     )
 
 
@@ -183,8 +185,12 @@ def classify_statement(statement: t.Mapping[str, t.Any], own_account_id: str, kn
 
 
 def report_role(role: t.Mapping[str, t.Any], document: t.Any, own_account_id: str, known_account_ids: t.Collection[str],
-                partition: str | None) -> dict[str, t.Any]:
-    """One role of the report: its Allow statements classified, plus the lint findings of its trust policy."""
+                partition: str | None, guardrails: t.Mapping[int, t.Mapping[str, t.Any]] | None = None) -> dict[str, t.Any]:
+    """One role of the report: its Allow statements classified, plus the lint findings of its trust policy.
+
+    ``guardrails`` (statement index -> ``{status, policy, reason}``, from organization_aws) adds each statement's
+    ``guardrail`` verdict and a ``guardrail_denies`` finding for every denied one.
+    """
     loaded = _policy.load(document) if document is not None else {"Statement": []}
     statements = loaded.get("Statement") or []
     if isinstance(statements, dict):
@@ -203,8 +209,15 @@ def report_role(role: t.Mapping[str, t.Any], document: t.Any, own_account_id: st
         }
         if principal_key == "NotPrincipal":
             entry["not_principal"] = True
+        if guardrails is not None:
+            verdict = guardrails.get(index) or {"status": "allowed", "policy": None}
+            entry["guardrail"] = {"status": verdict["status"], "policy": verdict["policy"]}
         entries.append(entry)
     findings = _policy_lint.lint_trust(loaded, own_account_id=own_account_id, known_account_ids=tuple(known_account_ids), partition=partition)
+    for index, verdict in sorted((guardrails or {}).items()):
+        if verdict["status"] == "denied":
+            findings.append({"severity": _policy_lint.LINT_ERROR, "code": _org_guardrails.GUARDRAIL_DENIES, "statement": index,
+                             "message": verdict["reason"]})
     return {
         "name": role.get("RoleName"),
         "arn": role.get("Arn"),
@@ -241,7 +254,7 @@ def gate_failure(roles: t.Sequence[t.Mapping[str, t.Any]], fail_on: t.Iterable[s
 # --- module ---
 
 
-def build_report(iam: t.Any, request: TrustReportRequest) -> list[dict[str, t.Any]]:
+def build_report(iam: t.Any, request: TrustReportRequest, organization: AwsConnection | None = None) -> list[dict[str, t.Any]]:
     roles = []
     for role in _iam.list_roles(iam, request.path_prefix):
         parsed = parse_arn(role.get("Arn") or "")
@@ -254,13 +267,14 @@ def build_report(iam: t.Any, request: TrustReportRequest) -> list[dict[str, t.An
             if full is None:
                 continue
             document = full.get("AssumeRolePolicyDocument")
-        roles.append(report_role(role, document, own_account, request.known_account_ids, partition))
+        guardrails = _org_guardrails.statement_verdicts(organization, document, role["Arn"]) if organization is not None else None
+        roles.append(report_role(role, document, own_account, request.known_account_ids, partition, guardrails))
     return roles
 
 
 def handle(module: ModuleContext) -> dict[str, t.Any]:
     request = request_from_options(module.options)
-    roles = build_report(module.connection().iam, request)
+    roles = build_report(module.connection().iam, request, _org_guardrails.connection_of(request.organization))
     summary = summarize(roles)
     failure = gate_failure(roles, request.fail_on)
     if failure is not None:

@@ -996,6 +996,28 @@ def tag_filters(value: t.Any, option: str) -> dict[str, tuple[str, ...]]:
     return result
 
 
+# --- guardrails: the SCP/RCP pre-flight (guardrail_check) ---
+
+
+def source_principal(value: t.Any, option: str) -> str:
+    """A principal whose sts:AssumeRole calls the SCPs limit: an IAM user, role or assumed-role ARN, an account root ARN,
+    or a 12-digit account id (any principal of that account)."""
+    if isinstance(value, str) and ACCOUNT_ID_RE.fullmatch(value):
+        return value
+    parsed = parse_arn(value) if isinstance(value, str) else None
+    if parsed is not None and parsed.service == "sts" and parsed.resource_type == "federated-user":
+        raise ValidationFailure(option, f"must be an IAM user, role or root ARN, an STS assumed-role ARN or an account id, got {show(value)}")
+    return principal_arn(value, option)
+
+
+def source_principals(values: t.Any, option: str) -> list[str]:
+    """At least one source principal, duplicates removed."""
+    found = _unique(source_principal(item, f"{option}[{index}]") for index, item in enumerate(_items(values, option, "principals")))
+    if not found:
+        raise ValidationFailure(option, "must name at least one principal (an IAM ARN or an account id)")
+    return found
+
+
 # ============================================================================================
 # Trust beyond account ids: principal patterns, services, OIDC providers, lint
 # ============================================================================================

@@ -35,6 +35,7 @@ from ansible_collections.crossaccount.aws.plugins.module_utils._diagnosis import
     role_name_of,
 )
 from ansible_collections.crossaccount.aws.plugins.module_utils._errors import CrossAccountError, ValidationFailure, aws_operation
+from ansible_collections.crossaccount.aws.plugins.module_utils._org_guardrails import ORGANIZATION_SPEC, explain_assume_denial, organization_settings
 
 if t.TYPE_CHECKING:  # pragma: no cover
     from ansible_collections.crossaccount.aws.plugins.module_utils._module import ModuleContext
@@ -46,7 +47,7 @@ ARGSPEC = CONNECTION_SPEC.merge(_sts.ASSUME_ROLE_SPEC, ArgumentSpec({
     # Sub-options (not a plain dict) so Ansible masks target_aws.secret_key/session_token on their own
     # instead of hiding the whole dict, which would also censor its region and profile in every output.
     "target_aws": {"type": "dict", "options": CONNECTION_ARGSPEC},
-}))
+}), ORGANIZATION_SPEC)
 
 # Options that only mean something together with role_arn.
 _ASSUME_ONLY = ("role_session_name", "external_id", "duration_seconds", "mfa_serial_number", "mfa_token", "policy", "policy_arns",
@@ -61,6 +62,7 @@ class VerifyRequest:
     expected_role_name: str | None = None
     s3_buckets: list[str] = field(default_factory=list)
     target: ConnectionSettings | None = None
+    organization: ConnectionSettings | None = None
 
 
 def request_from_options(options: OptionAdapter) -> VerifyRequest:
@@ -87,7 +89,8 @@ def request_from_options(options: OptionAdapter) -> VerifyRequest:
         normalized = normalize_connection_dict(raw_target, "target_aws")
         target = settings_from(OptionAdapter.from_dict(normalized), "target_aws.")
     return VerifyRequest(assume=assume, wait_timeout=int(wait_timeout), expected_account_id=expected_account,
-                         expected_role_name=expected_role, s3_buckets=buckets, target=target)
+                         expected_role_name=expected_role, s3_buckets=buckets, target=target,
+                         organization=organization_settings(options))
 
 
 @aws_operation("s3:ListObjectsV2")
@@ -165,8 +168,13 @@ class SourceCaller:
         return self._identity
 
 
-def verify(source: AwsConnection, request: VerifyRequest, target: AwsConnection | None = None) -> dict[str, t.Any]:
-    """Run every check; returns the module result or raises CrossAccountError carrying checks and diagnosis."""
+def verify(source: AwsConnection, request: VerifyRequest, target: AwsConnection | None = None,
+           organization: AwsConnection | None = None) -> dict[str, t.Any]:
+    """Run every check; returns the module result or raises CrossAccountError carrying checks and diagnosis.
+
+    ``organization`` (the management account or a delegated administrator) lets the diagnosis name the service or
+    resource control policy that denied an AssumeRole.
+    """
     report = Report()
     caller = SourceCaller(source, report)
     conn = source
@@ -197,7 +205,8 @@ def verify(source: AwsConnection, request: VerifyRequest, target: AwsConnection 
             if index == 0 and token is not None:
                 creds = _assume_web_identity(step_source, step, token, request.wait_timeout, report, name, label)
             else:
-                creds = _assume(step_source, target, step, request.wait_timeout, step_caller, report, label=label)
+                creds = _assume(step_source, target, step, request.wait_timeout, step_caller, report, label=label,
+                                organization=organization)
             if index == 0 and token is None and not caller.known:
                 # AssumeRole accepted the source credentials, which is what this check proves; their ARN was not needed.
                 report.check("source_identity", True, "the source credentials were accepted by sts:AssumeRole")
@@ -223,7 +232,8 @@ def handle(module: ModuleContext) -> dict[str, t.Any]:
     request = request_from_options(module.options)
     source = module.connection()
     target = AwsConnection(request.target) if request.target is not None else None
-    return verify(source, request, target)
+    organization = AwsConnection(request.organization) if request.organization is not None else None
+    return verify(source, request, target, organization)
 
 
 def _assume_web_identity(source: AwsConnection, step: _sts.AssumeRoleRequest, token: str, wait_timeout: int, report: Report,
@@ -238,7 +248,8 @@ def _assume_web_identity(source: AwsConnection, step: _sts.AssumeRoleRequest, to
 
 
 def _assume(source: AwsConnection, target: AwsConnection | None, request: _sts.AssumeRoleRequest, wait_timeout: int,
-            source_caller: SourceCaller, report: Report, label: str | None = None) -> _sts.AssumedCredentials:
+            source_caller: SourceCaller, report: Report, label: str | None = None,
+            organization: AwsConnection | None = None) -> _sts.AssumedCredentials:
     """AssumeRole; on a denial, diagnose at once and wait for propagation only when nothing else explains it.
 
     ``label`` names the step of a chain (``via[1] ARN``); every sentence of the diagnosis then starts with it.
@@ -246,7 +257,7 @@ def _assume(source: AwsConnection, target: AwsConnection | None, request: _sts.A
     if label is not None:
         hop_report = Report()
         try:
-            return _assume(source, target, request, wait_timeout, source_caller, hop_report)
+            return _assume(source, target, request, wait_timeout, source_caller, hop_report, organization=organization)
         except CrossAccountError as exc:
             report.checks.extend(hop_report.checks)
             report.reasons.extend(f"{label}: {sentence}" for sentence in hop_report.reasons)
@@ -264,7 +275,9 @@ def _assume(source: AwsConnection, target: AwsConnection | None, request: _sts.A
     caller = source_caller.get()
     if first.code == "AccessDenied":
         probe = Report()
-        definite = diagnose_denied(source, target, request, caller, probe)
+        # A guardrail named by AWS's message (or found with organization_aws) comes first, and is definite.
+        guarded = explain_assume_denial(first.msg, request, caller["arn"], organization, probe)
+        definite = diagnose_denied(source, target, request, caller, probe) or guarded
         if not definite and wait_timeout > 0:
             try:
                 return _sts.assume_role(source, request, wait_timeout=wait_timeout)
@@ -272,6 +285,7 @@ def _assume(source: AwsConnection, target: AwsConnection | None, request: _sts.A
                 first = exc
             if first.code == "AccessDenied":
                 probe = Report()
+                explain_assume_denial(first.msg, request, caller["arn"], organization, probe)
                 diagnose_denied(source, target, request, caller, probe, waited=first.extra.get("waited"))
         report.checks.extend(probe.checks)
         report.reasons.extend(probe.reasons)

@@ -54,6 +54,7 @@ options:
 extends_documentation_fragment:
   - crossaccount.aws.trust_intents
   - crossaccount.aws.connection
+  - crossaccount.aws.organization
   - crossaccount.aws.attributes
   - crossaccount.aws.attributes.action_group
   - crossaccount.aws.attributes.managed

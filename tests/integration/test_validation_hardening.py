@@ -39,6 +39,7 @@ MODULE_ARGS: dict[str, dict[str, t.Any]] = {
     "aws_profile": {"name": "hardening"},
     "oidc_provider": {"url": "https://oidc.hardening.invalid", "client_ids": ["sts.amazonaws.com"]},
     "trust_report": {},
+    "guardrail_check": {"source_principals": ["111111111111"], "account_ids": [TARGET], "role_name": "hardening"},
 }
 SYSLOG_CAPTURE = """
 import os
@@ -57,11 +58,21 @@ def modules() -> list[str]:
     return sorted(path.stem for path in (REPO_ROOT / "plugins" / "modules").glob("*.py") if not path.stem.startswith("_"))
 
 
+def _documentation(path: Path) -> dict[str, t.Any]:
+    text = path.read_text(encoding="utf-8")
+    return t.cast(dict[str, t.Any], yaml.safe_load(text.split('DOCUMENTATION = r"""', 1)[1].split('"""', 1)[0]))
+
+
 def dict_options(module: str) -> list[str]:
-    """The options of a module documented as dicts with sub-options (connection dicts such as target_aws)."""
-    text = (REPO_ROOT / "plugins" / "modules" / f"{module}.py").read_text(encoding="utf-8")
-    doc = yaml.safe_load(text.split('DOCUMENTATION = r"""', 1)[1].split('"""', 1)[0])
-    return sorted(name for name, spec in (doc.get("options") or {}).items() if spec.get("type") == "dict" and spec.get("suboptions"))
+    """The options of a module documented as dicts with sub-options (connection dicts such as target_aws), its own and
+    those of the collection's doc fragments it extends (organization_aws, trusted_oidc)."""
+    doc = _documentation(REPO_ROOT / "plugins" / "modules" / f"{module}.py")
+    options = dict(doc.get("options") or {})
+    for fragment in doc.get("extends_documentation_fragment") or []:
+        parts = fragment.split(".")
+        if parts[:2] == ["crossaccount", "aws"] and len(parts) == 3:
+            options.update(_documentation(REPO_ROOT / "plugins" / "doc_fragments" / f"{parts[2]}.py").get("options") or {})
+    return sorted(name for name, spec in options.items() if spec.get("type") == "dict" and spec.get("suboptions"))
 
 
 def run_logged(emu: t.Any, tmp_path: Path, module: str, args: dict[str, t.Any]) -> tuple[dict[str, t.Any], str]:
@@ -101,6 +112,8 @@ DICT_OPTION_CASES = [(module, option) for module in modules() for option in dict
 
 def test_every_dict_option_with_suboptions_is_covered() -> None:
     assert ("verify_access", "target_aws") in DICT_OPTION_CASES
+    assert ("verify_access", "organization_aws") in DICT_OPTION_CASES
+    assert ("trust_report", "organization_aws") in DICT_OPTION_CASES
 
 
 @pytest.mark.parametrize("shape", ["list-of-dicts", "list-of-strings", "nested"])

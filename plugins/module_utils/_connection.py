@@ -188,6 +188,28 @@ def settings_from(options: OptionAdapter, where: str = "") -> ConnectionSettings
     )
 
 
+# Service models read once per process and shared by every session of it (see share_sdk_data).
+_SHARED_LOADER: t.Any = None
+SDK_SERVICES = ("iam", "sts", "organizations", "s3")
+
+
+def share_sdk_data() -> None:
+    """Load the SDK's data files (service models, endpoints) now and let every later session reuse them.
+
+    For the controller's process, before it forks workers: a module process builds one or two sessions and
+    gains nothing, but in-process tasks would otherwise parse the same JSON models in every forked worker.
+    """
+    global _SHARED_LOADER
+    if _SHARED_LOADER is not None or not HAS_BOTO3:
+        return
+    session = botocore.session.Session()
+    loader = session.get_component("data_loader")
+    session.set_credentials("warm-up", "warm-up")
+    for service in SDK_SERVICES:
+        session.create_client(service, region_name=DEFAULT_REGION)
+    _SHARED_LOADER = loader
+
+
 def require_boto3() -> None:
     if not HAS_BOTO3:
         raise CrossAccountError(f"boto3 and botocore are required: {BOTO3_IMPORT_ERROR}")
@@ -217,6 +239,8 @@ class AwsConnection:
     def _open_session(self) -> None:
         try:
             session = botocore.session.Session(profile=self.settings.profile)
+            if _SHARED_LOADER is not None:
+                session.register_component("data_loader", _SHARED_LOADER)
             if self.settings.access_key:
                 session.set_credentials(self.settings.access_key, self.settings.secret_key, self.settings.session_token)
             # botocore reads the profile lazily; reading the region now reports a missing profile here, once.

@@ -65,6 +65,11 @@ PROFILE = "legacy"
 
 if HAS_BOTO3:
     share_sdk_data()
+if _PROFILES:
+    # The serialisation profile is imported on first use: once here rather than in every worker.
+    for _direction in Direction:
+        get_module_encoder(PROFILE, _direction)
+        get_module_decoder(PROFILE, _direction)
 
 
 class InProcessModule:

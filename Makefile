@@ -209,11 +209,15 @@ demo: venv collection-link
 PEER_VENV := $(ROOT)/bench/.venv-peer
 $(PEER_VENV)/.done: bench/requirements-peer.txt
 	$(call make_venv,$(PEER_VENV),$(PY311))
+MITOGEN_VENV := $(ROOT)/bench/.venv-mitogen
+$(MITOGEN_VENV)/.done: bench/requirements-mitogen.txt
+	$(call make_venv,$(MITOGEN_VENV),$(PY311))
 $(VENV)/.bench-done: bench/requirements.txt $(VENV)/.done
 	$(VENV)/bin/uv pip install -q --python $(VENV)/bin/python -r bench/requirements.txt
 	touch $@
 
-bench: venv collection-link $(PEER_VENV)/.done $(VENV)/.bench-done
+bench: venv collection-link $(PEER_VENV)/.done $(MITOGEN_VENV)/.done $(VENV)/.bench-done
+	$(VENV)/bin/python bench/tasks.py
 	$(VENV)/bin/python bench/run.py
 	$(VENV)/bin/python bench/compare.py
 	$(VENV)/bin/python bench/fanout.py

@@ -174,6 +174,42 @@ def settings_from(options: OptionAdapter, where: str = "") -> ConnectionSettings
     )
 
 
+# SDK data shared by every session of the process (see share_sdk_data): the service models and endpoint data
+# (a loader with its cache), and an event emitter holding botocore's built-in handlers.
+_SHARED_LOADER: t.Any = None
+_SHARED_EVENTS: t.Any = None
+SDK_SERVICES = ("iam", "sts", "organizations", "s3")
+
+
+def share_sdk_data() -> None:
+    """Load the SDK's data files and register its built-in handlers once, for every later session to reuse.
+
+    For the controller's process, before it forks workers: a module process builds one or two sessions and
+    gains nothing, but in-process tasks would otherwise parse the same JSON models, and register the same
+    ~2,500 event handlers (each checked with inspect), in every forked worker.
+    """
+    global _SHARED_LOADER, _SHARED_EVENTS
+    if _SHARED_LOADER is not None or not HAS_BOTO3:
+        return
+    template = botocore.session.Session()
+    events = template.get_component("event_emitter")
+    # Clients are made on another session, so that nothing they register reaches the template's handlers.
+    warm = botocore.session.Session(event_hooks=copy.copy(events), include_builtin_handlers=False)
+    loader = warm.get_component("data_loader")
+    warm.set_credentials("warm-up", "warm-up")
+    for service in SDK_SERVICES:
+        warm.create_client(service, region_name=DEFAULT_REGION)
+    _SHARED_LOADER, _SHARED_EVENTS = loader, events
+
+
+def _new_session(profile: str | None) -> t.Any:
+    if _SHARED_EVENTS is None:
+        return botocore.session.Session(profile=profile)
+    session = botocore.session.Session(profile=profile, event_hooks=copy.copy(_SHARED_EVENTS), include_builtin_handlers=False)
+    session.register_component("data_loader", _SHARED_LOADER)
+    return session
+
+
 def require_boto3() -> None:
     if not HAS_BOTO3:
         raise CrossAccountError(f"boto3 and botocore are required: {BOTO3_IMPORT_ERROR}")
@@ -202,7 +238,7 @@ class AwsConnection:
 
     def _open_session(self) -> None:
         try:
-            session = botocore.session.Session(profile=self.settings.profile)
+            session = _new_session(self.settings.profile)
             if self.settings.access_key:
                 session.set_credentials(self.settings.access_key, self.settings.secret_key, self.settings.session_token)
             # botocore reads the profile lazily; reading the region now reports a missing profile here, once.

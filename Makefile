@@ -114,12 +114,15 @@ quick: venv collection-link
 	$(VENV)/bin/mypy -p ansible_collections.crossaccount.aws.plugins.plugin_utils
 	PYTHONPATH=$(BUILD)/collections $(VENV)/bin/$(PYTEST) tests/unit
 
+# The suite on the main core runs the modules where ansible-core would (crossaccount_aws_execution unset: auto, so in
+# the controller's process for local tasks); the newest core runs every module as a module process. Together every
+# playbook test runs both ways, and test_in_process.py compares the two on each core.
 integration: venv collection-link
 	$(VENV)/bin/$(PYTEST) tests/integration -n $(PYTEST_WORKERS)
 
-# The integration suite again on the newest core this machine runs.
+# The integration suite again on the newest core this machine runs, with module processes.
 integration-2.21: venv312 collection-link
-	$(VENV312)/bin/$(PYTEST) tests/integration -n $(PYTEST_WORKERS)
+	CROSSACCOUNT_AWS_TEST_EXECUTION=module $(VENV312)/bin/$(PYTEST) tests/integration -n $(PYTEST_WORKERS)
 
 # The emulator's own tests run no Ansible code: once, on the main core.
 emulator-tests: venv collection-link

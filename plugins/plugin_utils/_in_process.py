@@ -20,6 +20,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import traceback
 import typing as t
 
 from ansible.errors import AnsibleActionFail
@@ -107,22 +108,23 @@ def run_logic(argspec: ArgumentSpec, handler: Handler, module_args: dict[str, t.
     then the result formatting of ``exit_json``/``fail_json`` (invocation, warnings, no_log masking).
     """
     params = dict(module_args)
-    check_mode = diff_mode = False
-    name = "module"
-    for key in [key for key in params if key.startswith("_ansible_")]:
-        value = params.pop(key)
-        if key == "_ansible_check_mode":
-            check_mode = bool(value)
-        elif key == "_ansible_diff":
-            diff_mode = bool(value)
-        elif key == "_ansible_module_name":
-            name = str(value)
+    internal = {key[len("_ansible_"):]: params.pop(key) for key in [key for key in params if key.startswith("_ansible_")]}
+    check_mode = bool(internal.get("check_mode"))
+    diff_mode = bool(internal.get("diff"))
+    name = str(internal.get("module_name", "module"))
+    # ansible-core >= 2.21 asks for the invocation (INJECT_INVOCATION, off by default); older cores always add it.
+    inject_invocation = bool(internal.get("inject_invocation", True))
+    # ansible-core < 2.19 adds the traceback of a failure handled in an except block at -vvv (or with debug).
+    traceback_on_failure = not _PROFILES and (bool(internal.get("debug")) or int(internal.get("verbosity") or 0) >= 3)
     warnings: list[str] = []
     deprecations: list[dict[str, t.Any]] = []
     no_log_values: set[str] = set()
 
     def finish(result: dict[str, t.Any], invocation_params: dict[str, t.Any]) -> tuple[int, str]:
-        result.setdefault("invocation", {"module_args": invocation_params})
+        if inject_invocation:
+            result.setdefault("invocation", {"module_args": invocation_params})
+        else:
+            result.pop("invocation", None)
         if warnings:
             result["warnings"] = list(warnings)
         if deprecations:
@@ -163,6 +165,8 @@ def run_logic(argspec: ArgumentSpec, handler: Handler, module_args: dict[str, t.
         result = handler(module)
     except CrossAccountError as exc:
         result = {**exc.extra, "failed": True, "msg": exc.msg}
+        if traceback_on_failure:
+            result["exception"] = "".join(traceback.format_tb(exc.__traceback__))
     warnings.extend(module.warnings)
     deprecations.extend(module.deprecations)
     return finish(dict(result), invocation)

@@ -84,16 +84,17 @@ def evaluate_request(reader: OrganizationReader, caller_arn: str, role_arn: str,
     role_place = reader.place(role_account)
     # An account root stands for any principal of the account (the pre-flight's source accounts).
     principal = None if caller_arn.endswith(":root") else caller_arn
-    check_scp = _guardrails.scp_applies(caller_account, _guardrails.principal_of(principal)[0] if principal else None, management,
-                              bool(caller_place and caller_place.member))
+    caller_principal = _guardrails.principal_of(principal)[0] if principal else None
+    check_scp = _guardrails.scp_applies(caller_account, caller_principal, management, bool(caller_place and caller_place.member))
     check_rcp = _guardrails.rcp_applies(role_account, role_arn, management, role_place.member)
     scp_levels = reader.levels(t.cast(str, caller_account), _guardrails.SCP) if check_scp else None
     rcp_levels = reader.levels(role_account, _guardrails.RCP) if check_rcp else None
     verdict = RequestVerdict()
     for action in actions:
-        probe = _guardrails.iam_probe(action, role_arn, account=caller_account, principal_arn=principal, principal_place=caller_place,
-                            role_place=role_place, request=request, request_absent=request_absent, request_present=request_present,
-                            who=principal or f"principals of account {caller_account}")
+        probe = _guardrails.iam_probe(
+            action, role_arn, account=caller_account, principal_arn=principal, principal_place=caller_place,
+            role_place=role_place, request=request, request_absent=request_absent, request_present=request_present,
+            who=principal or f"principals of account {caller_account}")
         for levels, policy_type in ((scp_levels, _guardrails.SCP), (rcp_levels, _guardrails.RCP)):
             result = _denial_of(levels, policy_type, probe)
             verdict.uncertain.extend((denial, probe) for denial in result.uncertain)

@@ -160,12 +160,14 @@ def policy_options(form: str, role_arns: list[str], organization_id: str, role_n
         except ValidationFailure as exc:
             if exc.option != "target_role_arns":
                 raise _policy_problem(exc) from None
+            why = exc.msg[len(exc.option) + 2:]
             if form == "arns":
-                raise ValidationFailure("organization_access_policy_form", f"arns: the source policy for the {len(role_arns)} selected accounts "
-                                        f"is refused: {exc.msg}; use organization (or auto) with organization_access_organization_id") from None
+                raise ValidationFailure("organization_access_policy_form", f"arns: the source_policy module refuses the role ARNs of the "
+                                        f"{len(role_arns)} selected accounts ({why}); use organization (or auto) with "
+                                        "organization_access_organization_id") from None
             if not organization_id:
                 raise ValidationFailure("organization_access_organization_id", "is required: the role ARNs of the "
-                                        f"{len(role_arns)} selected accounts do not fit one source policy ({exc.msg}), so the organization "
+                                        f"{len(role_arns)} selected accounts do not fit one source policy ({why}), so the organization "
                                         "form is used") from None
     elif not organization_id:
         raise ValidationFailure("organization_access_organization_id", "is required with organization_access_policy_form=organization")
@@ -212,6 +214,10 @@ def plan(request: t.Mapping[str, t.Any], found: t.Mapping[str, t.Mapping[str, t.
         if other != host:
             raise ValidationFailure("organization_access_account_id", f"hosts {other} and {host} are both account {account['account_id']}: "
                                     "one host per account")
+    partitions = sorted({t.cast(t.Any, parse_arn(account["access_role_arn"])).partition for account in accounts.values()})
+    if len(partitions) > 1:
+        raise ValidationFailure("organization_access_account_role_arn", f"the access roles of the selected accounts are in more than one "
+                                f"partition ({', '.join(partitions)}); an organization and its source policy live in one")
     role_suffix = f"{role_path}{role_name}"
     report_path = request.get("report_path") or ""
     if report_path:
@@ -248,8 +254,13 @@ def plan(request: t.Mapping[str, t.Any], found: t.Mapping[str, t.Mapping[str, t.
     if prune and limited:
         raise ValidationFailure("organization_access_prune", "with --limit needs organization_access_hosts (the inventory pattern of the "
                                 "selection): otherwise every account outside the limit would look unselected and be pruned")
+    selected = set(by_id)
+    # Rows the ledger holds as `ok` for accounts that are no longer selected: without prune they keep their role and
+    # stay in the source policy (retained); with prune they are the accounts to take it away from.
+    left = {account_id: entry for account_id, entry in ledger.rows.items()
+            if account_id not in selected and entry["status"] == "ok" and entry["role_arn"] and entry["access_role_arn"]}
     if state == "present":
-        arns = sorted(account["role_arn"] for account in accounts.values())
+        arns = sorted({account["role_arn"] for account in accounts.values()} | ({entry["role_arn"] for entry in left.values()} if not prune else set()))
         principals = {kind: list(request.get(kind) or []) for kind in ("users", "groups", "roles")}
         chosen = policy_options(request["policy_form"], arns, request.get("organization_id") or "", role_name, role_path,
                                 request["policy_name"], principals)
@@ -263,12 +274,9 @@ def plan(request: t.Mapping[str, t.Any], found: t.Mapping[str, t.Mapping[str, t.
         result["policy"] = chosen
         result["read_source_identity"] = not request.get("source_account_id")
     if prune:
-        selected = set(by_id)
-        for account_id, entry in ledger.rows.items():
-            if account_id in selected or entry["status"] == "removed" or not entry["role_arn"]:
-                continue
+        for account_id, entry in sorted(left.items()):
             parts = _role_parts(entry["role_arn"])
-            if parts is None or not entry["access_role_arn"]:
+            if parts is None:
                 continue
             result["prune"].append({"account_id": account_id, "account_name": entry["account_name"], "host": entry["host"],
                                     "role_arn": entry["role_arn"], "role_name": parts[0], "role_path": parts[1],

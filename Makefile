@@ -6,11 +6,6 @@ SHELL := /bin/bash
 ROOT := $(abspath .)
 PY311 ?= $(firstword $(wildcard $(HOME)/.pyenv/versions/3.11*/bin/python3.11) $(shell command -v python3.11))
 PY312 ?= $(firstword $(wildcard $(HOME)/.pyenv/versions/3.12*/bin/python3.12) $(shell command -v python3.12))
-VENV := $(ROOT)/.venv
-VENV312 := $(ROOT)/.venv312
-# The oldest ansible-core lines meta/runtime.yml claims (>= 2.17), both on Python 3.11.
-VENV217 := $(ROOT)/.venv217
-VENV218 := $(ROOT)/.venv218
 VENVDOCS := $(ROOT)/.venv-docs
 # ansible-test needs the collection at .../ansible_collections/<ns>/<name> outside this git work tree
 # (inside it, ansible-test lists files through git and build/ is ignored): a copy for it, a symlink for the rest.
@@ -19,18 +14,48 @@ BUILD := $(ROOT)/build
 COPY := $(or $(TMPDIR),/tmp)/crossaccount-aws-ansible-test-$(shell printf %s "$(ROOT)" | cksum | cut -d" " -f1)/ansible_collections/crossaccount/aws
 LINK := $(BUILD)/collections/ansible_collections/crossaccount/aws
 PYTEST_WORKERS ?= 2
+PYTEST := pytest -q -p no:cacheprovider
 export ANSIBLE_COLLECTIONS_PATH := $(BUILD)/collections
 export ANSIBLE_NOCOLOR := 1
 export PYTHONDONTWRITEBYTECODE := 1
 
-.PHONY: help venv venv312 collection-link collection-copy get-pip sanity sanity-2.19 sanity-2.21 units units-2.19 \
-        units-2.21 integration integration-2.21 integrations smoke-2.21 reliability molecule lint changelog-lint docs-check typecheck test demo bench clean \
-        ee-check integration-targets-check docs venv-docs venv217 venv218 sanity-2.17 sanity-2.18 units-2.17 units-2.18 smoke-2.17 smoke-2.18 older-cores
+# The ansible-core lines the collection is tested on (meta/runtime.yml claims >= 2.17): every per-core rule below,
+# venv-X / sanity-X / units-X / smoke-X, is generated from this one list. For each core: its virtual environment,
+# its Python (the interpreter and ansible-test's --python) and its pinned requirements.
+CORES := 2.17 2.18 2.19 2.21
+VENV_2.17 := $(ROOT)/.venv217
+VENV_2.18 := $(ROOT)/.venv218
+VENV_2.19 := $(ROOT)/.venv
+VENV_2.21 := $(ROOT)/.venv312
+PYTHON_2.17 := 3.11
+PYTHON_2.18 := 3.11
+PYTHON_2.19 := 3.11
+PYTHON_2.21 := 3.12
+REQUIREMENTS_2.17 := tests/requirements-2.17.txt
+REQUIREMENTS_2.18 := tests/requirements-2.18.txt
+REQUIREMENTS_2.19 := tests/requirements.txt
+REQUIREMENTS_2.21 := tests/requirements-2.21.txt
+# The core of the everyday tools (ruff, mypy, ansible-lint, the integration suite) and the newest one.
+MAIN_CORE := 2.19
+NEWEST_CORE := 2.21
+VENV := $(VENV_$(MAIN_CORE))
+VENV312 := $(VENV_$(NEWEST_CORE))
+# pylint is most of sanity's time and checks the same code with the same rules on every core: it runs on the main and
+# the newest core; `make sanity-2.17 OLD_CORE_SANITY_ARGS=` runs it on the old cores too.
+OLD_CORE_SANITY_ARGS ?= --skip-test pylint
+OLD_CORES := $(filter-out $(MAIN_CORE) $(NEWEST_CORE),$(CORES))
+SANITY_ARGS = $(if $(filter $(1),$(OLD_CORES)),$(OLD_CORE_SANITY_ARGS))
+
+.PHONY: help quick venv venv312 venv217 venv218 collection-link collection-copy get-pip sanity units integration integration-2.21 \
+        integrations emulator-tests reliability molecule lint changelog-lint docs-check typecheck test demo bench clean ee-check \
+        integration-targets-check docs venv-docs older-cores $(foreach core,$(CORES),venv-$(core) sanity-$(core) units-$(core) smoke-$(core))
 
 help:
+	@echo "make quick  - ruff, mypy and the unit tests (well under a minute): run it before every commit"
 	@echo "make demo   - run the whole cross-account flow against the bundled two-account emulator"
-	@echo "make test   - ruff/mypy, ansible-lint, docs, EE, sanity+units (2.17-2.21), integration (2.19+2.21), reliability, molecule"
+	@echo "make test   - ruff/mypy, ansible-lint, docs, EE, sanity+units ($(firstword $(CORES))-$(lastword $(CORES))), integration ($(MAIN_CORE)+$(NEWEST_CORE)), reliability, molecule"
 	@echo "make bench  - benchmarks under bench/"
+	@echo "per core ($(CORES)): make venv-X, sanity-X, units-X, smoke-X"
 
 # $(call make_venv,DIR,PYTHON): a virtual environment at DIR from the requirements file of the rule ($<), pinned.
 define make_venv
@@ -40,21 +65,26 @@ $(1)/bin/uv pip install -q --python $(1)/bin/python -r $<
 touch $(1)/.done
 endef
 
-$(VENV)/.done: tests/requirements.txt
-	$(call make_venv,$(VENV),$(PY311))
-venv: $(VENV)/.done
+# $(call core_rules,CORE): the virtual environment, ansible-test sanity and units, and the integration smoke set of CORE.
+define core_rules
+$$(VENV_$(1))/.done: $$(REQUIREMENTS_$(1))
+	$$(call make_venv,$$(VENV_$(1)),$$(PY$$(subst .,,$$(PYTHON_$(1)))))
+venv-$(1): $$(VENV_$(1))/.done
+sanity-$(1): venv-$(1) collection-copy get-pip
+	cd $$(COPY) && PATH=$$(VENV_$(1))/bin:$$$$PATH ansible-test sanity --python $$(PYTHON_$(1)) --color no $$(call SANITY_ARGS,$(1))
+units-$(1): venv-$(1) collection-copy
+	cd $$(COPY) && PATH=$$(VENV_$(1))/bin:$$$$PATH ansible-test units --python $$(PYTHON_$(1)) --color no
+# A few representative integration tests, for the cores the full suites do not run on and a check while developing.
+smoke-$(1): venv-$(1) collection-link
+	$$(VENV_$(1))/bin/$$(PYTEST) tests/integration -n $$(PYTEST_WORKERS) -m smoke
+endef
+$(foreach core,$(CORES),$(eval $(call core_rules,$(core))))
 
-$(VENV312)/.done: tests/requirements-2.21.txt
-	$(call make_venv,$(VENV312),$(PY312))
-venv312: $(VENV312)/.done
-
-$(VENV217)/.done: tests/requirements-2.17.txt
-	$(call make_venv,$(VENV217),$(PY311))
-venv217: $(VENV217)/.done
-
-$(VENV218)/.done: tests/requirements-2.18.txt
-	$(call make_venv,$(VENV218),$(PY311))
-venv218: $(VENV218)/.done
+# The names these environments had before the list of cores (scripts and notes use them).
+venv: venv-$(MAIN_CORE)
+venv312: venv-$(NEWEST_CORE)
+venv217: venv-2.17
+venv218: venv-2.18
 
 $(VENVDOCS)/.done: tests/requirements-docs.txt
 	$(call make_venv,$(VENVDOCS),$(PY311))
@@ -73,56 +103,37 @@ get-pip:
 	@mkdir -p $(HOME)/.ansible/test/cache
 	@for v in 24_2 25_2 25_3 25_1 24_3 23_1_2; do cp tests/tools/get_pip_offline.py $(HOME)/.ansible/test/cache/get_pip_$$v.py; done
 
-sanity-2.19: venv collection-copy get-pip
-	cd $(COPY) && PATH=$(VENV)/bin:$$PATH ansible-test sanity --python 3.11 --color no
-sanity-2.21: venv312 collection-copy get-pip
-	cd $(COPY) && PATH=$(VENV312)/bin:$$PATH ansible-test sanity --python 3.12 --color no
-sanity: sanity-2.19 sanity-2.21
+sanity: $(foreach core,$(CORES),sanity-$(core))
+units: $(foreach core,$(CORES),units-$(core))
+older-cores: $(foreach core,$(OLD_CORES),sanity-$(core) units-$(core) smoke-$(core))
 
-units-2.19: venv collection-copy
-	cd $(COPY) && PATH=$(VENV)/bin:$$PATH ansible-test units --python 3.11 --color no
-units-2.21: venv312 collection-copy
-	cd $(COPY) && PATH=$(VENV312)/bin:$$PATH ansible-test units --python 3.12 --color no
-units: units-2.19 units-2.21
+# Static checks and the unit tests, in one process each, without ansible-test: the feedback loop while editing.
+quick: venv collection-link
+	$(VENV)/bin/ruff check --no-cache .
+	$(VENV)/bin/mypy -p ansible_collections.crossaccount.aws.plugins.module_utils
+	$(VENV)/bin/mypy -p ansible_collections.crossaccount.aws.plugins.plugin_utils
+	PYTHONPATH=$(BUILD)/collections $(VENV)/bin/$(PYTEST) tests/unit
 
-# The versions we claim (issue 13): sanity, units and the integration smoke set on ansible-core 2.17 and 2.18.
-# pylint is most of sanity's time and checks the same code with the same rules on every core: it runs on 2.19 and
-# 2.21; `make sanity-2.17 OLD_CORE_SANITY_ARGS=` runs it on the old cores too.
-OLD_CORE_SANITY_ARGS ?= --skip-test pylint
-sanity-2.17: venv217 collection-copy get-pip
-	cd $(COPY) && PATH=$(VENV217)/bin:$$PATH ansible-test sanity --python 3.11 --color no $(OLD_CORE_SANITY_ARGS)
-sanity-2.18: venv218 collection-copy get-pip
-	cd $(COPY) && PATH=$(VENV218)/bin:$$PATH ansible-test sanity --python 3.11 --color no $(OLD_CORE_SANITY_ARGS)
-units-2.17: venv217 collection-copy
-	cd $(COPY) && PATH=$(VENV217)/bin:$$PATH ansible-test units --python 3.11 --color no
-units-2.18: venv218 collection-copy
-	cd $(COPY) && PATH=$(VENV218)/bin:$$PATH ansible-test units --python 3.11 --color no
-smoke-2.17: venv217 collection-link
-	$(VENV217)/bin/pytest tests/integration -n $(PYTEST_WORKERS) -q -p no:cacheprovider -m smoke
-smoke-2.18: venv218 collection-link
-	$(VENV218)/bin/pytest tests/integration -n $(PYTEST_WORKERS) -q -p no:cacheprovider -m smoke
-older-cores: sanity-2.17 units-2.17 smoke-2.17 sanity-2.18 units-2.18 smoke-2.18
-
-# With the emulator's own tests (tests/emulator/tests): they run no Ansible code, so only this core version runs them.
 integration: venv collection-link
-	$(VENV)/bin/pytest tests/integration tests/emulator/tests -n $(PYTEST_WORKERS) -q -p no:cacheprovider
+	$(VENV)/bin/$(PYTEST) tests/integration -n $(PYTEST_WORKERS)
 
-# The integration suite again on the newest core this machine runs (ansible-core 2.21, Python 3.12), less the
-# emulator's own tests (test_emulator*.py): they run no Ansible code, so a second core version proves nothing there.
+# The integration suite again on the newest core this machine runs.
 integration-2.21: venv312 collection-link
-	$(VENV312)/bin/pytest tests/integration -n $(PYTEST_WORKERS) -q -p no:cacheprovider --ignore-glob='*/test_emulator*.py'
+	$(VENV312)/bin/$(PYTEST) tests/integration -n $(PYTEST_WORKERS)
 
-# Both integration suites side by side. A suite of two workers keeps the 2 cores only ~2/3 busy (its tests wait on
-# the emulator's propagation and expiry clocks and on process start-up: user+sys 94 s over 69 s wall for a sample),
-# so the two suites together take less wall time than one after the other. Each worker has its own emulator.
+# The emulator's own tests run no Ansible code: once, on the main core.
+emulator-tests: venv collection-link
+	$(VENV)/bin/$(PYTEST) tests/emulator/tests -n $(PYTEST_WORKERS)
+
+# Both integration suites side by side, then the emulator's tests. A suite of two workers keeps the 2 cores only ~2/3
+# busy (its tests wait on the emulator's propagation and expiry clocks and on process start-up: user+sys 94 s over 69 s
+# wall for a sample), so the two suites together take less wall time than one after the other. Each worker has its
+# own emulator.
 integrations: venv venv312 collection-link
 	$(MAKE) --no-print-directory -j2 --output-sync=line integration integration-2.21
+	$(MAKE) --no-print-directory emulator-tests
 
-# A few representative tests on 2.21, for a quick check while developing.
-smoke-2.21: venv312 collection-link
-	$(VENV312)/bin/pytest tests/integration -n $(PYTEST_WORKERS) -q -p no:cacheprovider -m smoke
-
-# Faults, crashes, hostile input, secrets, cache hardening, least privilege (issue 6).
+# Faults, crashes, hostile input, secrets, cache hardening, least privilege.
 reliability: venv collection-link
 	$(VENV)/bin/pytest tests/reliability -n $(PYTEST_WORKERS) -q -p no:cacheprovider
 
@@ -148,7 +159,7 @@ typecheck: venv collection-link
 	$(VENV)/bin/mypy -p ansible_collections.crossaccount.aws.plugins.plugin_utils
 
 # Quick static checks first, so a typo fails in seconds rather than after the emulator suites.
-# Execution environment (issue 9). ansible-builder reads meta/execution-environment.yml from the installed collection
+# Execution environment. ansible-builder reads meta/execution-environment.yml from the installed collection
 # and resolves its paths from the collection root, so `create` runs on a copy laid out the same way; the context must
 # carry the collection's requirements (boto3, botocore; lower bounds only, no ansible-core) and the bindep file.
 ee-check: venv collection-link
@@ -166,7 +177,7 @@ ee-check: venv collection-link
 	grep -q "botocore>=.*from collection crossaccount.aws" "$$tmp/introspect.yml" && \
 	echo "ee-check: ansible-builder create produced a context with boto3/botocore and bindep.txt"
 
-# Real-AWS targets (issue 13): never run here, but they must parse and ansible-test must list them.
+# Real-AWS targets: never run here, but they must parse and ansible-test must list them.
 integration-targets-check: venv collection-link collection-copy
 	@tmp=$$(mktemp -d) && trap 'rm -rf "$$tmp"' EXIT && \
 	for target in $$(ls tests/integration/targets); do \
@@ -180,7 +191,7 @@ integration-targets-check: venv collection-link collection-copy
 	  { echo "ansible-test does not list $$target"; exit 1; }; done
 	@echo "integration-targets-check: $$(ls tests/integration/targets | wc -l) target(s) parse and are listed"
 
-# HTML documentation (issue 13) with antsibull-docs: docs/site was made by `antsibull-docs sphinx-init --use-current
+# HTML documentation with antsibull-docs: docs/site was made by `antsibull-docs sphinx-init --use-current
 # --dest-dir docs/site crossaccount.aws`; its build.sh renders every module, plugin and role (argument_specs) and the
 # guides of docs/docsite, then runs Sphinx with warnings as errors.
 docs: venv-docs collection-link
@@ -198,11 +209,15 @@ demo: venv collection-link
 PEER_VENV := $(ROOT)/bench/.venv-peer
 $(PEER_VENV)/.done: bench/requirements-peer.txt
 	$(call make_venv,$(PEER_VENV),$(PY311))
+MITOGEN_VENV := $(ROOT)/bench/.venv-mitogen
+$(MITOGEN_VENV)/.done: bench/requirements-mitogen.txt
+	$(call make_venv,$(MITOGEN_VENV),$(PY311))
 $(VENV)/.bench-done: bench/requirements.txt $(VENV)/.done
 	$(VENV)/bin/uv pip install -q --python $(VENV)/bin/python -r bench/requirements.txt
 	touch $@
 
-bench: venv collection-link $(PEER_VENV)/.done $(VENV)/.bench-done
+bench: venv collection-link $(PEER_VENV)/.done $(MITOGEN_VENV)/.done $(VENV)/.bench-done
+	$(VENV)/bin/python bench/tasks.py
 	$(VENV)/bin/python bench/run.py
 	$(VENV)/bin/python bench/compare.py
 	$(VENV)/bin/python bench/fanout.py

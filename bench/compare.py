@@ -1,7 +1,7 @@
 # -*- coding: utf-8 -*-
 # Copyright: contributors to crossaccount.aws
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
-"""This collection against amazon.aws, side by side in one run (issue 13).
+"""This collection against amazon.aws, side by side in one run.
 
 Three variants do the same two-account setup against their own emulator each:
 ``peer`` (amazon.aws 10.1.2 from the ``ansible`` package, bench/.venv-peer), ``ours_modules`` (our modules, the

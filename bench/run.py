@@ -23,7 +23,7 @@ from emulator.testing import start_emulator
 
 ensure_collection_link()
 
-from ansible_collections.crossaccount.aws.plugins.module_utils import _policy
+from ansible_collections.crossaccount.aws.plugins.module_utils import _policy, _policy_build
 
 ROLE_ARN = "arn:aws:iam::222222222222:role/EmulatorTargetAdmin"
 
@@ -50,7 +50,7 @@ def bench_policy_compare(rounds: int = 2000) -> dict[str, t.Any]:
     pairs = []
     for i in range(rounds):
         accounts = [f"{111111111111 + i + k:012d}" for k in range(3)]
-        wanted = _policy.build_trust_policy(trusted_account_ids=accounts, external_id=f"ext-{i}")
+        wanted = _policy_build.build_trust(_policy_build.TrustIntent(account_ids=tuple(accounts), external_id=f"ext-{i}"))
         stored = _rewritten_like_aws(wanted, i)
         pairs.append((wanted, stored))
     started = time.perf_counter()

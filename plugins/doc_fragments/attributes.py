@@ -9,6 +9,16 @@ class ModuleDocFragment:
     DOCUMENTATION = r"""
 options: {}
 attributes:
+  action:
+    description: Indicates this has a corresponding action plugin so some parts of the options can be executed on the controller.
+    support: full
+    details:
+      - The action plugin runs the whole module inside the controller's worker process (no new Python process, no
+        module transfer) when the task's connection is local, without C(become) and without C(async), and the
+        controller's Python can import boto3 and botocore. Anything else runs the module as a module.
+      - Both ways validate, mask C(no_log) values, report warnings and return results identically.
+      - The host or task variable C(crossaccount_aws_execution) chooses C(auto) (the default), C(module) (always a
+        module process) or C(in_process) (fail, naming the reason, when the task cannot run in the controller's process).
   check_mode:
     description: Can run in check_mode and return changed status prediction without modifying target.
   diff_mode:

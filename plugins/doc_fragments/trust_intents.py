@@ -6,9 +6,52 @@ from __future__ import annotations
 
 
 class ModuleDocFragment:
-    # Trust beyond account ids (target_role, trust_policy): _trust_policy.TRUST_INTENT_ARGSPEC.
+    # The trust options of target_role and trust_policy, and their lint: _trust.trust_spec() (one ArgumentSpec).
     DOCUMENTATION = r"""
 options:
+  trusted_account_ids:
+    description:
+      - 12-digit ids of accounts whose principals may assume the role (trusted as C(arn:<partition>:iam::ID:root)) or,
+        with O(state=absent) (M(crossaccount.aws.trust_policy)), that are no longer trusted.
+      - M(crossaccount.aws.target_role) leaves the trust policy of an existing role as it is when none of the trust options
+        (O(trusted_account_ids), O(trusted_principal_arns), O(trusted_org_id), O(trusted_org_paths),
+        O(trusted_principal_patterns), O(trusted_services), O(trusted_oidc)) nor a whole document is given; creating a role
+        needs one of them.
+      - A whole trust document (C(trust_policy) of M(crossaccount.aws.target_role), C(policy) of
+        M(crossaccount.aws.trust_policy)) is mutually exclusive with every trust option.
+    type: list
+    elements: str
+  trusted_principal_arns:
+    description:
+      - IAM ARNs (root, user, role, or assumed-role session) that may assume the role or, with O(state=absent)
+        (M(crossaccount.aws.trust_policy)), that are no longer trusted.
+      - A user or role that was created a moment ago may not be known to IAM yet; the module retries
+        C(MalformedPolicyDocument) "Invalid principal" answers for up to 30 seconds, then fails naming the principal.
+    type: list
+    elements: str
+  external_id:
+    description:
+      - Require this C(sts:ExternalId) in the AssumeRole call of the trusted AWS principals (2 to 1224 characters of
+        C([\w+=,.@:/-])). With M(crossaccount.aws.trust_policy), only with O(state=present).
+    type: str
+  require_mfa:
+    description:
+      - Require C(aws:MultiFactorAuthPresent) in the AssumeRole call of the trusted AWS principals. With
+        M(crossaccount.aws.trust_policy), only with O(state=present).
+    type: bool
+    default: false
+  allow_session_tags:
+    description:
+      - Also allow C(sts:TagSession) to the trusted principals, so they can pass session tags. With
+        M(crossaccount.aws.trust_policy), only with O(state=present).
+    type: bool
+    default: false
+  allow_source_identity:
+    description:
+      - Also allow C(sts:SetSourceIdentity) to the trusted principals. With M(crossaccount.aws.trust_policy), only with
+        O(state=present).
+    type: bool
+    default: false
   trusted_org_id:
     description:
       - Trust every principal of this AWS Organization (C(o-...)), with a statement whose principal C(*) is limited by
@@ -85,8 +128,12 @@ options:
         in RV(findings).
       - V(warn) turns every finding into a warning; V(error) fails the task before any write when a finding has severity
         C(error) (C(wildcard_principal), C(external_id_missing), C(oidc_audience_missing), C(oidc_subject_broad), C(size_quota),
-        C(mixed_partition)); V(off) skips the check (quote it in YAML, where a bare off is a boolean).
+        C(mixed_partition), C(guardrail_denies)); V(off) skips the check (quote it in YAML, where a bare off is a boolean).
       - The trust-policy size quota is read with C(iam:GetAccountSummary) only when a write is due.
+      - With O(organization_aws), the resource control policies of the role's account are evaluated against every kind of
+        caller each statement trusts; C(guardrail_denies) names the policy that certainly denies one of them (for example
+        an RCP requiring C(aws:PrincipalOrgID) against a O(trusted_oidc) or O(trusted_services) statement, whose callers
+        never carry that key, or against an account outside the organization).
     type: str
     choices: [warn, error, "off"]
     default: warn

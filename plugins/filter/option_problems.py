@@ -15,7 +15,9 @@ description:
     P(crossaccount.aws.assumed_credentials#lookup) lookup use for an option of that kind, and returns one message per refused
     value, each starting with the option (variable) name. So a role refuses exactly what its modules would refuse, before
     the first AWS call, and reports every problem at once.
-  - Written for the C(tasks/validate.yml) of this collection's roles; it is not meant as a general-purpose filter.
+  - Written for the C(tasks/validate.yml) of this collection's roles, for values that no module option holds as they are;
+    the options a role gives a module are checked by that module's own validation with
+    P(crossaccount.aws.request_problems#filter). It is not meant as a general-purpose filter.
   - A value of V(null) or an empty string means "not set" and is not checked; required variables are the argument spec's job.
 options:
   _input:
@@ -24,7 +26,8 @@ options:
       - "KIND is one of V(account_id), V(account_ids), V(role_arn), V(role_arns), V(principal_arn), V(policy_arn),
         V(role_name), V(user_name), V(group_name), V(policy_name), V(role_names), V(user_names), V(group_names), V(iam_path),
         V(external_id), V(session_name), V(source_identity), V(duration), V(max_session_duration), V(mfa_serial),
-        V(wait_timeout), V(endpoint_url), V(tags), V(session_tags), V(policy_arns), V(policy_document), V(via)."
+        V(wait_timeout), V(endpoint_url), V(tags), V(session_tags), V(policy_arns), V(policy_document), V(via),
+        V(organization_id), V(organization_paths), V(principal_patterns), V(lint_mode), V(profile_name)."
     type: dict
     required: true
 """
@@ -55,7 +58,7 @@ import typing as t
 
 from ansible.errors import AnsibleFilterError
 from ansible_collections.crossaccount.aws.plugins.module_utils._errors import ValidationFailure
-from ansible_collections.crossaccount.aws.plugins.module_utils._validators import problems
+from ansible_collections.crossaccount.aws.plugins.module_utils._option_kinds import problems
 
 
 def option_problems(checks: t.Any) -> list[str]:

@@ -1,11 +1,13 @@
 # -*- coding: utf-8 -*-
 # Copyright: contributors to crossaccount.aws
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
-"""PRIVATE to the collection: partition-aware ARN parsing and building.
+"""PRIVATE to the collection: AWS identifiers (partitions, account and organization ids, unique ids) and
+partition-aware ARN parsing and building.
 
 Nothing here talks to AWS. Every ARN this collection builds or compares goes through these
 helpers so that ``aws-cn`` and ``aws-us-gov`` accounts work exactly like ``aws`` ones (hard-coded
-``arn:aws:`` prefixes are a classic source of GovCloud and China bugs).
+``arn:aws:`` prefixes are a classic source of GovCloud and China bugs), and every pattern that names a
+partition is built from PARTITIONS, so a new partition is one edit.
 """
 
 from __future__ import annotations
@@ -15,12 +17,19 @@ import typing as t
 from dataclasses import dataclass
 
 PARTITIONS = ("aws", "aws-cn", "aws-us-gov")
+# The partitions as a regular-expression alternative, for every pattern that embeds one.
+PARTITION_PATTERN = "|".join(re.escape(partition) for partition in PARTITIONS)
+# Where an ARN starts in a text, with the partition as group 1 (a document's partition, mixed partitions).
+ARN_PARTITION_RE = re.compile(rf"arn:({PARTITION_PATTERN}):", re.ASCII)
+ACCOUNT_ID_RE = re.compile(r"[0-9]{12}", re.ASCII)
+# An AWS Organizations id: "o-" and 10 to 32 lower-case letters or digits.
+ORGANIZATION_ID_RE = re.compile(r"o-[a-z0-9]{10,32}", re.ASCII)
 
 # Anchored on both ends with fullmatch: an unanchored search would accept "xarn:aws:..." or an ARN
 # followed by a newline and a second line. The account field is empty (S3), "aws" (AWS managed
 # policies) or exactly 12 ASCII digits; the resource is printable ASCII without spaces.
 _ARN_RE = re.compile(
-    r"arn:(?P<partition>aws|aws-cn|aws-us-gov)"
+    rf"arn:(?P<partition>{PARTITION_PATTERN})"
     r":(?P<service>[a-z0-9][a-z0-9-]*)"
     r":(?P<region>[a-z0-9-]*)"
     r":(?P<account>[0-9]{12}|aws|)"

@@ -3,7 +3,7 @@
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 """PRIVATE to the collection: the connection options shared by every module and plugin.
 
-One argument spec (CONNECTION_ARGSPEC, documented by the ``crossaccount.aws.connection`` doc
+One argument spec (CONNECTION_SPEC, documented by the ``crossaccount.aws.connection`` doc
 fragment), one adapter so the same code reads options from a module, a plugin or a plain dict,
 and one place that builds SDK sessions and clients with botocore's own retry modes.
 """
@@ -15,7 +15,8 @@ import logging
 import typing as t
 from dataclasses import dataclass, field
 
-from ansible_collections.crossaccount.aws.plugins.module_utils import _validators as validators
+from ansible_collections.crossaccount.aws.plugins.module_utils import _validators as v
+from ansible_collections.crossaccount.aws.plugins.module_utils._argspec import ArgumentSpec
 from ansible_collections.crossaccount.aws.plugins.module_utils._errors import (
     CrossAccountError,
     ValidationFailure,
@@ -36,7 +37,7 @@ except ImportError as _exc:
     HAS_BOTO3 = False
     BOTO3_IMPORT_ERROR = _exc
 
-COLLECTION_VERSION = "0.1.0"
+COLLECTION_VERSION = "0.3.0"
 
 # Both read sides (IAM is global, STS regional) work from us-east-1 when nothing else is configured.
 DEFAULT_REGION = "us-east-1"
@@ -55,6 +56,8 @@ CONNECTION_ARGSPEC: dict[str, dict[str, t.Any]] = {
     "aws_ca_bundle": {"type": "path"},
 }
 CONNECTION_OPTIONS = tuple(CONNECTION_ARGSPEC)
+# The option group every AWS module merges into its ARGSPEC.
+CONNECTION_SPEC = ArgumentSpec(CONNECTION_ARGSPEC)
 
 
 def connection_argspec() -> dict[str, dict[str, t.Any]]:
@@ -108,25 +111,7 @@ def _alias_map() -> dict[str, str]:
 
 def normalize_connection_dict(data: t.Mapping[str, t.Any] | None, option: str) -> dict[str, t.Any]:
     """Canonical names for a connection-options dict such as ``target_aws``; unknown keys are errors."""
-    if data is None:
-        return {}
-    if not isinstance(data, t.Mapping):
-        raise ValidationFailure(option, f"must be a dict of connection options, got {type(data).__name__}")
-    aliases = _alias_map()
-    result: dict[str, t.Any] = {}
-    for key, value in data.items():
-        if key not in aliases:
-            raise ValidationFailure(f"{option}.{key}", f"unknown connection option; valid: {', '.join(sorted(CONNECTION_OPTIONS))}")
-        result[aliases[key]] = value
-    if "validate_certs" in result and not isinstance(result["validate_certs"], bool):
-        value = str(result["validate_certs"]).lower()
-        if value not in ("true", "false", "yes", "no", "1", "0"):
-            raise ValidationFailure(f"{option}.validate_certs", "must be a boolean")
-        result["validate_certs"] = value in ("true", "yes", "1")
-    for key, value in result.items():
-        if key != "validate_certs" and value is not None and not isinstance(value, str):
-            raise ValidationFailure(f"{option}.{key}", f"must be a string, got {type(value).__name__}")
-    return result
+    return v.connection_options(data, option, _alias_map())
 
 
 @dataclass(frozen=True)
@@ -168,13 +153,13 @@ def settings_from(options: OptionAdapter, where: str = "") -> ConnectionSettings
     if session_token and not access_key:
         raise ValidationFailure(f"{where}session_token", "requires access_key and secret_key")
     if secret_key:
-        secret_key = validators.secret_text(secret_key, f"{where}secret_key")
+        secret_key = v.secret_text(secret_key, f"{where}secret_key")
     if session_token:
-        session_token = validators.secret_text(session_token, f"{where}session_token")
+        session_token = v.secret_text(session_token, f"{where}session_token")
     endpoint_url = options.get("endpoint_url")
     if endpoint_url is not None:
         # botocore raises a bare ValueError (a traceback) for "http://a b" or a port out of range.
-        endpoint_url = validators.endpoint_url(endpoint_url, f"{where}endpoint_url")
+        endpoint_url = v.endpoint_url(endpoint_url, f"{where}endpoint_url")
     validate_certs = options.get("validate_certs", True)
     ca_bundle = options.get("aws_ca_bundle")
     verify: bool | str = ca_bundle if (validate_certs and ca_bundle) else bool(validate_certs)
@@ -187,6 +172,42 @@ def settings_from(options: OptionAdapter, where: str = "") -> ConnectionSettings
         endpoint_url=endpoint_url,
         verify=verify,
     )
+
+
+# SDK data shared by every session of the process (see share_sdk_data): the service models and endpoint data
+# (a loader with its cache), and an event emitter holding botocore's built-in handlers.
+_SHARED_LOADER: t.Any = None
+_SHARED_EVENTS: t.Any = None
+SDK_SERVICES = ("iam", "sts", "organizations", "s3")
+
+
+def share_sdk_data() -> None:
+    """Load the SDK's data files and register its built-in handlers once, for every later session to reuse.
+
+    For the controller's process, before it forks workers: a module process builds one or two sessions and
+    gains nothing, but in-process tasks would otherwise parse the same JSON models, and register the same
+    ~2,500 event handlers (each checked with inspect), in every forked worker.
+    """
+    global _SHARED_LOADER, _SHARED_EVENTS
+    if _SHARED_LOADER is not None or not HAS_BOTO3:
+        return
+    template = botocore.session.Session()
+    events = template.get_component("event_emitter")
+    # Clients are made on another session, so that nothing they register reaches the template's handlers.
+    warm = botocore.session.Session(event_hooks=copy.copy(events), include_builtin_handlers=False)
+    loader = warm.get_component("data_loader")
+    warm.set_credentials("warm-up", "warm-up")
+    for service in SDK_SERVICES:
+        warm.create_client(service, region_name=DEFAULT_REGION)
+    _SHARED_LOADER, _SHARED_EVENTS = loader, events
+
+
+def _new_session(profile: str | None) -> t.Any:
+    if _SHARED_EVENTS is None:
+        return botocore.session.Session(profile=profile)
+    session = botocore.session.Session(profile=profile, event_hooks=copy.copy(_SHARED_EVENTS), include_builtin_handlers=False)
+    session.register_component("data_loader", _SHARED_LOADER)
+    return session
 
 
 def require_boto3() -> None:
@@ -217,7 +238,7 @@ class AwsConnection:
 
     def _open_session(self) -> None:
         try:
-            session = botocore.session.Session(profile=self.settings.profile)
+            session = _new_session(self.settings.profile)
             if self.settings.access_key:
                 session.set_credentials(self.settings.access_key, self.settings.secret_key, self.settings.session_token)
             # botocore reads the profile lazily; reading the region now reports a missing profile here, once.

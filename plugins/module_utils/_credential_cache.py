@@ -29,7 +29,7 @@ import tempfile
 import time
 import typing as t
 
-from ansible_collections.crossaccount.aws.plugins.module_utils._private_files import replace_from_temp
+from ansible_collections.crossaccount.aws.plugins.module_utils._private_files import TEMP_SUFFIX, replace_from_temp
 from ansible_collections.crossaccount.aws.plugins.module_utils._sts import AssumedCredentials
 
 try:
@@ -44,7 +44,6 @@ DEFAULT_CACHE_DIR = "~/.ansible/tmp/crossaccount_aws_credentials"
 # Refresh at most 5 minutes before expiry, and never more than a third of the session's lifetime:
 # botocore's fixed 15-minute window makes every read of a 900-second session call AssumeRole again.
 MAX_REFRESH_WINDOW = 300.0
-TEMP_SUFFIX = ".tmp"
 # Temp files of the cache are named ".crossaccount-aws-<random>.tmp", so a cleanup never takes a user's own file.
 TEMP_PREFIX = ".crossaccount-aws-"
 _TEMP_NAME_RE = re.compile(r"\.crossaccount-aws-[A-Za-z0-9_]{6,}\.tmp", re.ASCII)

@@ -335,7 +335,7 @@ def list_attached_group_policies(client: t.Any, name: str) -> list[str]:
     return arns
 
 
-# --- trust lint (issue 11; owner: helper trust) ---
+# --- the trust-policy size quota (lint before a trust policy is written) ---
 
 
 @aws_operation("iam:GetAccountSummary")

@@ -18,12 +18,23 @@ from dataclasses import dataclass
 
 from ansible_collections.crossaccount.aws.plugins.module_utils import _iam
 from ansible_collections.crossaccount.aws.plugins.module_utils import _validators as v
+from ansible_collections.crossaccount.aws.plugins.module_utils._argspec import ArgumentSpec
 from ansible_collections.crossaccount.aws.plugins.module_utils._arn import parse_arn
+from ansible_collections.crossaccount.aws.plugins.module_utils._connection import CONNECTION_SPEC
 from ansible_collections.crossaccount.aws.plugins.module_utils._errors import CrossAccountError
 
 if t.TYPE_CHECKING:
     from ansible_collections.crossaccount.aws.plugins.module_utils._connection import OptionAdapter
-    from ansible_collections.crossaccount.aws.plugins.module_utils._module import CrossAccountModule
+    from ansible_collections.crossaccount.aws.plugins.module_utils._module import ModuleContext
+
+ARGSPEC = CONNECTION_SPEC.merge(ArgumentSpec({
+    "url": {"type": "str", "required": True},
+    "client_ids": {"type": "list", "elements": "str"},
+    "thumbprints": {"type": "list", "elements": "str"},
+    "tags": {"type": "dict"},
+    "purge_tags": {"type": "bool", "default": True},
+    "state": {"type": "str", "choices": ["present", "absent"], "default": "present"},
+}))
 
 SCHEME = "https://"
 
@@ -47,7 +58,7 @@ class OidcProviderRequest:
 
 def request_from_options(options: OptionAdapter) -> OidcProviderRequest:
     """Validate every option; no AWS call."""
-    url = v.oidc_provider_url(options.get("url"), "url")
+    url = v.oidc_issuer(options.get("url"), "url")
     state = v.choice(options.get("state", "present"), "state", ("present", "absent"))
     client_ids = options.get("client_ids")
     thumbprints = options.get("thumbprints")
@@ -197,7 +208,7 @@ def create(iam: t.Any, request: OidcProviderRequest, want: t.Mapping[str, t.Any]
         return str(existing["arn"])
 
 
-def _predicted_arn(module: CrossAccountModule, arns: list[str], name: str) -> str:
+def _predicted_arn(module: ModuleContext, arns: list[str], name: str) -> str:
     # Any provider ARN of the account names its partition and account; only without one is the
     # caller's identity read (check mode only: a real create answers with the ARN).
     for arn in arns:
@@ -208,7 +219,7 @@ def _predicted_arn(module: CrossAccountModule, arns: list[str], name: str) -> st
     return f"arn:{identity['partition']}:iam::{identity['account']}:oidc-provider/{name}"
 
 
-def handle(module: CrossAccountModule) -> dict[str, t.Any]:
+def handle(module: ModuleContext) -> dict[str, t.Any]:
     request = request_from_options(module.options)
     iam = module.connection().iam
     current, arns = read_provider(iam, request.name)

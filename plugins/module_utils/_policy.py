@@ -1,12 +1,13 @@
 # -*- coding: utf-8 -*-
 # Copyright: contributors to crossaccount.aws
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
-"""PRIVATE to the collection: the pure IAM policy engine.
+"""PRIVATE to the collection: the core of the pure IAM policy engine, public to the other policy files.
 
-Build trust and source documents from intent, normalise and compare them by meaning, merge and
-remove trust principals statement by statement, find principals that AWS replaced by unique ids.
-Lint (findings, size quota, wildcard narrowing) lives in ``_policy_lint``, evaluating documents (the
-verify_access diagnosis) in ``_policy_eval``, trust intents beyond account ids in ``_policy_intents``.
+The document model (load, the statements of a document, the principals and conditions of a statement),
+normalisation and comparison by meaning, IAM's condition operators and patterns, the condition keys that
+really narrow a wildcard principal, and how IAM counts a document's size. The rest of the engine is built
+on these names: ``_policy_build`` (documents from intent), ``_policy_merge`` (statement-level editing of
+trust policies), ``_policy_lint`` (findings), ``_policy_eval`` (evaluation for the verify_access diagnosis).
 
 Every function is pure: no AWS call, no I/O, inputs are never mutated. Documents are plain dicts
 as boto3 returns them (``GetRole`` already URL-decodes ``AssumeRolePolicyDocument``).
@@ -25,8 +26,12 @@ import typing as t
 import urllib.parse
 
 from ansible_collections.crossaccount.aws.plugins.module_utils._arn import (
+    ACCOUNT_ID_RE,
+    ARN_PARTITION_RE,
+    ORGANIZATION_ID_RE,
     PARTITIONS,
     is_unique_id,
+    parse_arn,
     root_arn,
 )
 
@@ -37,21 +42,50 @@ IMPLICIT_VERSION = "2008-10-17"
 ASSUME_ROLE = "sts:AssumeRole"
 TAG_SESSION = "sts:TagSession"
 SET_SOURCE_IDENTITY = "sts:SetSourceIdentity"
-TRUST_ACTIONS = (ASSUME_ROLE,)
-_TRUST_ACTIONS_LOWER = frozenset(a.lower() for a in (ASSUME_ROLE, TAG_SESSION, SET_SOURCE_IDENTITY))
+WEB_IDENTITY = "sts:AssumeRoleWithWebIdentity"
+# What a trust statement of AWS or service principals may grant, and one of OIDC tokens (lower case: IAM
+# matches actions case-insensitively). Anything else in a statement is not the collection's to edit.
+AWS_TRUST_ACTIONS = frozenset(action.lower() for action in (ASSUME_ROLE, TAG_SESSION, SET_SOURCE_IDENTITY))
+WEB_IDENTITY_ACTIONS = frozenset(action.lower() for action in (WEB_IDENTITY, TAG_SESSION, SET_SOURCE_IDENTITY))
 
-TRUST_SID = "CrossAccountAssumeRole"
-SOURCE_SID = "AllowAssumeCrossAccountRole"
+# Condition keys as the collection writes them. IAM matches key names case-insensitively, so the sets
+# below, which documents are compared against, are lower case.
+EXTERNAL_ID_KEY = "sts:ExternalId"
+MFA_KEY = "aws:MultiFactorAuthPresent"
+ORG_ID_KEY = "aws:PrincipalOrgID"
+ORG_PATHS_KEY = "aws:PrincipalOrgPaths"
+PRINCIPAL_ARN_KEY = "aws:PrincipalArn"
+PRINCIPAL_ACCOUNT_KEY = "aws:PrincipalAccount"
+SOURCE_ACCOUNT_KEY = "aws:SourceAccount"
+SOURCE_ARN_KEY = "aws:SourceArn"
+RESOURCE_ORG_ID_KEY = "aws:ResourceOrgID"
+# The keys that limit callers to an organization (or some of its OUs).
+ORG_KEYS = frozenset({ORG_ID_KEY.lower(), ORG_PATHS_KEY.lower()})
+# The conditions an account-principal statement carries (external id, MFA).
+PRINCIPAL_CONDITION_KEYS = frozenset({EXTERNAL_ID_KEY.lower(), MFA_KEY.lower()})
+# Condition keys that can limit a wildcard principal to known principals (SPEC "Trust beyond account ids").
+NARROWING_KEYS = (
+    ORG_ID_KEY.lower(), ORG_PATHS_KEY.lower(), PRINCIPAL_ACCOUNT_KEY.lower(), PRINCIPAL_ARN_KEY.lower(), SOURCE_ACCOUNT_KEY.lower(),
+    SOURCE_ARN_KEY.lower(),
+)
 
-_ACCOUNT_RE = re.compile(r"[0-9]{12}", re.ASCII)
-_ARN_PARTITION_RE = re.compile(r"arn:(aws|aws-cn|aws-us-gov):")
+# Size limits as IAM counts them (policy_size: the JSON without whitespace). A trust policy holds 2048
+# characters by default and 4096 after a quota increase (the account's AssumeRolePolicySizeQuota); a managed
+# policy version 6144; the inline policies of one principal share 2048 (user), 5120 (group) or 10240 (role),
+# the largest document AWS stores; a session policy of AssumeRole 2048.
+TRUST_POLICY_SIZE_MAX = 4096
+MANAGED_POLICY_SIZE_MAX = 6144
+INLINE_POLICY_SIZE_MAX = {"user": 2048, "group": 5120, "role": 10240}
+POLICY_SIZE_MAX = 10240
+SESSION_POLICY_SIZE_MAX = 2048
+
 _PRINCIPAL_KEYS = ("Principal", "NotPrincipal")
 
 Document = t.Dict[str, t.Any]
 
 
 # --------------------------------------------------------------------------------------------
-# Loading and normalisation
+# Loading, normalisation and comparison
 # --------------------------------------------------------------------------------------------
 
 def load(value: t.Any) -> Document:
@@ -87,13 +121,13 @@ def load(value: t.Any) -> Document:
     return loaded
 
 
-def _as_doc(doc: t.Any) -> Document:
+def as_doc(doc: t.Any) -> Document:
     if doc is None:
         return {}
     return load(doc)
 
 
-def _as_list(value: t.Any) -> list[t.Any]:
+def as_list(value: t.Any) -> list[t.Any]:
     if value is None:
         return []
     if isinstance(value, (list, tuple)):
@@ -101,13 +135,13 @@ def _as_list(value: t.Any) -> list[t.Any]:
     return [value]
 
 
-def _statements(doc: Document) -> list[dict[str, t.Any]]:
+def statements_of(doc: Document) -> list[dict[str, t.Any]]:
     """The statements of a document as a list of dicts (IAM accepts a single statement object)."""
     raw = doc.get("Statement")
-    return [st for st in _as_list(raw) if isinstance(st, dict)]
+    return [st for st in as_list(raw) if isinstance(st, dict)]
 
 
-def _scalar_text(value: t.Any) -> str:
+def scalar_text(value: t.Any) -> str:
     # IAM stores condition values as strings; JSON true/false and numbers mean the same thing.
     if isinstance(value, bool):
         return "true" if value else "false"
@@ -120,15 +154,15 @@ def _scalar_text(value: t.Any) -> str:
     return json.dumps(value, sort_keys=True)
 
 
-def _sorted_unique(values: t.Iterable[str]) -> list[str]:
+def sorted_unique(values: t.Iterable[str]) -> list[str]:
     return sorted(set(values))
 
 
-def _json_key(value: t.Any) -> str:
+def json_key(value: t.Any) -> str:
     return json.dumps(value, sort_keys=True, separators=(",", ":"))
 
 
-def _find_partition(*docs: t.Any) -> str | None:
+def find_partition(*docs: t.Any) -> str | None:
     """The partition of the first ARN met in the documents (to turn bare account ids into ARNs)."""
     for doc in docs:
         found = _find_partition_in(doc)
@@ -139,7 +173,7 @@ def _find_partition(*docs: t.Any) -> str | None:
 
 def _find_partition_in(value: t.Any) -> str | None:
     if isinstance(value, str):
-        match = _ARN_PARTITION_RE.match(value)
+        match = ARN_PARTITION_RE.match(value)
         return match.group(1) if match else None
     if isinstance(value, t.Mapping):
         items: t.Iterable[t.Any] = value.values()
@@ -154,9 +188,9 @@ def _find_partition_in(value: t.Any) -> str | None:
     return None
 
 
-def _canon_aws_principal(value: t.Any, partition: str) -> str:
-    text = _scalar_text(value).strip()
-    if _ACCOUNT_RE.fullmatch(text):
+def canon_aws_principal(value: t.Any, partition: str) -> str:
+    text = scalar_text(value).strip()
+    if ACCOUNT_ID_RE.fullmatch(text):
         # IAM stores a bare account id as the account's root ARN, in the document's own partition.
         return root_arn(text, partition)
     return text
@@ -165,33 +199,33 @@ def _canon_aws_principal(value: t.Any, partition: str) -> str:
 def _canon_principal(value: t.Any, partition: str) -> dict[str, list[str]]:
     if isinstance(value, str):
         # "Principal": "*" is IAM shorthand for {"AWS": "*"}.
-        return {"AWS": [_canon_aws_principal(value, partition)]}
+        return {"AWS": [canon_aws_principal(value, partition)]}
     if not isinstance(value, t.Mapping):
-        return {"AWS": [_scalar_text(value)]}
+        return {"AWS": [scalar_text(value)]}
     result: dict[str, list[str]] = {}
     for kind, raw in value.items():
-        items = [_scalar_text(v).strip() for v in _as_list(raw)]
+        items = [scalar_text(v).strip() for v in as_list(raw)]
         if kind == "AWS":
-            items = [_canon_aws_principal(v, partition) for v in items]
+            items = [canon_aws_principal(v, partition) for v in items]
         elif kind == "Service":
             # Service principal names are DNS names: case does not matter.
             items = [v.lower() for v in items]
         elif kind == "Federated":
             items = [v if v.startswith("arn:") else v.lower() for v in items]
         if items:
-            result[kind] = _sorted_unique(items)
+            result[kind] = sorted_unique(items)
     return result
 
 
-def _condition_value_text(operator: str, value: t.Any) -> str:
-    text = _scalar_text(value)
-    base = _base_operator(operator)
+def condition_value_text(operator: str, value: t.Any) -> str:
+    text = scalar_text(value)
+    base = base_operator(operator)
     if base in ("Bool", "Null"):
         return text.lower()
     return text
 
 
-def _canon_condition(value: t.Any) -> dict[str, dict[str, list[str]]]:
+def canon_condition(value: t.Any) -> dict[str, dict[str, list[str]]]:
     result: dict[str, dict[str, list[str]]] = {}
     if not isinstance(value, t.Mapping):
         return result
@@ -202,8 +236,8 @@ def _canon_condition(value: t.Any) -> dict[str, dict[str, list[str]]]:
         for key, raw in block.items():
             # Condition key names are case-insensitive in IAM; the operator names are not.
             lowered = str(key).lower()
-            values = [_condition_value_text(operator, v) for v in _as_list(raw)]
-            keys[lowered] = _sorted_unique(keys.get(lowered, []) + values)
+            values = [condition_value_text(operator, v) for v in as_list(raw)]
+            keys[lowered] = sorted_unique(keys.get(lowered, []) + values)
         if keys:
             result[str(operator)] = keys
     return result
@@ -214,30 +248,30 @@ def _canon_generic(value: t.Any) -> t.Any:
         return {str(k): _canon_generic(v) for k, v in value.items()}
     if isinstance(value, (list, tuple)):
         items = [_canon_generic(v) for v in value]
-        unique = {_json_key(v): v for v in items}
+        unique = {json_key(v): v for v in items}
         return [unique[k] for k in sorted(unique)]
     return value
 
 
-def _canon_statement(statement: t.Mapping[str, t.Any], partition: str) -> dict[str, t.Any]:
+def canon_statement(statement: t.Mapping[str, t.Any], partition: str) -> dict[str, t.Any]:
     result: dict[str, t.Any] = {}
     for key, value in statement.items():
         if key == "Sid":
             # An empty Sid and a missing Sid mean the same thing.
             if value not in (None, ""):
-                result["Sid"] = _scalar_text(value)
+                result["Sid"] = scalar_text(value)
         elif key in ("Action", "NotAction"):
-            result[key] = _sorted_unique(_scalar_text(v).lower() for v in _as_list(value))
+            result[key] = sorted_unique(scalar_text(v).lower() for v in as_list(value))
         elif key in ("Resource", "NotResource"):
-            result[key] = _sorted_unique(_scalar_text(v) for v in _as_list(value))
+            result[key] = sorted_unique(scalar_text(v) for v in as_list(value))
         elif key in _PRINCIPAL_KEYS:
             result[key] = _canon_principal(value, partition)
         elif key == "Condition":
-            condition = _canon_condition(value)
+            condition = canon_condition(value)
             if condition:
                 result["Condition"] = condition
         elif key == "Effect":
-            result["Effect"] = _scalar_text(value)
+            result["Effect"] = scalar_text(value)
         else:
             result[str(key)] = _canon_generic(value)
     return result
@@ -255,24 +289,24 @@ def normalize(doc: t.Any, partition: str | None = None) -> Document:
     ``partition`` decides which root ARN a bare account id means; by default the partition of the first
     ARN in the document, else ``aws``.
     """
-    source = _as_doc(doc)
-    partition = partition or _find_partition(source) or "aws"
+    source = as_doc(doc)
+    partition = partition or find_partition(source) or "aws"
     result: Document = {}
     for key, value in source.items():
         if key == "Statement":
             continue
         if key == "Version":
-            result["Version"] = _scalar_text(value)
+            result["Version"] = scalar_text(value)
         elif key == "Id":
             if value not in (None, ""):
-                result["Id"] = _scalar_text(value)
+                result["Id"] = scalar_text(value)
         else:
             result[str(key)] = _canon_generic(value)
     result.setdefault("Version", IMPLICIT_VERSION)
     unique = {}
-    for statement in _statements(source):
-        canon = _canon_statement(statement, partition)
-        unique[_json_key(canon)] = canon
+    for statement in statements_of(source):
+        canon = canon_statement(statement, partition)
+        unique[json_key(canon)] = canon
     result["Statement"] = [unique[k] for k in sorted(unique)]
     return result
 
@@ -285,8 +319,8 @@ def equivalent(a: t.Any, b: t.Any, partition: str | None = None) -> bool:
     """
     if a is None or b is None:
         return a is None and b is None
-    doc_a, doc_b = _as_doc(a), _as_doc(b)
-    partition = partition or _find_partition(doc_a, doc_b) or "aws"
+    doc_a, doc_b = as_doc(a), as_doc(b)
+    partition = partition or find_partition(doc_a, doc_b) or "aws"
     return normalize(doc_a, partition) == normalize(doc_b, partition)
 
 
@@ -300,7 +334,7 @@ def _tidy(value: t.Any, top: bool = True) -> t.Any:
         result = {}
         for key, item in value.items():
             if top and key == "Statement":
-                result[key] = _tidy(_as_list(item), top=False)
+                result[key] = _tidy(as_list(item), top=False)
             elif key == "Sid" and item in (None, ""):
                 continue
             else:
@@ -308,7 +342,7 @@ def _tidy(value: t.Any, top: bool = True) -> t.Any:
         return result
     if isinstance(value, (list, tuple)):
         items = [_tidy(v, top=False) for v in value]
-        unique = {_json_key(v): v for v in items}
+        unique = {json_key(v): v for v in items}
         return [unique[k] for k in sorted(unique)]
     return value
 
@@ -322,7 +356,7 @@ def canonical_json(doc: t.Any) -> str:
     """
     if doc is None:
         return ""
-    return json.dumps(_tidy(_as_doc(doc)), sort_keys=True, indent=2)
+    return json.dumps(_tidy(as_doc(doc)), sort_keys=True, indent=2)
 
 
 def policy_diff(before: t.Any, after: t.Any) -> dict[str, str]:
@@ -333,375 +367,36 @@ def policy_diff(before: t.Any, after: t.Any) -> dict[str, str]:
     }
 
 
-# --------------------------------------------------------------------------------------------
-# Building documents from intent
-# --------------------------------------------------------------------------------------------
-
-def _check_partition(partition: str) -> str:
+def check_partition(partition: str) -> str:
     if partition not in PARTITIONS:
         raise ValueError(f"unknown partition {partition!r}, expected one of {', '.join(PARTITIONS)}")
     return partition
 
 
-def trust_actions(allow_session_tags: bool = False, allow_source_identity: bool = False) -> list[str]:
-    """The actions a trust statement grants: sts:AssumeRole plus the opted-in extras, sorted."""
-    actions = [ASSUME_ROLE]
-    if allow_session_tags:
-        actions.append(TAG_SESSION)
-    if allow_source_identity:
-        actions.append(SET_SOURCE_IDENTITY)
-    return sorted(actions)
-
-
-def trust_condition(external_id: str | None = None, require_mfa: bool = False) -> dict[str, t.Any]:
-    """The Condition block for the requested external id and MFA requirement ({} for none)."""
-    condition: dict[str, dict[str, str]] = {}
-    if external_id is not None and external_id != "":
-        condition["StringEquals"] = {"sts:ExternalId": external_id}
-    if require_mfa:
-        condition["Bool"] = {"aws:MultiFactorAuthPresent": "true"}
-    return condition
-
-
-def _principal_arns(account_ids: t.Iterable[str], principal_arns: t.Iterable[str], partition: str) -> list[str]:
-    result = []
-    for account in account_ids or ():
-        text = str(account).strip()
-        if not _ACCOUNT_RE.fullmatch(text):
-            raise ValueError(f"account id {text!r} is not 12 digits")
-        result.append(root_arn(text, partition))
-    for arn in principal_arns or ():
-        result.append(_canon_aws_principal(arn, partition))
-    return _sorted_unique(result)
-
-
-def _trust_statement(sid: str, principals: list[str], actions: list[str], condition: dict[str, t.Any]) -> dict[str, t.Any]:
-    statement: dict[str, t.Any] = {
-        "Sid": sid,
-        "Effect": "Allow",
-        "Principal": {"AWS": list(principals)},
-        "Action": list(actions),
-    }
-    if condition:
-        statement["Condition"] = copy.deepcopy(condition)
-    return statement
-
-
-def build_trust_policy(
-    trusted_account_ids: t.Iterable[str] = (),
-    trusted_principal_arns: t.Iterable[str] = (),
-    external_id: str | None = None,
-    require_mfa: bool = False,
-    allow_session_tags: bool = False,
-    allow_source_identity: bool = False,
-    partition: str = "aws",
-) -> Document:
-    """A trust policy with one Allow statement for the given accounts and principals.
-
-    Lists are used for ``Principal.AWS`` and ``Action`` even with one item, so callers can rely on
-    the shape. Raises ValueError when no principal is given or an account id is malformed.
-    """
-    _check_partition(partition)
-    principals = _principal_arns(trusted_account_ids, trusted_principal_arns, partition)
-    if not principals:
-        raise ValueError("a trust policy needs at least one trusted account id or principal ARN")
-    statement = _trust_statement(
-        TRUST_SID, principals, trust_actions(allow_session_tags, allow_source_identity), trust_condition(external_id, require_mfa)
-    )
-    if "*" in principals:
-        # Anyone in any AWS account could assume the role: never built, whatever the caller validated.
-        # (The only conditions built here, sts:ExternalId and MFA, narrow nothing: see _policy_lint.narrowing_keys.)
-        raise ValueError("a trust policy must not trust principal '*' without a condition")
-    return {"Version": DEFAULT_VERSION, "Statement": [statement]}
-
-
-def build_source_policy(
-    target_role_arns: t.Iterable[str], allow_session_tags: bool = False, allow_source_identity: bool = False
-) -> Document:
-    """The least-privilege identity policy: sts:AssumeRole (plus opted-in actions) on exactly these roles."""
-    if isinstance(target_role_arns, str):
-        target_role_arns = [target_role_arns]
-    resources = _sorted_unique(str(arn).strip() for arn in target_role_arns or ())
-    if not resources:
-        raise ValueError("a source policy needs at least one target role ARN")
-    wildcards = [arn for arn in resources if any(char in arn for char in "*?$")]
-    if wildcards:
-        # In Resource these are wildcards or policy variables: more than exactly these roles.
-        raise ValueError(f"a source policy grants exact role ARNs only, got {', '.join(wildcards)}")
-    statement = {
-        "Sid": SOURCE_SID,
-        "Effect": "Allow",
-        "Action": trust_actions(allow_session_tags, allow_source_identity),
-        "Resource": resources,
-    }
-    return {"Version": DEFAULT_VERSION, "Statement": [statement]}
-
-
-SOURCE_ORG_SID = "AllowAssumeRoleInOrganization"
-
-
-def build_source_org_policy(organization_id: str, role_name: str, role_path: str = "/", partition: str = "aws",
-                            allow_session_tags: bool = False, allow_source_identity: bool = False) -> Document:
-    """sts:AssumeRole on the role named ``role_path + role_name`` in any account, only under
-    ``StringEquals aws:ResourceOrgID``: one constant-size policy for every account of an organization."""
-    _check_partition(partition)
-    path = "/" if not role_path or role_path == "/" else "/" + role_path.strip("/") + "/"
-    if any(char in role_name + path for char in "*?$"):
-        raise ValueError("role name and path must not contain '*', '?' or '$' (wildcards or variables in a Resource)")
-    statement = {
-        "Sid": SOURCE_ORG_SID,
-        "Effect": "Allow",
-        "Action": trust_actions(allow_session_tags, allow_source_identity),
-        "Resource": f"arn:{partition}:iam::*:role{path}{role_name}",
-        "Condition": {"StringEquals": {"aws:ResourceOrgID": organization_id}},
-    }
-    return {"Version": DEFAULT_VERSION, "Statement": [statement]}
-
-
 # --------------------------------------------------------------------------------------------
-# Statement-level editing of trust policies
+# Reading statements
 # --------------------------------------------------------------------------------------------
 
-def _aws_values(statement: t.Mapping[str, t.Any], key: str = "Principal") -> list[str] | None:
+def aws_values(statement: t.Mapping[str, t.Any], key: str = "Principal") -> list[str] | None:
     """The AWS principals of a statement as raw strings, or None when it has no AWS principal."""
     principal = statement.get(key)
     if principal == "*":
         return ["*"]
     if isinstance(principal, t.Mapping) and "AWS" in principal:
-        return [_scalar_text(v).strip() for v in _as_list(principal["AWS"])]
+        return [scalar_text(v).strip() for v in as_list(principal["AWS"])]
     return None
 
 
-def _action_set(statement: t.Mapping[str, t.Any]) -> frozenset[str]:
-    return frozenset(_scalar_text(a).lower() for a in _as_list(statement.get("Action")))
+def action_set(statement: t.Mapping[str, t.Any]) -> frozenset[str]:
+    return frozenset(scalar_text(a).lower() for a in as_list(statement.get("Action")))
 
 
-def _is_plain_aws_trust(statement: t.Mapping[str, t.Any]) -> bool:
-    """An Allow statement naming only AWS principals for sts trust actions, with nothing unusual.
-
-    Only such statements are edited by merge_trust; anything else (service or federated principals,
-    Deny, NotPrincipal, NotAction, wildcard actions) is left exactly as it is.
-    """
-    if statement.get("Effect") != "Allow":
-        return False
-    if any(k in statement for k in ("NotPrincipal", "NotAction", "NotResource", "Resource")):
-        return False
-    principal = statement.get("Principal")
-    if not (isinstance(principal, t.Mapping) and set(principal) == {"AWS"}):
-        return False
-    actions = _action_set(statement)
-    if not (actions and actions <= _TRUST_ACTIONS_LOWER and ASSUME_ROLE.lower() in actions):
-        return False
-    # Wildcards, organization and principal-pattern statements belong to other intents (_policy_intents).
-    return "*" not in (_aws_values(statement) or []) and not _belongs_to_other_intent(statement)
-
-
-def _belongs_to_other_intent(statement: t.Mapping[str, t.Any]) -> bool:
-    return bool(set(_condition_keys(statement)) & _OTHER_INTENT_KEYS)
-
-
-_OTHER_INTENT_KEYS = frozenset({"aws:principalarn", "aws:principalorgid", "aws:principalorgpaths"})
-
-
-def _set_aws_values(statement: dict[str, t.Any], values: list[str]) -> None:
-    raw = statement.get("Principal")
-    principal: dict[str, t.Any] = {"AWS": "*"} if raw == "*" else dict(raw or {})
-    if values:
-        principal["AWS"] = values[0] if len(values) == 1 and isinstance(principal.get("AWS"), str) else values
-    else:
-        principal.pop("AWS", None)
-    statement["Principal"] = principal
-
-
-def _used_sids(statements: t.Iterable[t.Mapping[str, t.Any]]) -> set[str]:
-    return {str(st.get("Sid")) for st in statements if st.get("Sid")}
-
-
-def _unique_sid(base: str, used: set[str]) -> str:
-    if base not in used:
-        return base
-    number = 2
-    while f"{base}{number}" in used:
-        number += 1
-    return f"{base}{number}"
-
-
-def _wanted_principals(principals: t.Iterable[str], partition: str) -> list[str]:
-    if isinstance(principals, str):
-        principals = [principals]
-    wanted: list[str] = []
-    for principal in principals or ():
-        canon = _canon_aws_principal(principal, partition)
-        if canon and canon not in wanted:
-            wanted.append(canon)
-    return wanted
-
-
-def _empty_trust_doc() -> Document:
-    return {"Version": DEFAULT_VERSION, "Statement": []}
-
-
-def merge_trust(
-    current: t.Any,
-    *,
-    principals: t.Iterable[str],
-    external_id: str | None = None,
-    require_mfa: bool = False,
-    allow_session_tags: bool = False,
-    allow_source_identity: bool = False,
-    partition: str | None = None,
-) -> Document:
-    """Ensure ``principals`` are trusted for the requested actions under exactly these conditions.
-
-    An existing plain Allow statement with the same action set and the same condition receives the
-    missing principals; otherwise a new statement is appended. The principals are removed from other
-    plain AWS-principal Allow statements for sts:AssumeRole (different conditions or actions), and a
-    statement left without principals is dropped. Service/federated principal statements, Deny
-    statements, statements with NotPrincipal/NotAction and all other principals are never touched.
-    Returns a copy equal to ``current`` when nothing needs to change.
-    """
-    doc = _as_doc(current) if current else _empty_trust_doc()
-    principals = [principals] if isinstance(principals, str) else list(principals or ())
-    if partition is None:
-        partition = _find_partition(principals, doc) or "aws"
-    wanted = _wanted_principals(principals, partition)
-    if not wanted:
-        raise ValueError("merge_trust needs at least one principal")
-    actions = trust_actions(allow_session_tags, allow_source_identity)
-    action_key = frozenset(a.lower() for a in actions)
-    condition = trust_condition(external_id, require_mfa)
-    condition_key = _canon_condition(condition)
-
-    statements = [copy.deepcopy(st) for st in _statements(doc)]
-    # Statements that already grant exactly the requested actions under exactly these conditions. A
-    # principal found in any of them is already where it belongs (even if such statements are
-    # duplicated), so it is neither added nor moved: that keeps a converged document a no-op.
-    same = [
-        index for index, statement in enumerate(statements)
-        if _is_plain_aws_trust(statement) and _action_set(statement) == action_key and _canon_condition(statement.get("Condition")) == condition_key
-    ]
-    present = {_canon_aws_principal(v, partition) for index in same for v in _aws_values(statements[index]) or []}
-    missing = [p for p in wanted if p not in present]
-    target = same[0] if same else None
-
-    result: list[dict[str, t.Any]] = []
-    for index, statement in enumerate(statements):
-        if index == target:
-            if missing:
-                principal = dict(statement["Principal"])
-                principal["AWS"] = sorted((_aws_values(statement) or []) + missing)
-                statement["Principal"] = principal
-            result.append(statement)
-        elif index not in same and _is_plain_aws_trust(statement):
-            values = _aws_values(statement) or []
-            kept = [v for v in values if _canon_aws_principal(v, partition) not in wanted]
-            if len(kept) == len(values):
-                result.append(statement)
-            elif kept:
-                _set_aws_values(statement, kept)
-                result.append(statement)
-            # else: the statement trusted only principals that now live elsewhere: drop it.
-        else:
-            result.append(statement)
-
-    if target is None:
-        sid = _unique_sid(TRUST_SID, _used_sids(result))
-        result.append(_trust_statement(sid, sorted(wanted), actions, condition))
-
-    merged = dict(doc)
-    merged["Statement"] = result
-    if current and equivalent(merged, current, partition):
-        return _as_doc(current)
-    return merged
-
-
-def _remove_principals(doc: Document, doomed: t.Callable[[str], bool], effects: tuple[str, ...] | None,
-                       skip: t.Callable[[t.Mapping[str, t.Any]], bool] | None = None) -> Document:
-    result: list[dict[str, t.Any]] = []
-    for statement in _statements(doc):
-        values = _aws_values(statement)
-        if values is None or (effects is not None and statement.get("Effect") not in effects) or (skip is not None and skip(statement)):
-            result.append(copy.deepcopy(statement))
-            continue
-        kept = [v for v in values if not doomed(v)]
-        if len(kept) == len(values):
-            result.append(copy.deepcopy(statement))
-            continue
-        edited = copy.deepcopy(statement)
-        _set_aws_values(edited, kept)
-        if edited["Principal"]:
-            result.append(edited)
-        # else: nothing left to trust in this statement: drop it.
-    out = dict(doc)
-    out["Statement"] = result
-    return out
-
-
-def remove_trust_principals(current: t.Any, principals: t.Iterable[str], partition: str | None = None) -> Document:
-    """Remove just ``principals`` from Allow statements; drop statements left without any principal.
-
-    Deny statements, NotPrincipal blocks, organization and principal-pattern statements (their account
-    roots are how a pattern is written, see _policy_intents) and every other principal are kept. When no statement is
-    left the result has an empty ``Statement`` list: IAM refuses to store such a trust policy
-    (``MalformedPolicyDocument``), so the caller must decide what to do (fail, or delete the role).
-    """
-    doc = _as_doc(current) if current else _empty_trust_doc()
-    principals = [principals] if isinstance(principals, str) else list(principals or ())
-    if partition is None:
-        partition = _find_partition(principals, doc) or "aws"
-    wanted = set(_wanted_principals(principals, partition))
-    if not wanted:
-        return doc
-    removed = _remove_principals(doc, lambda v: _canon_aws_principal(v, partition) in wanted, ("Allow",), _belongs_to_other_intent)
-    if equivalent(removed, doc, partition):
-        return doc
-    return removed
-
-
-def find_dangling_principals(doc: t.Any) -> list[str]:
-    """Unique ids (``AIDA…``, ``AROA…``) that IAM put in place of deleted users and roles, sorted."""
-    found = set()
-    for statement in _statements(_as_doc(doc)):
-        for value in _aws_values(statement) or []:
-            if is_unique_id(value):
-                found.add(value)
-    return sorted(found)
-
-
-def remove_dangling_principals(doc: t.Any) -> Document:
-    """Drop unique-id principals from every statement (a deleted principal can never match again)."""
-    source = _as_doc(doc)
-    if not find_dangling_principals(source):
-        return source
-    return _remove_principals(source, is_unique_id, None)
-
-
-def trust_principals(doc: t.Any, partition: str | None = None) -> list[str]:
-    """All AWS principals of Allow statements granting sts:AssumeRole (wildcards included), sorted.
-
-    Bare account ids come back as root ARNs; ``*`` and unique ids (deleted principals) verbatim.
-    """
-    source = _as_doc(doc)
-    partition = partition or _find_partition(source) or "aws"
-    found = set()
-    for statement in _statements(source):
-        if statement.get("Effect") != "Allow" or not _action_matches(statement, ASSUME_ROLE):
-            continue
-        for value in _aws_values(statement) or []:
-            found.add(_canon_aws_principal(value, partition))
-    return sorted(found)
-
-
-# --------------------------------------------------------------------------------------------
-# Statement helpers, patterns and condition operators (shared with _policy_lint, _policy_eval, _policy_intents)
-# --------------------------------------------------------------------------------------------
-
-def _label(statement: t.Mapping[str, t.Any], index: int) -> str:
+def statement_label(statement: t.Mapping[str, t.Any], index: int) -> str:
     sid = statement.get("Sid")
     return f'statement "{sid}"' if sid else f"statement #{index + 1}"
 
 
-def _condition_keys(statement: t.Mapping[str, t.Any]) -> dict[str, set[str]]:
+def condition_keys(statement: t.Mapping[str, t.Any]) -> dict[str, set[str]]:
     """Lower-case condition key -> set of operator names using it."""
     keys: dict[str, set[str]] = {}
     condition = statement.get("Condition")
@@ -713,17 +408,47 @@ def _condition_keys(statement: t.Mapping[str, t.Any]) -> dict[str, set[str]]:
     return keys
 
 
+def find_dangling_principals(doc: t.Any) -> list[str]:
+    """Unique ids (``AIDA…``, ``AROA…``) that IAM put in place of deleted users and roles, sorted."""
+    found = set()
+    for statement in statements_of(as_doc(doc)):
+        for value in aws_values(statement) or []:
+            if is_unique_id(value):
+                found.add(value)
+    return sorted(found)
+
+
+def trust_principals(doc: t.Any, partition: str | None = None) -> list[str]:
+    """All AWS principals of Allow statements granting sts:AssumeRole (wildcards included), sorted.
+
+    Bare account ids come back as root ARNs; ``*`` and unique ids (deleted principals) verbatim.
+    """
+    source = as_doc(doc)
+    partition = partition or find_partition(source) or "aws"
+    found = set()
+    for statement in statements_of(source):
+        if statement.get("Effect") != "Allow" or not action_matches(statement, ASSUME_ROLE):
+            continue
+        for value in aws_values(statement) or []:
+            found.add(canon_aws_principal(value, partition))
+    return sorted(found)
+
+
+# --------------------------------------------------------------------------------------------
+# Condition operators and IAM patterns
+# --------------------------------------------------------------------------------------------
+
 _VARIABLE_RE = re.compile(r"\$\{([^}]*)\}")
 
 
-def _context_lookup(context: t.Mapping[str, t.Any], key: str) -> list[str] | None:
+def context_lookup(context: t.Mapping[str, t.Any], key: str) -> list[str] | None:
     """Values of a context key (case-insensitive), as a list of strings; None when absent."""
     wanted = key.lower()
     for name, value in context.items():
         if str(name).lower() == wanted:
             if value is None:
                 return None
-            return [_scalar_text(v) for v in _as_list(value)]
+            return [scalar_text(v) for v in as_list(value)]
     return None
 
 
@@ -744,7 +469,7 @@ def _pattern_regex(pattern: str, context: t.Mapping[str, t.Any], wildcards: bool
                 parts.append(re.escape(inner))
             else:
                 name, _sep, default = inner.partition(",")
-                values = _context_lookup(context, name.strip())
+                values = context_lookup(context, name.strip())
                 if values and len(values) == 1:
                     parts.append(re.escape(values[0]))
                 elif default.strip():
@@ -764,22 +489,22 @@ def _pattern_regex(pattern: str, context: t.Mapping[str, t.Any], wildcards: bool
     return re.compile("".join(parts), re.DOTALL | (re.IGNORECASE if ignore_case else 0))
 
 
-def _matches(pattern: str, value: str, context: t.Mapping[str, t.Any] | None = None, *, wildcards: bool = True,
-             ignore_case: bool = False, variables: bool = False) -> bool:
+def matches_pattern(pattern: str, value: str, context: t.Mapping[str, t.Any] | None = None, *, wildcards: bool = True,
+                    ignore_case: bool = False, variables: bool = False) -> bool:
     regex = _pattern_regex(pattern, context or {}, wildcards, ignore_case, variables)
     return regex is not None and regex.fullmatch(value) is not None
 
 
-def _action_matches(statement: t.Mapping[str, t.Any], action: str) -> bool:
+def action_matches(statement: t.Mapping[str, t.Any], action: str) -> bool:
     if "NotAction" in statement:
-        return not any(_matches(_scalar_text(a), action, ignore_case=True) for a in _as_list(statement["NotAction"]))
-    return any(_matches(_scalar_text(a), action, ignore_case=True) for a in _as_list(statement.get("Action")))
+        return not any(matches_pattern(scalar_text(a), action, ignore_case=True) for a in as_list(statement["NotAction"]))
+    return any(matches_pattern(scalar_text(a), action, ignore_case=True) for a in as_list(statement.get("Action")))
 
 
 _SET_PREFIXES = ("ForAnyValue:", "ForAllValues:")
 
 
-def _split_operator(operator: str) -> tuple[str | None, str, bool]:
+def split_operator(operator: str) -> tuple[str | None, str, bool]:
     """``ForAnyValue:StringLikeIfExists`` -> ("ForAnyValue", "StringLike", True)."""
     prefix = None
     for candidate in _SET_PREFIXES:
@@ -793,5 +518,118 @@ def _split_operator(operator: str) -> tuple[str | None, str, bool]:
     return prefix, operator, if_exists
 
 
-def _base_operator(operator: str) -> str:
-    return _split_operator(operator)[1]
+def base_operator(operator: str) -> str:
+    return split_operator(operator)[1]
+
+
+# The negated operators: they exclude callers, and hold when the key is absent (Null aside, which tests presence).
+NEGATED_OPERATORS = frozenset({
+    "StringNotEquals", "StringNotEqualsIgnoreCase", "StringNotLike", "ArnNotEquals", "ArnNotLike", "NumericNotEquals",
+    "DateNotEquals", "NotIpAddress",
+})
+
+
+# --------------------------------------------------------------------------------------------
+# Condition keys that narrow a wildcard principal
+# --------------------------------------------------------------------------------------------
+
+_POSITIVE_STRING_OPERATORS = frozenset({"StringEquals", "StringEqualsIgnoreCase", "StringLike"})
+_POSITIVE_ARN_OPERATORS = frozenset({"ArnEquals", "ArnLike", "StringEquals", "StringLike"})
+_WILDCARD_CHARS = ("*", "?", "${")
+# Narrowing keys whose values are ARNs (ArnEquals/ArnLike apply to them as well as the string operators).
+_ARN_VALUED_KEYS = frozenset({PRINCIPAL_ARN_KEY.lower(), SOURCE_ARN_KEY.lower()})
+
+
+def _concrete(text: str) -> bool:
+    return bool(text) and not any(char in text for char in _WILDCARD_CHARS)
+
+
+def _narrowing_value(key: str, value: str) -> bool:
+    """Does this one condition value limit the principal to something concrete?"""
+    if key == ORG_ID_KEY.lower():
+        return _concrete(value) and ORGANIZATION_ID_RE.fullmatch(value) is not None
+    if key == ORG_PATHS_KEY.lower():
+        # o-…/ then anything: the organization is fixed even when the OU part is a pattern.
+        org, sep, _rest = value.partition("/")
+        return bool(sep) and _concrete(org) and ORGANIZATION_ID_RE.fullmatch(org) is not None
+    if key in (PRINCIPAL_ACCOUNT_KEY.lower(), SOURCE_ACCOUNT_KEY.lower()):
+        return ACCOUNT_ID_RE.fullmatch(value) is not None
+    if key == PRINCIPAL_ARN_KEY.lower():
+        parsed = parse_arn(value)
+        return parsed is not None and ACCOUNT_ID_RE.fullmatch(parsed.account) is not None
+    if key == SOURCE_ARN_KEY.lower():
+        parsed = parse_arn(value)
+        if parsed is None:
+            return False
+        # A concrete account, or a resource without any wildcard (S3 bucket ARNs have no account).
+        return ACCOUNT_ID_RE.fullmatch(parsed.account) is not None or _concrete(value)
+    return False
+
+
+def narrowing_keys(statement: t.Mapping[str, t.Any]) -> set[str]:
+    """Lower-case condition keys of ``statement`` that really narrow a wildcard principal.
+
+    A key counts only under a positive operator (StringEquals/StringLike/ArnEquals/ArnLike, plain or
+    ``ForAnyValue:``), without ``IfExists`` (a principal outside any organization has no
+    aws:PrincipalOrgID, so ``IfExists`` would admit it), with at least one value, and every value
+    concrete: an organization id ``o-…``, a 12-digit account, an ARN naming a 12-digit account. So
+    ``StringLike aws:PrincipalArn "*"``, ``arn:aws:iam::*:role/x``, an empty operator block or a
+    negated operator narrow nothing. Empty set when nothing narrows.
+    """
+    found: set[str] = set()
+    condition = statement.get("Condition")
+    if not isinstance(condition, t.Mapping):
+        return found
+    for operator, block in condition.items():
+        if not isinstance(block, t.Mapping):
+            continue
+        prefix, base, if_exists = split_operator(str(operator))
+        if if_exists or prefix == "ForAllValues":
+            continue
+        for raw_key, raw in block.items():
+            key = str(raw_key).lower()
+            if key not in NARROWING_KEYS:
+                continue
+            allowed = _POSITIVE_ARN_OPERATORS if key in _ARN_VALUED_KEYS else _POSITIVE_STRING_OPERATORS
+            if base not in allowed:
+                continue
+            values = [scalar_text(v).strip() for v in as_list(raw)]
+            if values and all(_narrowing_value(key, value) for value in values):
+                found.add(key)
+    return found
+
+
+def is_wildcard_statement(statement: t.Mapping[str, t.Any]) -> bool:
+    """An Allow statement whose principal is everybody: ``*`` (also among AWS principals) or NotPrincipal."""
+    if statement.get("Effect") != "Allow":
+        return False
+    if "NotPrincipal" in statement:
+        return True
+    principal = statement.get("Principal")
+    if principal == "*":
+        return True
+    if isinstance(principal, t.Mapping):
+        return any(scalar_text(v).strip() == "*" for values in principal.values() for v in as_list(values))
+    return False
+
+
+def unnarrowed_wildcards(doc: t.Any) -> list[int]:
+    """Indexes of Allow statements that trust everybody without a condition that narrows it."""
+    return [
+        index for index, statement in enumerate(statements_of(as_doc(doc)))
+        if is_wildcard_statement(statement) and not narrowing_keys(statement)
+    ]
+
+
+def has_unconditioned_wildcard(doc: t.Any) -> bool:
+    """True when an Allow statement trusts everybody (``*`` or NotPrincipal) without a narrowing condition."""
+    return bool(unnarrowed_wildcards(doc))
+
+
+# --------------------------------------------------------------------------------------------
+# Size
+# --------------------------------------------------------------------------------------------
+
+def policy_size(doc: t.Any) -> int:
+    """Characters IAM counts against a size quota: the JSON without whitespace."""
+    return len(re.sub(r"\s", "", json.dumps(as_doc(doc), separators=(",", ":"))))

@@ -6,7 +6,7 @@
 Answers "would this trust policy let this caller assume the role" and "do these identity policies
 allow this action on this resource" with a reason sentence, using IAM's rules (explicit Deny wins,
 condition operators, set prefixes, IfExists, policy variables). Pure: no AWS call, no I/O. Building,
-normalising, comparing, merging and linting documents live in ``_policy``.
+normalising and comparing documents are the engine's core (``_policy``).
 """
 
 from __future__ import annotations
@@ -21,36 +21,21 @@ from ansible_collections.crossaccount.aws.plugins.module_utils._policy import (
     ASSUME_ROLE,
     DEFAULT_VERSION,
     IMPLICIT_VERSION,
-    SET_SOURCE_IDENTITY,
-    TAG_SESSION,
+    NEGATED_OPERATORS,
     Document,
-    _action_matches,
-    _as_doc,
-    _as_list,
-    _aws_values,
-    _condition_value_text,
-    _context_lookup,
-    _label,
-    _matches,
-    _scalar_text,
-    _split_operator,
-    _statements,
+    action_matches,
+    as_doc,
+    as_list,
+    aws_values,
+    condition_value_text,
+    context_lookup,
     load,
-    trust_principals,
+    matches_pattern,
+    scalar_text,
+    split_operator,
+    statement_label,
+    statements_of,
 )
-
-# The diagnosis reads the whole engine through this module.
-__all__ = [
-    "ASSUME_ROLE",
-    "SET_SOURCE_IDENTITY",
-    "TAG_SESSION",
-    "Decision",
-    "TrustDecision",
-    "evaluate_identity_policies",
-    "evaluate_trust",
-    "load",
-    "trust_principals",
-]
 
 # --------------------------------------------------------------------------------------------
 # Evaluation (verify_access diagnosis)
@@ -82,17 +67,13 @@ class TrustDecision:
 
 def _resource_matches(statement: t.Mapping[str, t.Any], resource: str, context: t.Mapping[str, t.Any], variables: bool) -> bool:
     if "NotResource" in statement:
-        return not any(_matches(_scalar_text(r), resource, context, variables=variables) for r in _as_list(statement["NotResource"]))
+        return not any(matches_pattern(scalar_text(r), resource, context, variables=variables) for r in as_list(statement["NotResource"]))
     if "Resource" not in statement:
         # Resource-less statements only occur in resource policies (trust policies): the resource is implied.
         return True
-    return any(_matches(_scalar_text(r), resource, context, variables=variables) for r in _as_list(statement.get("Resource")))
+    return any(matches_pattern(scalar_text(r), resource, context, variables=variables) for r in as_list(statement.get("Resource")))
 
 
-_NEGATED = {
-    "StringNotEquals", "StringNotEqualsIgnoreCase", "StringNotLike", "ArnNotEquals", "ArnNotLike", "NumericNotEquals",
-    "DateNotEquals", "NotIpAddress",
-}
 _SUPPORTED = {
     "StringEquals", "StringNotEquals", "StringEqualsIgnoreCase", "StringNotEqualsIgnoreCase", "StringLike", "StringNotLike",
     "ArnEquals", "ArnNotEquals", "ArnLike", "ArnNotLike", "Bool", "NumericEquals", "NumericNotEquals", "NumericLessThan",
@@ -141,13 +122,13 @@ def _in_network(network: str, address: str) -> bool:
 
 def _value_matches(base: str, policy_value: str, value: str, context: t.Mapping[str, t.Any], variables: bool) -> bool | None:
     """Does one context value match one policy value for a (non-negated form of the) operator? None: unsupported."""
-    positive = base.replace("Not", "", 1) if base in _NEGATED else base
+    positive = base.replace("Not", "", 1) if base in NEGATED_OPERATORS else base
     if positive == "StringEquals":
-        return _matches(policy_value, value, context, wildcards=False, variables=variables)
+        return matches_pattern(policy_value, value, context, wildcards=False, variables=variables)
     if positive == "StringEqualsIgnoreCase":
-        return _matches(policy_value, value, context, wildcards=False, ignore_case=True, variables=variables)
+        return matches_pattern(policy_value, value, context, wildcards=False, ignore_case=True, variables=variables)
     if positive in ("StringLike", "ArnEquals", "ArnLike"):
-        return _matches(policy_value, value, context, variables=variables)
+        return matches_pattern(policy_value, value, context, variables=variables)
     if positive == "Bool":
         return policy_value.lower() == value.lower()
     if positive == "BinaryEquals":
@@ -182,7 +163,7 @@ def _describe_failure(operator: str, key: str, base: str, policy_values: list[st
         return f"{name} requires a value and none was given"
     if base == "Bool":
         return f"{name} requires {' or '.join(policy_values)}"
-    if base in _NEGATED:
+    if base in NEGATED_OPERATORS:
         return f"{name} rejects the given {label}"
     return f"{name} does not match the given {label}"
 
@@ -190,7 +171,7 @@ def _describe_failure(operator: str, key: str, base: str, policy_values: list[st
 def _key_condition_holds(prefix: str | None, base: str, if_exists: bool, policy_values: list[str], values: list[str],
                          context: t.Mapping[str, t.Any], variables: bool) -> bool:
     """IAM semantics of one operator/key pair against the request's values of that key."""
-    negated = base in _NEGATED
+    negated = base in NEGATED_OPERATORS
 
     def hit(value: str) -> bool:
         matched = any(_value_matches(base, pv, value, context, variables) for pv in policy_values)
@@ -217,11 +198,11 @@ def _condition_failures(condition: t.Any, context: t.Mapping[str, t.Any], variab
     for operator, block in condition.items():
         if not isinstance(block, t.Mapping):
             continue
-        prefix, base, if_exists = _split_operator(str(operator))
+        prefix, base, if_exists = split_operator(str(operator))
         for raw_key, raw in block.items():
             key = str(raw_key)
-            policy_values = [_condition_value_text(str(operator), v) for v in _as_list(raw)]
-            values = _context_lookup(context, key)
+            policy_values = [condition_value_text(str(operator), v) for v in as_list(raw)]
+            values = context_lookup(context, key)
             present = values is not None and len(values) > 0
             if base == "Null":
                 wants_absent = "true" in [v.lower() for v in policy_values]
@@ -239,7 +220,7 @@ def _condition_failures(condition: t.Any, context: t.Mapping[str, t.Any], variab
 
 def _uses_variables(doc: Document) -> bool:
     # Policy variables are only substituted in Version 2012-10-17 documents.
-    return _scalar_text(doc.get("Version", IMPLICIT_VERSION)) == DEFAULT_VERSION
+    return scalar_text(doc.get("Version", IMPLICIT_VERSION)) == DEFAULT_VERSION
 
 
 def _named_documents(documents: t.Any) -> list[tuple[str | None, Document]]:
@@ -266,11 +247,11 @@ def evaluate_identity_policies(documents: t.Any, action: str, resource: str, con
     for name, doc in _named_documents(documents):
         variables = _uses_variables(doc)
         where = f" of policy {name}" if name else ""
-        for index, statement in enumerate(_statements(doc)):
-            if not _action_matches(statement, action) or not _resource_matches(statement, resource, context, variables):
+        for index, statement in enumerate(statements_of(doc)):
+            if not action_matches(statement, action) or not _resource_matches(statement, resource, context, variables):
                 continue
             failures = _condition_failures(statement.get("Condition"), context, variables)
-            label = _label(statement, index) + where
+            label = statement_label(statement, index) + where
             effect = statement.get("Effect")
             if failures:
                 if effect == "Allow":
@@ -317,9 +298,9 @@ def _principal_names_caller(value: str, caller_arn: str, caller_account: str | N
 
 def _statement_names_caller(statement: t.Mapping[str, t.Any], caller_arn: str, caller_account: str | None) -> bool:
     if "NotPrincipal" in statement:
-        values = _aws_values(statement, "NotPrincipal") or []
+        values = aws_values(statement, "NotPrincipal") or []
         return not any(_principal_names_caller(v, caller_arn, caller_account) for v in values)
-    values = _aws_values(statement) or []
+    values = aws_values(statement) or []
     return any(_principal_names_caller(v, caller_arn, caller_account) for v in values)
 
 
@@ -338,15 +319,15 @@ def evaluate_trust(
     ``aws:PrincipalArn`` and ``aws:PrincipalAccount`` default from the caller. The reason is a sentence
     for the diagnosis; failed_conditions lists every condition that did not hold in the best candidate.
     """
-    source = _as_doc(doc)
+    source = as_doc(doc)
     parsed_caller = parse_arn(caller_arn) if caller_arn else None
     if not caller_account and parsed_caller is not None and parsed_caller.account.isdigit():
         caller_account = parsed_caller.account
     principal_arn = _caller_principal(caller_arn) if caller_arn else ""
     ctx = dict(context or {})
-    if principal_arn and _context_lookup(ctx, "aws:PrincipalArn") is None:
+    if principal_arn and context_lookup(ctx, "aws:PrincipalArn") is None:
         ctx["aws:PrincipalArn"] = principal_arn
-    if caller_account and _context_lookup(ctx, "aws:PrincipalAccount") is None:
+    if caller_account and context_lookup(ctx, "aws:PrincipalAccount") is None:
         ctx["aws:PrincipalAccount"] = caller_account
     variables = _uses_variables(source)
 
@@ -354,11 +335,11 @@ def evaluate_trust(
     named_without_action = False
     candidates: list[tuple[str, list[str]]] = []
     allow_label: str | None = None
-    for index, statement in enumerate(_statements(source)):
+    for index, statement in enumerate(statements_of(source)):
         if not _statement_names_caller(statement, caller_arn, caller_account):
             continue
-        label = _label(statement, index)
-        if not _action_matches(statement, action):
+        label = statement_label(statement, index)
+        if not action_matches(statement, action):
             if statement.get("Effect") == "Allow":
                 named_without_action = True
             continue
@@ -387,3 +368,23 @@ def evaluate_trust(
     if principal_arn:
         who.append(f"principal {principal_arn}")
     return TrustDecision(False, f"the trust policy does not name {' or '.join(who) or 'the caller'}", [], matched_principal)
+
+
+# --------------------------------------------------------------------------------------------
+# Statement-level checks for other evaluators (organization policies: ``_guardrails``)
+# --------------------------------------------------------------------------------------------
+
+
+def uses_variables(doc: Document) -> bool:
+    """Whether ``${...}`` in the document are policy variables (Version 2012-10-17) or plain text."""
+    return _uses_variables(doc)
+
+
+def resource_matches(statement: t.Mapping[str, t.Any], resource: str, context: t.Mapping[str, t.Any], variables: bool) -> bool:
+    """Does the statement's Resource / NotResource cover ``resource``? A statement without either covers every resource."""
+    return _resource_matches(statement, resource, context, variables)
+
+
+def condition_failures(condition: t.Any, context: t.Mapping[str, t.Any], variables: bool) -> list[str]:
+    """One sentence per condition of a Condition block that does not hold in ``context`` (empty: every one holds)."""
+    return _condition_failures(condition, context, variables)

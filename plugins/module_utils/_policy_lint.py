@@ -3,140 +3,66 @@
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 """PRIVATE to the collection: lint of trust and source policies.
 
-Findings ``{severity, code, statement, message}`` about a document (lint_trust, lint_source), the
-trust-size quota (lint_size, policy_size), and which condition keys really narrow a wildcard
-principal (narrowing_keys, has_unconditioned_wildcard). Building, normalising, comparing and
-merging documents live in ``_policy``; evaluation in ``_policy_eval``.
+Findings ``{severity, code, statement, message}`` about a document (lint_trust, lint_source) and the
+trust-size quota (lint_size). Which condition keys really narrow a wildcard principal, and how IAM
+counts a document's size, are the engine's core (``_policy``), shared with the builders and trust_report.
+
+The lint options of target_role, trust_policy and source_policy (LINT_SPEC, lint_options) are here too, so
+the three modules ask for lint the same way.
 
 Every function is pure: no AWS call, no I/O, inputs are never mutated.
 """
 
 from __future__ import annotations
 
-import json
-import re
 import typing as t
+from dataclasses import dataclass
 
-from ansible_collections.crossaccount.aws.plugins.module_utils._arn import is_unique_id, parse_arn
+from ansible_collections.crossaccount.aws.plugins.module_utils import _validators as v
+from ansible_collections.crossaccount.aws.plugins.module_utils._argspec import ArgumentSpec
+from ansible_collections.crossaccount.aws.plugins.module_utils._arn import ACCOUNT_ID_RE, ARN_PARTITION_RE, is_unique_id, parse_arn
 from ansible_collections.crossaccount.aws.plugins.module_utils._policy import (
-    _ACCOUNT_RE,
-    _ARN_PARTITION_RE,
     ASSUME_ROLE,
-    _action_matches,
-    _action_set,
-    _as_doc,
-    _as_list,
-    _aws_values,
-    _base_operator,
-    _find_partition,
-    _label,
-    _scalar_text,
-    _split_operator,
-    _statements,
+    EXTERNAL_ID_KEY,
+    MFA_KEY,
+    NEGATED_OPERATORS,
+    ORG_ID_KEY,
+    ORG_KEYS,
+    ORG_PATHS_KEY,
+    PRINCIPAL_ARN_KEY,
+    WEB_IDENTITY,
+    action_matches,
+    action_set,
+    as_doc,
+    as_list,
+    aws_values,
+    base_operator,
+    find_partition,
+    is_wildcard_statement,
+    narrowing_keys,
+    policy_size,
+    scalar_text,
+    statement_label,
+    statements_of,
 )
 from ansible_collections.crossaccount.aws.plugins.module_utils._validators import oidc_subject_problem
 
+if t.TYPE_CHECKING:
+    from ansible_collections.crossaccount.aws.plugins.module_utils._connection import OptionAdapter
+
 LINT_ERROR = "error"
 LINT_WARNING = "warning"
-# Condition keys that can limit a wildcard principal to known principals (SPEC "Trust beyond account ids").
-NARROWING_KEYS = (
-    "aws:principalorgid", "aws:principalorgpaths", "aws:principalaccount", "aws:principalarn", "aws:sourceaccount", "aws:sourcearn",
-)
-_ORG_KEYS = frozenset({"aws:principalorgid", "aws:principalorgpaths"})
-_POSITIVE_STRING_OPERATORS = frozenset({"StringEquals", "StringEqualsIgnoreCase", "StringLike"})
-_POSITIVE_ARN_OPERATORS = frozenset({"ArnEquals", "ArnLike", "StringEquals", "StringLike"})
-_ORG_ID_RE = re.compile(r"o-[a-z0-9]{10,32}", re.ASCII)
-_WILDCARD_CHARS = ("*", "?", "${")
-
-
-def _concrete(text: str) -> bool:
-    return bool(text) and not any(char in text for char in _WILDCARD_CHARS)
-
-
-def _narrowing_value(key: str, value: str) -> bool:
-    """Does this one condition value limit the principal to something concrete?"""
-    if key == "aws:principalorgid":
-        return _concrete(value) and _ORG_ID_RE.fullmatch(value) is not None
-    if key == "aws:principalorgpaths":
-        # o-…/ then anything: the organization is fixed even when the OU part is a pattern.
-        org, sep, _rest = value.partition("/")
-        return bool(sep) and _concrete(org) and _ORG_ID_RE.fullmatch(org) is not None
-    if key in ("aws:principalaccount", "aws:sourceaccount"):
-        return _ACCOUNT_RE.fullmatch(value) is not None
-    if key == "aws:principalarn":
-        parsed = parse_arn(value)
-        return parsed is not None and _ACCOUNT_RE.fullmatch(parsed.account) is not None
-    if key == "aws:sourcearn":
-        parsed = parse_arn(value)
-        if parsed is None:
-            return False
-        # A concrete account, or a resource without any wildcard (S3 bucket ARNs have no account).
-        return _ACCOUNT_RE.fullmatch(parsed.account) is not None or _concrete(value)
-    return False
-
-
-def narrowing_keys(statement: t.Mapping[str, t.Any]) -> set[str]:
-    """Lower-case condition keys of ``statement`` that really narrow a wildcard principal.
-
-    A key counts only under a positive operator (StringEquals/StringLike/ArnEquals/ArnLike, plain or
-    ``ForAnyValue:``), without ``IfExists`` (a principal outside any organization has no
-    aws:PrincipalOrgID, so ``IfExists`` would admit it), with at least one value, and every value
-    concrete: an organization id ``o-…``, a 12-digit account, an ARN naming a 12-digit account. So
-    ``StringLike aws:PrincipalArn "*"``, ``arn:aws:iam::*:role/x``, an empty operator block or a
-    negated operator narrow nothing. Empty set when nothing narrows.
-    """
-    found: set[str] = set()
-    condition = statement.get("Condition")
-    if not isinstance(condition, t.Mapping):
-        return found
-    for operator, block in condition.items():
-        if not isinstance(block, t.Mapping):
-            continue
-        prefix, base, if_exists = _split_operator(str(operator))
-        if if_exists or prefix == "ForAllValues":
-            continue
-        for raw_key, raw in block.items():
-            key = str(raw_key).lower()
-            if key not in NARROWING_KEYS:
-                continue
-            allowed = _POSITIVE_ARN_OPERATORS if key in ("aws:principalarn", "aws:sourcearn") else _POSITIVE_STRING_OPERATORS
-            if base not in allowed:
-                continue
-            values = [_scalar_text(v).strip() for v in _as_list(raw)]
-            if values and all(_narrowing_value(key, value) for value in values):
-                found.add(key)
-    return found
-
-
-def _is_wildcard_statement(statement: t.Mapping[str, t.Any]) -> bool:
-    """An Allow statement whose principal is everybody: ``*`` (also among AWS principals) or NotPrincipal."""
-    if statement.get("Effect") != "Allow":
-        return False
-    if "NotPrincipal" in statement:
-        return True
-    principal = statement.get("Principal")
-    if principal == "*":
-        return True
-    if isinstance(principal, t.Mapping):
-        return any(_scalar_text(v).strip() == "*" for values in principal.values() for v in _as_list(values))
-    return False
-
-
-def unnarrowed_wildcards(doc: t.Any) -> list[int]:
-    """Indexes of Allow statements that trust everybody without a condition that narrows it."""
-    return [
-        index for index, statement in enumerate(_statements(_as_doc(doc)))
-        if _is_wildcard_statement(statement) and not narrowing_keys(statement)
-    ]
-
-
-def has_unconditioned_wildcard(doc: t.Any) -> bool:
-    """True when an Allow statement trusts everybody (``*`` or NotPrincipal) without a narrowing condition."""
-    return bool(unnarrowed_wildcards(doc))
+LINT_SPEC = ArgumentSpec({
+    "lint": {"type": "str", "choices": list(v.LINT_MODES), "default": "warn"},
+    "known_account_ids": {"type": "list", "elements": "str", "default": []},
+})
+# A negated operator or Null: the key does not have to be in the request for the condition to hold.
+_NEGATED_OR_NULL = NEGATED_OPERATORS | {"Null"}
+_BROAD_ACTIONS = frozenset({"*", "sts:*"})
 
 
 def _account_of(principal: str) -> str | None:
-    if _ACCOUNT_RE.fullmatch(principal):
+    if ACCOUNT_ID_RE.fullmatch(principal):
         return principal
     parsed = parse_arn(principal)
     if parsed is not None and parsed.account.isdigit():
@@ -150,7 +76,7 @@ def _finding(severity: str, code: str, statement: int | None, message: str) -> d
 
 def _arn_partitions(value: t.Any) -> set[str]:
     if isinstance(value, str):
-        return set(_ARN_PARTITION_RE.findall(value))
+        return set(ARN_PARTITION_RE.findall(value))
     if isinstance(value, t.Mapping):
         return set().union(*(_arn_partitions(v) for v in value.values())) if value else set()
     if isinstance(value, (list, tuple)):
@@ -165,25 +91,17 @@ def _positive_keys(statement: t.Mapping[str, t.Any]) -> dict[str, list[str]]:
     if not isinstance(condition, t.Mapping):
         return keys
     for operator, block in condition.items():
-        if not isinstance(block, t.Mapping) or _base_operator(str(operator)) in _NEGATED_BASES:
+        if not isinstance(block, t.Mapping) or base_operator(str(operator)) in _NEGATED_OR_NULL:
             continue
         for key, raw in block.items():
-            keys.setdefault(str(key).lower(), []).extend(_scalar_text(v) for v in _as_list(raw))
+            keys.setdefault(str(key).lower(), []).extend(scalar_text(v) for v in as_list(raw))
     return keys
-
-
-_NEGATED_BASES = frozenset({
-    "StringNotEquals", "StringNotEqualsIgnoreCase", "StringNotLike", "ArnNotEquals", "ArnNotLike", "NumericNotEquals", "DateNotEquals",
-    "NotIpAddress", "Null",
-})
-_WEB_IDENTITY = "sts:assumerolewithwebidentity"
-_BROAD_ACTIONS = frozenset({"*", "sts:*"})
 
 
 def _lint_statement(index: int, statement: t.Mapping[str, t.Any], own: str | None, known: set[str],
                     partition: str | None) -> list[dict[str, t.Any]]:
     found: list[dict[str, t.Any]] = []
-    label = _label(statement, index)
+    label = statement_label(statement, index)
     allow = statement.get("Effect") == "Allow"
     narrowing = narrowing_keys(statement)
     keys = _positive_keys(statement)
@@ -198,27 +116,27 @@ def _lint_statement(index: int, statement: t.Mapping[str, t.Any], own: str | Non
     if not allow:
         return found
 
-    if _is_wildcard_statement(statement) and not narrowing:
+    if is_wildcard_statement(statement) and not narrowing:
         who = "every principal outside NotPrincipal" if "NotPrincipal" in statement else 'Principal "*"'
         found.append(_finding(LINT_ERROR, "wildcard_principal", index, (
             f"{label} trusts {who} without a condition that narrows it (aws:PrincipalOrgID, aws:PrincipalOrgPaths, "
             "aws:PrincipalAccount, aws:PrincipalArn with a concrete account, aws:SourceAccount, aws:SourceArn): "
             "any AWS principal in any account can assume this role")))
 
-    actions = _action_set(statement)
+    actions = action_set(statement)
     if actions & _BROAD_ACTIONS:
         found.append(_finding(LINT_WARNING, "broad_action", index, (
             f"{label} allows {', '.join(sorted(actions & _BROAD_ACTIONS))}: more than assuming the role "
             "(name sts:AssumeRole and the sts actions you mean)")))
 
-    if "aws:principalorgid" in narrowing and "aws:principalorgpaths" not in narrowing:
+    if ORG_ID_KEY.lower() in narrowing and ORG_PATHS_KEY.lower() not in narrowing:
         found.append(_finding(LINT_WARNING, "org_trust_without_path", index, (
-            f"{label} trusts every account of organization {', '.join(sorted(set(keys.get('aws:principalorgid', []))))}, "
+            f"{label} trusts every account of organization {', '.join(sorted(set(keys.get(ORG_ID_KEY.lower(), []))))}, "
             "sandbox accounts included: narrow it to OU paths with trusted_org_paths (aws:PrincipalOrgPaths)")))
 
     principal = statement.get("Principal")
-    federated = [_scalar_text(v) for v in _as_list(principal.get("Federated"))] if isinstance(principal, t.Mapping) else []
-    if federated and _action_matches(statement, "sts:AssumeRoleWithWebIdentity") and not any(
+    federated = [scalar_text(v) for v in as_list(principal.get("Federated"))] if isinstance(principal, t.Mapping) else []
+    if federated and action_matches(statement, WEB_IDENTITY) and not any(
             f.startswith("arn:") and ":saml-provider/" in f for f in federated):
         if not any(key.endswith(":aud") for key in keys):
             found.append(_finding(LINT_ERROR, "oidc_audience_missing", index, (
@@ -235,9 +153,9 @@ def _lint_statement(index: int, statement: t.Mapping[str, t.Any], own: str | Non
                 found.append(_finding(LINT_ERROR, "oidc_subject_broad", index, (
                     f"{label} accepts tokens of {', '.join(federated)} whose subject matches {subject!r}, which {problem}")))
 
-    if not _action_matches(statement, ASSUME_ROLE):
+    if not action_matches(statement, ASSUME_ROLE):
         return found
-    values = [v for v in _aws_values(statement) or [] if v != "*"]
+    values = [v for v in aws_values(statement) or [] if v != "*"]
     dangling = [v for v in values if is_unique_id(v)]
     if dangling:
         found.append(_finding(LINT_WARNING, "dangling_principal", index, (
@@ -245,14 +163,14 @@ def _lint_statement(index: int, statement: t.Mapping[str, t.Any], own: str | Non
             "which can never match again (trust_policy remove_dangling=true drops them)")))
     accounts = [a for a in (_account_of(v) for v in values) if a is not None]
     foreign = sorted({a for a in accounts if a != own and a not in known}) if own else []
-    if foreign and "sts:externalid" not in keys and not (narrowing & _ORG_KEYS):
+    if foreign and EXTERNAL_ID_KEY.lower() not in keys and not (narrowing & ORG_KEYS):
         found.append(_finding(LINT_ERROR, "external_id_missing", index, (
             f"{label} trusts account {', '.join(foreign)} (neither the role's own account nor in known_account_ids) "
             "without an sts:ExternalId or organization condition: if that account acts for several customers this role "
             "is open to the confused deputy problem (set external_id, or list the account in known_account_ids)")))
     roots = sorted({a for v in values if (a := _account_of(v)) is not None and (v == a or v.endswith(":root"))
                     and a != own and a not in known}) if own else []
-    if roots and "aws:multifactorauthpresent" not in keys and "aws:principalarn" not in narrowing:
+    if roots and MFA_KEY.lower() not in keys and PRINCIPAL_ARN_KEY.lower() not in narrowing:
         found.append(_finding(LINT_WARNING, "root_trust_without_mfa", index, (
             f"{label} trusts the whole of account {', '.join(roots)} (its root: every principal that account's policies "
             "allow) without requiring MFA (require_mfa)")))
@@ -273,20 +191,15 @@ def lint_trust(doc: t.Any, *, own_account_id: str | None, known_account_ids: t.I
     account's root without MFA), ``oidc_subject_missing``, ``dangling_principal``, ``broad_action``.
     The trust-size quota needs an AWS read and is checked by lint_size(). Pure and offline.
     """
-    source = _as_doc(doc)
+    source = as_doc(doc)
     own = str(own_account_id) if own_account_id else None
     known = {str(a) for a in known_account_ids or ()}
     # Without the role's partition, the document's first ARN sets it: another partition anywhere is mixed.
-    partition = partition or _find_partition(source)
+    partition = partition or find_partition(source)
     found: list[dict[str, t.Any]] = []
-    for index, statement in enumerate(_statements(source)):
+    for index, statement in enumerate(statements_of(source)):
         found.extend(_lint_statement(index, statement, own, known, partition))
     return found
-
-
-def policy_size(doc: t.Any) -> int:
-    """Characters IAM counts against a size quota: the JSON without whitespace."""
-    return len(re.sub(r"\s", "", json.dumps(_as_doc(doc), separators=(",", ":"))))
 
 
 def lint_size(doc: t.Any, quota: int | None, what: str = "trust policy", quota_name: str = "AssumeRolePolicySizeQuota") -> list[dict[str, t.Any]]:
@@ -310,11 +223,27 @@ def lint_source(doc: t.Any, known_account_ids: t.Iterable[str] = ()) -> list[dic
     found: list[dict[str, t.Any]] = []
     if not known:
         return found
-    for index, statement in enumerate(_statements(_as_doc(doc))):
-        accounts = sorted({parsed.account for r in _as_list(statement.get("Resource"))
-                           if (parsed := parse_arn(_scalar_text(r))) is not None and parsed.account.isdigit()} - known)
+    for index, statement in enumerate(statements_of(as_doc(doc))):
+        accounts = sorted({parsed.account for r in as_list(statement.get("Resource"))
+                           if (parsed := parse_arn(scalar_text(r))) is not None and parsed.account.isdigit()} - known)
         if accounts:
             found.append(_finding(LINT_WARNING, "unknown_target_account", index, (
-                f"{_label(statement, index)} grants sts:AssumeRole on roles of account {', '.join(accounts)}, which is not in "
+                f"{statement_label(statement, index)} grants sts:AssumeRole on roles of account {', '.join(accounts)}, which is not in "
                 "known_account_ids")))
     return found
+
+
+@dataclass(frozen=True)
+class LintOptions:
+    """The validated lint options: ``mode`` (warn, error, off) and the accounts the user owns or knows."""
+
+    mode: str = "warn"
+    known_account_ids: tuple[str, ...] = ()
+
+
+def lint_options(options: OptionAdapter) -> LintOptions:
+    """LintOptions from an OptionAdapter (no AWS call)."""
+    return LintOptions(
+        mode=v.lint_mode(options.raw("lint")),
+        known_account_ids=tuple(v.account_ids(options.raw("known_account_ids"), "known_account_ids")),
+    )

@@ -22,22 +22,40 @@ import re
 import typing as t
 from dataclasses import dataclass, field
 
-from ansible_collections.crossaccount.aws.plugins.module_utils import _iam, _policy, _policy_lint
+from ansible_collections.crossaccount.aws.plugins.module_utils import _iam, _policy, _policy_build, _policy_lint
 from ansible_collections.crossaccount.aws.plugins.module_utils import _validators as v
+from ansible_collections.crossaccount.aws.plugins.module_utils._argspec import ArgumentSpec
 from ansible_collections.crossaccount.aws.plugins.module_utils._arn import parse_arn, policy_arn
+from ansible_collections.crossaccount.aws.plugins.module_utils._connection import CONNECTION_SPEC
 from ansible_collections.crossaccount.aws.plugins.module_utils._errors import CrossAccountError, ValidationFailure
 
 if t.TYPE_CHECKING:
     from ansible_collections.crossaccount.aws.plugins.module_utils._connection import OptionAdapter
-    from ansible_collections.crossaccount.aws.plugins.module_utils._module import CrossAccountModule
+    from ansible_collections.crossaccount.aws.plugins.module_utils._module import ModuleContext
+
+ARGSPEC = CONNECTION_SPEC.merge(
+    ArgumentSpec({
+        "name": {"type": "str", "required": True},
+        "path": {"type": "str", "default": "/"},
+        "target_role_arns": {"type": "list", "elements": "str"},
+        "type": {"type": "str", "choices": ["managed", "inline"], "default": "managed"},
+        "users": {"type": "list", "elements": "str"},
+        "groups": {"type": "list", "elements": "str"},
+        "roles": {"type": "list", "elements": "str"},
+        "purge_attachments": {"type": "bool", "default": False},
+        "allow_session_tags": {"type": "bool", "default": False},
+        "allow_source_identity": {"type": "bool", "default": False},
+        "state": {"type": "str", "choices": ["present", "absent"], "default": "present"},
+        "target_organization_id": {"type": "str"},
+        "target_role_name": {"type": "str"},
+        "target_role_path": {"type": "str"},
+    }),
+    _policy_lint.LINT_SPEC,
+)
 
 KINDS = ("users", "groups", "roles")
 # IAM's quota of versions per customer managed policy; it cannot be raised.
 MAX_POLICY_VERSIONS = 5
-# Size limits as IAM counts them (JSON without whitespace): a managed policy version holds 6144
-# characters; inline policies share an aggregate per principal (user 2048, group 5120, role 10240).
-MANAGED_POLICY_SIZE_MAX = 6144
-INLINE_POLICY_SIZE_MAX = {"users": 2048, "groups": 5120, "roles": 10240}
 
 _VERSION_NUMBER_RE = re.compile(r"v([0-9]+)")
 
@@ -84,8 +102,7 @@ class SourcePolicyRequest:
     organization_id: str | None = None
     target_role_name: str | None = None
     target_role_path: str = "/"
-    lint: str = "warn"
-    known_account_ids: list[str] = field(default_factory=list)
+    lint: _policy_lint.LintOptions = field(default_factory=_policy_lint.LintOptions)
 
     @property
     def organization_form(self) -> bool:
@@ -107,47 +124,12 @@ class SourcePolicyRequest:
         return parsed.partition if parsed else None
 
 
-def _name_list(value: t.Any, option: str, kind: str) -> list[str]:
-    if value is None:
-        return []
-    if not isinstance(value, (list, tuple)):
-        raise ValidationFailure(option, f"must be a list of IAM {kind} names, got {v.show(value)}")
-    names: list[str] = []
-    seen: set[str] = set()
-    for index, item in enumerate(value):
-        name = v.iam_name(item, f"{option}[{index}]", kind)
-        # IAM user, group and role names are unique regardless of case: "Alice" and "alice" are one principal.
-        if name.lower() not in seen:
-            seen.add(name.lower())
-            names.append(name)
-    return names
-
-
-def _target_role_arns(value: t.Any) -> list[str]:
-    option = "target_role_arns"
-    if value is None:
-        return []
-    if not isinstance(value, (list, tuple)):
-        raise ValidationFailure(option, f"must be a list of IAM role ARNs, got {v.show(value)}")
-    arns = list(dict.fromkeys(v.role_arn(item, f"{option}[{index}]") for index, item in enumerate(value)))
-    for index, arn in enumerate(arns):
-        if any(char in arn for char in "*?$"):
-            # IAM paths may hold these characters, but in a policy's Resource they are wildcards or policy
-            # variables: the policy would grant sts:AssumeRole on more roles than this one.
-            raise ValidationFailure(f"{option}[{index}]", f"must not contain '*', '?' or '$' (IAM reads them as wildcards or variables), got {v.show(arn)}")
-    partitions = sorted({t.cast(t.Any, parse_arn(arn)).partition for arn in arns})
-    if len(partitions) > 1:
-        # One identity policy lives in one partition; an ARN from another partition could never match.
-        raise ValidationFailure(option, f"all role ARNs must be in the same partition, got {', '.join(partitions)}")
-    return arns
-
-
 def _fitting_arns(request: SourcePolicyRequest, limit: int) -> int:
     """How many of the role ARNs (in the order given) fit one policy of ``limit`` characters."""
     fitting = 0
     for count in range(1, len(request.target_role_arns) + 1):
-        document = _policy.build_source_policy(request.target_role_arns[:count], request.allow_session_tags, request.allow_source_identity)
-        if _policy_lint.policy_size(document) > limit:
+        document = _policy_build.build_source_policy(request.target_role_arns[:count], request.allow_session_tags, request.allow_source_identity)
+        if _policy.policy_size(document) > limit:
             break
         fitting = count
     return fitting
@@ -169,11 +151,9 @@ def _organization_options(options: OptionAdapter, request: SourcePolicyRequest) 
             "is mutually exclusive with target_role_arns: grant either exact role ARNs or one role name in every account of the organization")
     if name is None:
         raise ValidationFailure("target_role_name", "is required with target_organization_id: the name of the role to assume in the organization's accounts")
+    # An IAM name cannot hold '*', '?' or '$'; a path can, and in the policy's Resource they would be wildcards.
     request.target_role_name = v.iam_name(name, "target_role_name", "role")
-    request.target_role_path = v.iam_path("/" if path is None else path, "target_role_path")
-    for option, value in (("target_role_name", request.target_role_name), ("target_role_path", request.target_role_path)):
-        if any(char in value for char in "*?$"):
-            raise ValidationFailure(option, f"must not contain '*', '?' or '$' (IAM reads them as wildcards or variables), got {v.show(value)}")
+    request.target_role_path = v.policy_resource_path("/" if path is None else path, "target_role_path")
 
 
 def request_from_options(options: OptionAdapter) -> SourcePolicyRequest:
@@ -185,15 +165,14 @@ def request_from_options(options: OptionAdapter) -> SourcePolicyRequest:
         path=v.iam_path("/" if options.raw("path") is None else options.raw("path"), "path"),
         policy_type=policy_type,
         state=state,
-        target_role_arns=_target_role_arns(options.raw("target_role_arns")),
-        principals={kind: _name_list(options.raw(kind), kind, PRINCIPAL_APIS[kind].kind) for kind in KINDS},
+        target_role_arns=v.resource_role_arns(options.raw("target_role_arns"), "target_role_arns"),
+        principals={kind: v.iam_names(options.raw(kind), kind, PRINCIPAL_APIS[kind].kind) for kind in KINDS},
         purge_attachments=bool(options.raw("purge_attachments")),
         allow_session_tags=bool(options.raw("allow_session_tags")),
         allow_source_identity=bool(options.raw("allow_source_identity")),
     )
     _organization_options(options, request)
-    request.lint = v.lint_mode(options.raw("lint"))
-    request.known_account_ids = v.account_ids(options.raw("known_account_ids"), "known_account_ids")
+    request.lint = _policy_lint.lint_options(options)
     has_principals = any(request.principals[kind] for kind in KINDS)
     if not request.managed:
         if request.path != "/":
@@ -212,14 +191,14 @@ def request_from_options(options: OptionAdapter) -> SourcePolicyRequest:
             raise ValidationFailure(
                 "target_role_arns", "is required with state=present: the list of role ARNs the principals may assume "
                 "(or target_organization_id with target_role_name)")
-        document = _policy.build_source_policy(request.target_role_arns, request.allow_session_tags, request.allow_source_identity)
+        document = _policy_build.build_source_policy(request.target_role_arns, request.allow_session_tags, request.allow_source_identity)
         if request.managed:
-            limit, where = MANAGED_POLICY_SIZE_MAX, "a managed policy version"
+            limit, where = _policy.MANAGED_POLICY_SIZE_MAX, "a managed policy version"
         else:
-            smallest = min((kind for kind in KINDS if request.principals[kind]), key=INLINE_POLICY_SIZE_MAX.__getitem__)
-            limit, where = INLINE_POLICY_SIZE_MAX[smallest], f"the inline policies of one {PRINCIPAL_APIS[smallest].singular}"
+            smallest = min((PRINCIPAL_APIS[kind].singular for kind in KINDS if request.principals[kind]), key=_policy.INLINE_POLICY_SIZE_MAX.__getitem__)
+            limit, where = _policy.INLINE_POLICY_SIZE_MAX[smallest], f"the inline policies of one {smallest}"
         # IAM counts the JSON without whitespace, which is how _iam sends it.
-        size = _policy_lint.policy_size(document)
+        size = _policy.policy_size(document)
         if size > limit:
             fitting = _fitting_arns(request, limit)
             raise ValidationFailure(
@@ -253,7 +232,7 @@ def _age_key(version: t.Mapping[str, t.Any]) -> tuple[int, str]:
 class SourcePolicy:
     """One run of module source_policy against one account."""
 
-    def __init__(self, module: CrossAccountModule, request: SourcePolicyRequest) -> None:
+    def __init__(self, module: ModuleContext, request: SourcePolicyRequest) -> None:
         self.request = request
         self.check_mode = module.check_mode
         self.connection = module.connection()
@@ -277,7 +256,7 @@ class SourcePolicy:
         request = self.request
         if request.present and request.organization_form:
             # The role ARN pattern is written in the caller's partition, known only now.
-            request.document = _policy.build_source_org_policy(
+            request.document = _policy_build.build_source_org_policy(
                 t.cast(str, request.organization_id), t.cast(str, request.target_role_name), request.target_role_path, self.partition,
                 request.allow_session_tags, request.allow_source_identity)
         if self.request.present and not self.request.managed:
@@ -538,11 +517,11 @@ class SourcePolicy:
     def lint(self) -> None:
         """Findings about the wanted document, before any write; ``error`` fails on an error finding."""
         request = self.request
-        if request.lint == "off" or request.document is None:
+        if request.lint.mode == "off" or request.document is None:
             return
-        self.findings = _policy_lint.lint_source(request.document, request.known_account_ids)
+        self.findings = _policy_lint.lint_source(request.document, request.lint.known_account_ids)
         errors = _policy_lint.error_findings(self.findings)
-        if request.lint == "error" and errors:
+        if request.lint.mode == "error" and errors:
             named = "; ".join(f"{f['code']}: {f['message']}" for f in errors)
             raise CrossAccountError(f"lint: the source policy has {len(errors)} error finding(s), nothing was written: {named}", findings=self.findings)
 
@@ -554,12 +533,12 @@ class SourcePolicy:
         return self.inline_present() if self.request.present else self.inline_absent()
 
 
-def handle(module: CrossAccountModule) -> dict[str, t.Any]:
+def handle(module: ModuleContext) -> dict[str, t.Any]:
     """Module entry: validate, converge, report ``changed``, ``policy`` and (in diff mode) ``diff``."""
     request = request_from_options(module.options)
     runner = SourcePolicy(module, request)
     policy, before, after = runner.run()
-    for finding in runner.findings if request.lint == "warn" else []:
+    for finding in runner.findings if request.lint.mode == "warn" else []:
         module.warn(f"lint {finding['severity']} {finding['code']}: {finding['message']}")
     result: dict[str, t.Any] = {"changed": runner.changed, "policy": policy, "findings": runner.findings}
     if module.diff_mode:

@@ -14,39 +14,41 @@ plus GetRolePolicy per inline policy).
 from __future__ import annotations
 
 import copy
-import re
 import typing as t
 from dataclasses import dataclass, field
 
-from ansible_collections.crossaccount.aws.plugins.module_utils import _iam, _policy
+from ansible_collections.crossaccount.aws.plugins.module_utils import _iam, _org_guardrails, _policy, _trust
 from ansible_collections.crossaccount.aws.plugins.module_utils import _validators as v
+from ansible_collections.crossaccount.aws.plugins.module_utils._argspec import ArgumentSpec
 from ansible_collections.crossaccount.aws.plugins.module_utils._arn import aws_managed_policy_arn, parse_arn, policy_arn, role_arn
+from ansible_collections.crossaccount.aws.plugins.module_utils._connection import CONNECTION_SPEC
 from ansible_collections.crossaccount.aws.plugins.module_utils._errors import CrossAccountError, ValidationFailure
-from ansible_collections.crossaccount.aws.plugins.module_utils._trust_policy import (
-    TRUST_INTENT_OPTIONS,
-    LintOptions,
-    TrustIntent,
-    build_from_intent,
-    check_exclusive,
-    check_partition,
-    lint,
-    lint_options,
-    refuse_wildcard,
-    validate_document,
-    validate_intent,
-    write_with_principal_wait,
-)
+from ansible_collections.crossaccount.aws.plugins.module_utils._policy_build import TrustIntent
+from ansible_collections.crossaccount.aws.plugins.module_utils._policy_lint import LintOptions, lint_options
 
 if t.TYPE_CHECKING:
-    from ansible_collections.crossaccount.aws.plugins.module_utils._connection import OptionAdapter
-    from ansible_collections.crossaccount.aws.plugins.module_utils._module import CrossAccountModule
+    from ansible_collections.crossaccount.aws.plugins.module_utils._connection import ConnectionSettings, OptionAdapter
+    from ansible_collections.crossaccount.aws.plugins.module_utils._module import ModuleContext
 
-__all__ = ["TRUST_INTENT_OPTIONS", "TargetRoleRequest", "handle", "request_from_options"]
+ARGSPEC = CONNECTION_SPEC.merge(
+    ArgumentSpec({
+        "name": {"type": "str", "required": True},
+        "path": {"type": "str", "default": "/"},
+        "description": {"type": "str"},
+        "state": {"type": "str", "choices": ["present", "absent"], "default": "present"},
+        "trust_policy": {"type": "json"},
+        "managed_policies": {"type": "list", "elements": "str"},
+        "inline_policies": {"type": "dict"},
+        "purge_policies": {"type": "bool", "default": True},
+        "max_session_duration": {"type": "int"},
+        "permissions_boundary": {"type": "str"},
+        "tags": {"type": "dict"},
+        "purge_tags": {"type": "bool", "default": True},
+    }),
+    _trust.trust_spec("trust_policy"),
+    _org_guardrails.ORGANIZATION_SPEC,
+)
 
-_POLICY_NAME_RE = re.compile(r"[\w+=,.@-]{1,128}", re.ASCII)
-_PATH_SEGMENT_RE = re.compile(r"[\x21-\x2e\x30-\x7e]+", re.ASCII)
-DESCRIPTION_MAX = 1000
-_DESCRIPTION_RE = re.compile(r"[\u0009\u000A\u000D\u0020-\u007E\u00A1-\u00FF]*")
 # Attributes in the order they are reported in the diff.
 DIFF_KEYS = (
     "name", "path", "description", "trust_policy", "managed_policies", "inline_policies",
@@ -72,6 +74,7 @@ class TargetRoleRequest:
     tags: dict[str, str] | None
     purge_tags: bool
     lint: LintOptions = field(default_factory=LintOptions)
+    organization: ConnectionSettings | None = None  # organization_aws: the guardrail lint
 
     @property
     def trust_option(self) -> str:
@@ -82,63 +85,17 @@ class TargetRoleRequest:
         return self.trust_document is not None or self.intent.has_principals
 
 
-def _managed_ref(value: t.Any, option: str) -> str:
-    """A managed policy ARN, or a name that may carry a path (``service-role/AWSLambdaRole``)."""
-    if not isinstance(value, str) or not value:
-        raise ValidationFailure(option, f"must be a managed policy name or ARN, got {v.show(value)}")
-    if value.startswith("arn:"):
-        return v.policy_arn(value, option)
-    parts = value.strip("/").split("/")
-    if _POLICY_NAME_RE.fullmatch(parts[-1]) is None or not all(_PATH_SEGMENT_RE.fullmatch(part) for part in parts[:-1]):
-        raise ValidationFailure(
-            option, f"must be a managed policy name (1 to 128 characters of [A-Za-z0-9_+=,.@-], optionally after a path) or ARN, got {v.show(value)}"
-        )
-    return "/".join(parts)
-
-
-def _description(value: t.Any) -> str | None:
-    if value is None:
-        return None
-    if not isinstance(value, str):
-        raise ValidationFailure("description", f"must be a string, got {v.show(value)}")
-    if len(value) > DESCRIPTION_MAX:
-        raise ValidationFailure("description", f"must have at most {DESCRIPTION_MAX} characters, got {len(value)}")
-    if _DESCRIPTION_RE.fullmatch(value) is None:
-        raise ValidationFailure("description", "may contain only printable Latin-1 characters, tabs and newlines")
-    return value
-
-
-def _inline(value: t.Any) -> dict[str, dict[str, t.Any]] | None:
-    if value is None:
-        return None
-    if not isinstance(value, dict):
-        raise ValidationFailure("inline_policies", f"must be a dict of policy name to document, got {v.show(value)}")
-    result = {}
-    for name, document in value.items():
-        option = f"inline_policies.{name}"
-        if not isinstance(name, str) or _POLICY_NAME_RE.fullmatch(name) is None:
-            raise ValidationFailure("inline_policies", f"policy name must have 1 to 128 characters of [A-Za-z0-9_+=,.@-], got {v.show(name)}")
-        result[name] = v.policy_document(document, option)
-    return result
-
-
 def request_from_options(options: OptionAdapter) -> TargetRoleRequest:
     """Every option checked, no AWS call: a typo costs nothing and never leaves a half-applied change."""
     name = v.iam_name(options.raw("name"), "name", "role")
     path = v.iam_path(options.raw("path") or "/", "path")
     state = options.raw("state") or "present"
-    check_exclusive(options, "trust_policy")
+    _trust.check_exclusive(options, "trust_policy")
     trust_document = None
     if options.raw("trust_policy") is not None:
-        trust_document = validate_document(options.raw("trust_policy"), "trust_policy")
-        refuse_wildcard(trust_document, "trust_policy")
-    intent = validate_intent(options)
-    managed = None
-    if options.raw("managed_policies") is not None:
-        raw = options.raw("managed_policies")
-        if not isinstance(raw, list):
-            raise ValidationFailure("managed_policies", f"must be a list, got {v.show(raw)}")
-        managed = list(dict.fromkeys(_managed_ref(item, f"managed_policies[{index}]") for index, item in enumerate(raw)))
+        trust_document = v.trust_document(options.raw("trust_policy"), "trust_policy")
+    intent = _trust.intent_from_options(options)
+    managed = v.managed_policy_refs(options.raw("managed_policies"), "managed_policies") if options.raw("managed_policies") is not None else None
     duration = options.raw("max_session_duration")
     boundary = options.raw("permissions_boundary")
     if boundary:
@@ -148,22 +105,23 @@ def request_from_options(options: OptionAdapter) -> TargetRoleRequest:
         name=name,
         path=path,
         state=state,
-        description=_description(options.raw("description")),
+        description=v.role_description(options.raw("description"), "description") if options.raw("description") is not None else None,
         trust_document=trust_document,
         intent=intent,
         managed=managed,
-        inline=_inline(options.raw("inline_policies")),
+        inline=v.inline_policies(options.raw("inline_policies"), "inline_policies") if options.raw("inline_policies") is not None else None,
         purge_policies=options.raw("purge_policies") is not False,
         max_session_duration=v.max_session_duration(duration, "max_session_duration") if duration is not None else None,
         boundary=boundary,
         tags=tags,
         purge_tags=options.raw("purge_tags") is not False,
         lint=lint_options(options),
+        organization=_org_guardrails.organization_settings(options),
     )
 
 
 def _check_arn_partitions(p: TargetRoleRequest, partition: str, account: str) -> None:
-    check_partition(p.intent, partition, account)
+    _trust.check_partition(p.intent, partition, account)
     for index, ref in enumerate(p.managed or []):
         parsed = parse_arn(ref)
         if parsed is not None and parsed.partition != partition:
@@ -314,7 +272,7 @@ def _create(iam: t.Any, p: TargetRoleRequest, want: dict[str, t.Any]) -> dict[st
         )
 
     try:
-        write_with_principal_wait(call, want["trust_policy"], p.trust_option)
+        _trust.write_with_principal_wait(call, want["trust_policy"], p.trust_option)
     except CrossAccountError as exc:
         if exc.code != "EntityAlreadyExists":
             raise
@@ -332,7 +290,7 @@ def _update(iam: t.Any, p: TargetRoleRequest, have: dict[str, t.Any], want: dict
     name = p.name
     changed = False
     if not _policy.equivalent(have["trust_policy"], want["trust_policy"], partition):
-        write_with_principal_wait(lambda: _iam.update_assume_role_policy(iam, name, want["trust_policy"]), want["trust_policy"], p.trust_option)
+        _trust.write_with_principal_wait(lambda: _iam.update_assume_role_policy(iam, name, want["trust_policy"]), want["trust_policy"], p.trust_option)
         changed = True
     if not _same("description", have, want) or not _same("max_session_duration", have, want):
         # Both values are always sent: UpdateRole implementations differ on whether an omitted
@@ -422,7 +380,7 @@ def _check_path(p: TargetRoleRequest, role: t.Mapping[str, t.Any]) -> None:
         )
 
 
-def handle(module: CrossAccountModule) -> dict[str, t.Any]:
+def handle(module: ModuleContext) -> dict[str, t.Any]:
     p = request_from_options(module.options)
     conn = module.connection()
     iam = conn.iam
@@ -457,7 +415,7 @@ def handle(module: CrossAccountModule) -> dict[str, t.Any]:
     if p.trust_document is not None:
         trust = p.trust_document
     elif p.intent.has_principals:
-        trust = build_from_intent(p.intent, partition, account)
+        trust = _trust.build_from_intent(p.intent, partition, account)
     # Reads only: an unknown policy name or boundary fails here, before any write.
     attached = current["managed_policies"] if current is not None else []
     managed_arns = resolve_managed(iam, p.managed, account, partition, attached) if p.managed is not None else None
@@ -468,7 +426,8 @@ def handle(module: CrossAccountModule) -> dict[str, t.Any]:
     changed = current is None or _needs_update(current, want, partition)
     # The trust-size quota matters only when the trust policy itself is written.
     trust_write = current is None or not _policy.equivalent(current["trust_policy"], want["trust_policy"], partition)
-    findings = lint(module, p.lint, want["trust_policy"], account=account, partition=partition, write_due=trust_write, iam=iam)
+    findings = _trust.lint(module, p.lint, want["trust_policy"], account=account, partition=partition, write_due=trust_write, iam=iam,
+                           organization=_org_guardrails.connection_of(p.organization), role_arn=want["arn"])
 
     role = want
     if changed and not module.check_mode:

@@ -1,381 +1,41 @@
 # -*- coding: utf-8 -*-
 # Copyright: contributors to crossaccount.aws
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
-"""PRIVATE to the collection: logic of module trust_policy, and the trust helpers target_role shares.
+"""PRIVATE to the collection: logic of module trust_policy (who may assume an existing role).
 
-Everything a user can get wrong is checked in ``validate_intent`` / ``request_from_options`` before the
-first AWS call; documents are compared by meaning (``_policy.equivalent``) so a rerun writes nothing.
+Every option is checked in ``request_from_options`` before the first AWS call (the trust options by
+``_trust``, shared with target_role); documents are compared by meaning (``_policy.equivalent``), so a
+rerun writes nothing.
 """
 
 from __future__ import annotations
 
-import os
-import re
-import time
 import typing as t
 from dataclasses import dataclass, field
 
-from ansible_collections.crossaccount.aws.plugins.module_utils import _iam, _policy, _policy_intents, _policy_lint
+from ansible_collections.crossaccount.aws.plugins.module_utils import _iam, _org_guardrails, _policy, _policy_merge, _trust
 from ansible_collections.crossaccount.aws.plugins.module_utils import _validators as v
+from ansible_collections.crossaccount.aws.plugins.module_utils._argspec import ArgumentSpec
 from ansible_collections.crossaccount.aws.plugins.module_utils._arn import parse_arn, role_arn
+from ansible_collections.crossaccount.aws.plugins.module_utils._connection import CONNECTION_SPEC
 from ansible_collections.crossaccount.aws.plugins.module_utils._errors import CrossAccountError, ValidationFailure
+from ansible_collections.crossaccount.aws.plugins.module_utils._policy_build import TrustIntent
+from ansible_collections.crossaccount.aws.plugins.module_utils._policy_lint import LintOptions, lint_options
 
 if t.TYPE_CHECKING:
-    from ansible_collections.crossaccount.aws.plugins.module_utils._connection import OptionAdapter
-    from ansible_collections.crossaccount.aws.plugins.module_utils._module import CrossAccountModule
+    from ansible_collections.crossaccount.aws.plugins.module_utils._connection import ConnectionSettings, OptionAdapter
+    from ansible_collections.crossaccount.aws.plugins.module_utils._module import ModuleContext
 
-TRUST_BOOL_OPTIONS = ("require_mfa", "allow_session_tags", "allow_source_identity")
-# Every statement-level trust option: exclusive with a whole document.
-TRUST_INTENT_OPTIONS = (
-    "trusted_account_ids", "trusted_principal_arns", "external_id", *TRUST_BOOL_OPTIONS, "trusted_org_id", "trusted_org_paths",
-    "trusted_principal_patterns", "trusted_services", "source_account", "source_arn", "trusted_oidc",
+ARGSPEC = CONNECTION_SPEC.merge(
+    ArgumentSpec({
+        "role_name": {"type": "str", "required": True},
+        "policy": {"type": "json"},
+        "state": {"type": "str", "choices": ["present", "absent"], "default": "present"},
+        "remove_dangling": {"type": "bool", "default": False},
+    }),
+    _trust.trust_spec("policy"),
+    _org_guardrails.ORGANIZATION_SPEC,
 )
-# Options naming who is trusted (conditions and actions apply to them).
-PARTY_OPTIONS = ("trusted_account_ids", "trusted_principal_arns", "trusted_org_id", "trusted_org_paths", "trusted_principal_patterns",
-                 "trusted_services", "trusted_oidc")
-# Options whose conditions only AWS principals can meet (a service or an OIDC token never sends them).
-_AWS_PRINCIPAL_OPTIONS = ("trusted_account_ids", "trusted_principal_arns", "trusted_org_id", "trusted_org_paths", "trusted_principal_patterns")
-_OIDC_KEYS = ("provider", "audience", "subjects")
-
-LINT_ARGSPEC: dict[str, dict[str, t.Any]] = {
-    "lint": {"type": "str", "choices": ["warn", "error", "off"], "default": "warn"},
-    "known_account_ids": {"type": "list", "elements": "str", "default": []},
-}
-# The options of doc fragment crossaccount.aws.trust_intents (target_role and trust_policy).
-TRUST_INTENT_ARGSPEC: dict[str, dict[str, t.Any]] = {
-    "trusted_org_id": {"type": "str"},
-    "trusted_org_paths": {"type": "list", "elements": "str"},
-    "trusted_principal_patterns": {"type": "list", "elements": "str"},
-    "trusted_services": {"type": "list", "elements": "str"},
-    "source_account": {"type": "str"},
-    "source_arn": {"type": "str"},
-    "trusted_oidc": {"type": "dict", "options": {
-        "provider": {"type": "str", "required": True},
-        "audience": {"type": "raw"},
-        "subjects": {"type": "list", "elements": "str"},
-    }},
-    **LINT_ARGSPEC,
-}
-
-# A user or role created in another account a moment ago is not yet known to the IAM endpoint
-# that stores the trust policy; AWS answers MalformedPolicyDocument "Invalid principal" until it
-# propagates (usually seconds). The wait is bounded and option-free; tests shorten it with the
-# environment variable, which is read on the host that runs the module.
-PRINCIPAL_WAIT_ENV = "CROSSACCOUNT_AWS_PRINCIPAL_WAIT"
-PRINCIPAL_WAIT_SECONDS = 30.0
-_PRINCIPAL_WAIT_FIRST_DELAY = 1.0
-_PRINCIPAL_WAIT_MAX_DELAY = 8.0
-
-# Trust policies are limited to 2048 characters by default and 4096 after a quota increase.
-TRUST_POLICY_SIZE_MAX = 4096
-
-_ARN_IN_TEXT_RE = re.compile(r"arn:aws[a-z-]*:(?:iam|sts)::[0-9]{12}:[\x21-\x7e]+?(?=[\"',}\]\s]|$)")
-
-
-@dataclass
-class TrustIntent:
-    """Validated statement-level trust options (principals as written, before partition checks)."""
-
-    account_ids: list[str] = field(default_factory=list)
-    principal_arns: list[str] = field(default_factory=list)
-    external_id: str | None = None
-    require_mfa: bool = False
-    allow_session_tags: bool = False
-    allow_source_identity: bool = False
-    org_id: str | None = None
-    org_paths: list[str] = field(default_factory=list)
-    principal_patterns: list[str] = field(default_factory=list)
-    services: list[str] = field(default_factory=list)
-    source_account: str | None = None
-    source_arn: str | None = None
-    oidc_provider: str | None = None  # an ARN, or host/path of an https URL
-    oidc_audiences: list[str] = field(default_factory=list)
-    oidc_subjects: list[str] = field(default_factory=list)
-
-    @property
-    def has_principals(self) -> bool:
-        """Anyone to trust at all (account, ARN, organization, pattern, service or OIDC provider)."""
-        return bool(self.account_ids or self.principal_arns or self.org_id or self.org_paths or self.principal_patterns
-                    or self.services or self.oidc_provider)
-
-    def principal_option(self) -> str:
-        for option, value in (("trusted_account_ids", self.account_ids), ("trusted_principal_arns", self.principal_arns),
-                              ("trusted_org_id", self.org_id), ("trusted_org_paths", self.org_paths),
-                              ("trusted_principal_patterns", self.principal_patterns), ("trusted_services", self.services),
-                              ("trusted_oidc", self.oidc_provider)):
-            if value:
-                return option
-        return "trusted_account_ids"
-
-    def describe(self) -> str:
-        """What the intent names, for messages."""
-        parts = [*self.account_ids, *self.principal_arns, *([f"organization {self.org_id}"] if self.org_id else []), *self.org_paths,
-                 *self.principal_patterns, *self.services, *([f"OIDC provider {self.oidc_provider}"] if self.oidc_provider else [])]
-        return ", ".join(parts)
-
-    def resolve(self, partition: str, account: str) -> _policy_intents.TrustIntents:
-        """The engine's view: the OIDC provider as an ARN of the role's account."""
-        return _policy_intents.TrustIntents(
-            principals=tuple(self.account_ids) + tuple(self.principal_arns),
-            external_id=self.external_id,
-            require_mfa=self.require_mfa,
-            allow_session_tags=self.allow_session_tags,
-            allow_source_identity=self.allow_source_identity,
-            org_id=self.org_id,
-            org_paths=tuple(self.org_paths),
-            principal_patterns=tuple(self.principal_patterns),
-            services=tuple(self.services),
-            source_account=self.source_account,
-            source_arn=self.source_arn,
-            oidc_provider_arn=_policy_intents.oidc_provider_arn(self.oidc_provider, account, partition) if self.oidc_provider else None,
-            oidc_audiences=tuple(self.oidc_audiences),
-            oidc_subjects=tuple(self.oidc_subjects),
-        )
-
-
-def _string_list(value: t.Any, option: str, check: t.Callable[[t.Any, str], str]) -> list[str]:
-    return list(dict.fromkeys(check(item, f"{option}[{index}]") for index, item in enumerate(_list(value, option))))
-
-
-def _oidc(value: t.Any, present: bool) -> tuple[str | None, list[str], list[str]]:
-    option = "trusted_oidc"
-    if value is None:
-        return None, [], []
-    if not isinstance(value, t.Mapping):
-        raise ValidationFailure(option, f"must be a dict with provider, audience and subjects, got {v.show(value)}")
-    unknown = sorted(str(key) for key in value if key not in _OIDC_KEYS)
-    if unknown:
-        raise ValidationFailure(option, f"has unknown keys {', '.join(unknown)}; expected {', '.join(_OIDC_KEYS)}")
-    if value.get("provider") is None:
-        raise ValidationFailure(f"{option}.provider", "is required: the issuer URL (https://...) or the OIDC provider ARN")
-    provider = v.oidc_provider(value["provider"], f"{option}.provider")
-    audience = value.get("audience")
-    audiences = [v.oidc_audience(audience, f"{option}.audience")] if isinstance(audience, str) else _string_list(
-        audience, f"{option}.audience", v.oidc_audience)
-    subjects = _string_list(value.get("subjects"), f"{option}.subjects", v.oidc_subject)
-    if present and not audiences:
-        raise ValidationFailure(f"{option}.audience", "is required: the client id the tokens are issued to (sts.amazonaws.com for GitHub Actions)")
-    if present and not subjects:
-        raise ValidationFailure(f"{option}.subjects", "needs at least one subject pattern (such as repo:ORG/REPO:ref:refs/heads/main)")
-    return provider, audiences, subjects
-
-
-def validate_intent(options: OptionAdapter, check_conditions: bool = True) -> TrustIntent:
-    """Statement-level trust options; conditions without a principal to apply them to are refused.
-
-    ``check_conditions`` is False for state=absent, where conditions mean nothing (principals are
-    removed whatever their conditions) and OIDC needs only its provider.
-    """
-    external_id = options.raw("external_id")
-    org_id = v.organization_id(options.raw("trusted_org_id"), "trusted_org_id") if options.raw("trusted_org_id") is not None else None
-    oidc_provider, audiences, subjects = _oidc(options.raw("trusted_oidc"), present=check_conditions)
-    source_account = options.raw("source_account")
-    source_arn = options.raw("source_arn")
-    intent = TrustIntent(
-        account_ids=v.account_ids(options.raw("trusted_account_ids"), "trusted_account_ids"),
-        principal_arns=list(dict.fromkeys(
-            v.principal_arn(item, f"trusted_principal_arns[{index}]")
-            for index, item in enumerate(_list(options.raw("trusted_principal_arns"), "trusted_principal_arns"))
-        )),
-        external_id=v.external_id(external_id, "external_id") if external_id is not None else None,
-        require_mfa=bool(options.raw("require_mfa")),
-        allow_session_tags=bool(options.raw("allow_session_tags")),
-        allow_source_identity=bool(options.raw("allow_source_identity")),
-        org_id=org_id,
-        org_paths=v.organization_paths(options.raw("trusted_org_paths"), "trusted_org_paths", org_id),
-        principal_patterns=_string_list(options.raw("trusted_principal_patterns"), "trusted_principal_patterns", v.principal_pattern),
-        services=_string_list(options.raw("trusted_services"), "trusted_services", v.service_principal),
-        source_account=v.account_id(source_account, "source_account") if source_account is not None else None,
-        source_arn=v.source_arn(source_arn, "source_arn") if source_arn is not None else None,
-        oidc_provider=oidc_provider,
-        oidc_audiences=audiences,
-        oidc_subjects=subjects,
-    )
-    for option in ("source_account", "source_arn"):
-        if options.raw(option) is not None and not intent.services:
-            raise ValidationFailure(option, "applies to trusted_services (the confused-deputy guard of a service principal); give trusted_services as well")
-    if check_conditions and not intent.has_principals:
-        for option in ("external_id",) + TRUST_BOOL_OPTIONS:
-            if options.raw(option):
-                raise ValidationFailure(option, "applies to the principals being trusted; give trusted_account_ids or trusted_principal_arns as well")
-    if check_conditions and intent.has_principals and not any(options.raw(o) for o in _AWS_PRINCIPAL_OPTIONS):
-        for option in ("external_id", "require_mfa"):
-            if options.raw(option):
-                raise ValidationFailure(
-                    option, "applies to AWS principals (trusted_account_ids, trusted_principal_arns, trusted_org_id, trusted_org_paths, "
-                    "trusted_principal_patterns); a service or an OIDC token never sends it, so the role could not be assumed")
-    return intent
-
-
-def _list(value: t.Any, option: str) -> list[t.Any]:
-    if value is None:
-        return []
-    if not isinstance(value, list):
-        raise ValidationFailure(option, f"must be a list, got {v.show(value)}")
-    return value
-
-
-def check_exclusive(options: OptionAdapter, document_option: str) -> None:
-    """A whole document and statement-level intent cannot both be given (only true booleans conflict)."""
-    if options.raw(document_option) is None:
-        return
-    for option in TRUST_INTENT_OPTIONS:
-        value = options.raw(option)
-        if value not in (None, False, []):
-            raise ValidationFailure(document_option, f"is mutually exclusive with {option}; give a whole document or the trust options, not both")
-
-
-def validate_document(value: t.Any, option: str) -> dict[str, t.Any]:
-    """A whole trust policy: a policy document whose Allow statements name a Principal."""
-    document = v.policy_document(value, option, max_size=TRUST_POLICY_SIZE_MAX)
-    statements = document["Statement"] if isinstance(document["Statement"], list) else [document["Statement"]]
-    for index, statement in enumerate(statements):
-        if "Principal" not in statement and "NotPrincipal" not in statement:
-            raise ValidationFailure(option, f"Statement[{index}] must name a Principal; a trust policy says who may assume the role")
-        if "Resource" in statement or "NotResource" in statement:
-            raise ValidationFailure(option, f"Statement[{index}] must not have a Resource; trust policies apply to the role itself")
-    return document
-
-
-def check_partition(intent: TrustIntent, partition: str, account: str | None = None) -> None:
-    """ARNs of the intent must be in the caller's partition; an OIDC provider ARN in the role's account."""
-    for option, values in (("trusted_principal_arns", intent.principal_arns), ("trusted_principal_patterns", intent.principal_patterns),
-                           ("source_arn", [intent.source_arn] if intent.source_arn else [])):
-        for index, value in enumerate(values):
-            name = option if option == "source_arn" else f"{option}[{index}]"
-            if not value.startswith(f"arn:{partition}:"):
-                raise ValidationFailure(name, f"must be in partition {partition} (the caller's), got {v.show(value)}")
-    provider = intent.oidc_provider
-    if provider and provider.startswith("arn:"):
-        parsed = parse_arn(provider)
-        if parsed is not None and (parsed.partition != partition or (account and parsed.account != account)):
-            raise ValidationFailure(
-                "trusted_oidc.provider", f"must be a provider of the role's account {account} in partition {partition} "
-                f"(AssumeRoleWithWebIdentity looks the provider up there), got {v.show(provider)}")
-
-
-def principals(intent: TrustIntent) -> list[str]:
-    """Account ids as given plus ARNs; _policy normalises ids to root ARNs of the partition."""
-    return list(intent.account_ids) + list(intent.principal_arns)
-
-
-def build_from_intent(intent: TrustIntent, partition: str, account: str) -> dict[str, t.Any]:
-    return _policy_intents.build_trust(intent.resolve(partition, account), partition)
-
-
-def merge_intent(current: t.Mapping[str, t.Any], intent: TrustIntent, partition: str, account: str) -> dict[str, t.Any]:
-    return _policy_intents.merge_intents(current, intent.resolve(partition, account), partition)
-
-
-def refuse_wildcard(document: t.Mapping[str, t.Any], option: str) -> None:
-    """A document given by the user must not open the role to everyone.
-
-    Only documents from options are refused: a wildcard already stored by someone else is warned
-    about by lint(), since refusing would block every unrelated edit of that role.
-    """
-    if _policy_lint.has_unconditioned_wildcard(document):
-        raise ValidationFailure(
-            option,
-            'trusts Principal "*" without a condition that narrows it, so any AWS principal in any account could assume the role; '
-            "add aws:PrincipalOrgID, aws:PrincipalOrgPaths, aws:PrincipalAccount, aws:PrincipalArn with a concrete account, "
-            "aws:SourceAccount or aws:SourceArn (sts:ExternalId alone does not narrow it), or name the principals",
-        )
-
-
-@dataclass(frozen=True)
-class LintOptions:
-    mode: str = "warn"
-    known_account_ids: tuple[str, ...] = ()
-
-
-def lint_options(options: OptionAdapter) -> LintOptions:
-    return LintOptions(
-        mode=v.lint_mode(options.raw("lint")),
-        known_account_ids=tuple(v.account_ids(options.raw("known_account_ids"), "known_account_ids")),
-    )
-
-
-def lint(module: CrossAccountModule, lint_opts: LintOptions, document: t.Mapping[str, t.Any] | None, *, account: str, partition: str,
-         write_due: bool, iam: t.Any, what: str = "trust policy") -> list[dict[str, t.Any]]:
-    """Findings about the document the role will have, before any write.
-
-    The size quota is read (iam:GetAccountSummary) only when a write is due, so a rerun that changes
-    nothing makes no extra call. ``error`` fails here, naming the findings; ``warn`` turns every finding
-    into a warning.
-    """
-    if lint_opts.mode == "off" or not document:
-        return []
-    findings = _policy_lint.lint_trust(document, own_account_id=account, known_account_ids=lint_opts.known_account_ids, partition=partition)
-    if write_due:
-        quota = _iam.get_account_summary(iam).get("AssumeRolePolicySizeQuota")
-        findings.extend(_policy_lint.lint_size(document, int(quota) if quota is not None else None, what))
-    errors = _policy_lint.error_findings(findings)
-    if lint_opts.mode == "error" and errors:
-        named = "; ".join(f"{f['code']}" + (f" (statement {f['statement']})" if f["statement"] is not None else "") + f": {f['message']}"
-                          for f in errors)
-        raise CrossAccountError(f"lint: the {what} has {len(errors)} error finding(s), nothing was written: {named}", findings=findings)
-    if lint_opts.mode == "warn":
-        for finding in findings:
-            module.warn(f"lint {finding['severity']} {finding['code']}: {finding['message']}")
-    return findings
-
-
-def principal_wait_seconds() -> float:
-    raw = os.environ.get(PRINCIPAL_WAIT_ENV)
-    if raw is None or not raw.strip():
-        return PRINCIPAL_WAIT_SECONDS
-    try:
-        return max(0.0, float(raw))
-    except ValueError:
-        return PRINCIPAL_WAIT_SECONDS
-
-
-def _unknown_principals(exc: CrossAccountError, document: t.Mapping[str, t.Any]) -> list[str]:
-    named = _ARN_IN_TEXT_RE.findall(exc.msg)
-    if named:
-        return list(dict.fromkeys(named))
-    # Only user and role ARNs can be unknown; account roots and services always resolve.
-    found = []
-    for principal in _policy.trust_principals(document):
-        parsed = parse_arn(principal)
-        if parsed is not None and parsed.resource_type in ("user", "role", "assumed-role"):
-            found.append(principal)
-    return found
-
-
-def write_with_principal_wait(call: t.Callable[[], t.Any], document: t.Mapping[str, t.Any], option: str) -> t.Any:
-    """Run a CreateRole/UpdateAssumeRolePolicy call, riding out "Invalid principal" for a bounded time."""
-    budget = principal_wait_seconds()
-    deadline = time.monotonic() + budget
-    delay = _PRINCIPAL_WAIT_FIRST_DELAY
-    while True:
-        try:
-            return call()
-        except CrossAccountError as exc:
-            if exc.code != "MalformedPolicyDocument" or "invalid principal" not in exc.msg.lower():
-                raise
-            remaining = deadline - time.monotonic()
-            if remaining <= 0:
-                unknown = _unknown_principals(exc, document)
-                who = ", ".join(unknown) if unknown else "a principal of the trust policy"
-                raise CrossAccountError(
-                    f"{exc.msg} (IAM does not know {who}; waited {budget:g} s for it to propagate; "
-                    f"check {option}: the user or role must exist)",
-                    operation=exc.operation,
-                    code=exc.code,
-                ) from exc
-            time.sleep(min(delay, remaining))
-            delay = min(delay * 2, _PRINCIPAL_WAIT_MAX_DELAY)
-
-
-def dangling_warning(role_name: str, dangling: list[str]) -> str:
-    return (
-        f"the trust policy of role {role_name} names {', '.join(dangling)}: AWS put these unique ids in place of users "
-        "or roles that were deleted, and they can never match again; remove them with remove_dangling=true"
-    )
-
-
-# --- module trust_policy ---
 
 
 @dataclass
@@ -388,31 +48,32 @@ class TrustPolicyRequest:
     intent: TrustIntent
     remove_dangling: bool
     lint: LintOptions = field(default_factory=LintOptions)
+    organization: ConnectionSettings | None = None  # organization_aws: the guardrail lint
 
 
 def request_from_options(options: OptionAdapter) -> TrustPolicyRequest:
     """Every option checked, no AWS call; raises ValidationFailure naming the option."""
     role_name = v.iam_name(options.raw("role_name"), "role_name", "role")
     state = options.raw("state") or "present"
-    check_exclusive(options, "policy")
+    _trust.check_exclusive(options, "policy")
     document = None
     if options.raw("policy") is not None:
         if state == "absent":
             raise ValidationFailure("policy", "cannot be combined with state=absent; name the principals to remove instead")
-        document = validate_document(options.raw("policy"), "policy")
-        refuse_wildcard(document, "policy")
+        document = v.trust_document(options.raw("policy"), "policy")
     # Conditions say how principals are trusted, so they mean nothing when principals are removed.
-    intent = validate_intent(options, check_conditions=state == "present")
-    return TrustPolicyRequest(role_name, state, document, intent, bool(options.raw("remove_dangling")), lint_options(options))
+    intent = _trust.intent_from_options(options, check_conditions=state == "present")
+    return TrustPolicyRequest(role_name, state, document, intent, bool(options.raw("remove_dangling")), lint_options(options),
+                              _org_guardrails.organization_settings(options))
 
 
 def desired_document(p: TrustPolicyRequest, current: dict[str, t.Any], dangling: list[str], partition: str, account: str) -> dict[str, t.Any]:
     if p.document is not None:
         new = p.document
     elif p.state == "present" and p.intent.has_principals:
-        new = merge_intent(current, p.intent, partition, account)
+        new = _trust.merge_intent(current, p.intent, partition, account)
     elif p.state == "absent" and p.intent.has_principals:
-        new = _policy_intents.remove_intents(current, p.intent.resolve(partition, account), partition)
+        new = _policy_merge.remove_intents(current, p.intent.resolve(partition, account), partition)
         if not new.get("Statement"):
             raise ValidationFailure(
                 p.intent.principal_option(),
@@ -422,7 +83,7 @@ def desired_document(p: TrustPolicyRequest, current: dict[str, t.Any], dangling:
     else:
         new = current
     if p.remove_dangling and dangling:
-        cleaned = _policy.remove_dangling_principals(new)
+        cleaned = _policy_merge.remove_dangling_principals(new)
         if not cleaned.get("Statement"):
             raise ValidationFailure(
                 "remove_dangling",
@@ -433,7 +94,7 @@ def desired_document(p: TrustPolicyRequest, current: dict[str, t.Any], dangling:
     return new
 
 
-def handle(module: CrossAccountModule) -> dict[str, t.Any]:
+def handle(module: ModuleContext) -> dict[str, t.Any]:
     p = request_from_options(module.options)
     conn = module.connection()
     iam = conn.iam
@@ -445,7 +106,7 @@ def handle(module: CrossAccountModule) -> dict[str, t.Any]:
     parsed = parse_arn(role.get("Arn") or "") if role is not None else None
     identity = {"partition": parsed.partition, "account": parsed.account} if parsed and parsed.account else conn.identity()
     partition = identity["partition"]
-    check_partition(p.intent, partition, identity["account"])
+    _trust.check_partition(p.intent, partition, identity["account"])
     if role is None:
         raise CrossAccountError(
             f"role_name: role {p.role_name} does not exist in account {identity['account']}; create it with crossaccount.aws.target_role"
@@ -453,16 +114,18 @@ def handle(module: CrossAccountModule) -> dict[str, t.Any]:
     current = _policy.load(role["AssumeRolePolicyDocument"])
     dangling = _policy.find_dangling_principals(current)
     if dangling:
-        module.warn(dangling_warning(p.role_name, dangling))
+        module.warn(_trust.dangling_warning(p.role_name, dangling))
 
     new = desired_document(p, current, dangling, partition, identity["account"])
     changed = not _policy.equivalent(current, new)
-    findings = lint(module, p.lint, new, account=identity["account"], partition=partition, write_due=changed, iam=iam)
+    arn = role.get("Arn") or role_arn(identity["account"], p.role_name, role.get("Path", "/"), partition)
+    findings = _trust.lint(module, p.lint, new, account=identity["account"], partition=partition, write_due=changed, iam=iam,
+                           organization=_org_guardrails.connection_of(p.organization), role_arn=arn)
 
     stored = current
     if changed and not module.check_mode:
         option = "policy" if p.document is not None else "trusted_principal_arns"
-        write_with_principal_wait(lambda: _iam.update_assume_role_policy(iam, p.role_name, new), new, option)
+        _trust.write_with_principal_wait(lambda: _iam.update_assume_role_policy(iam, p.role_name, new), new, option)
         reread = _iam.get_role(iam, p.role_name)
         stored = _policy.load(reread["AssumeRolePolicyDocument"]) if reread else new
     elif changed:
@@ -473,7 +136,7 @@ def handle(module: CrossAccountModule) -> dict[str, t.Any]:
         "trust_policy": stored,
         "dangling_principals": dangling,
         "findings": findings,
-        "role_arn": role.get("Arn") or role_arn(identity["account"], p.role_name, role.get("Path", "/"), partition),
+        "role_arn": arn,
     }
     if module.diff_mode:
         result["diff"] = {"before": current, "after": stored}

@@ -15,14 +15,16 @@ from __future__ import annotations
 import typing as t
 from dataclasses import dataclass
 
-from ansible_collections.crossaccount.aws.plugins.module_utils import _iam, _policy, _policy_lint
+from ansible_collections.crossaccount.aws.plugins.module_utils import _iam, _org_guardrails, _policy, _policy_lint
 from ansible_collections.crossaccount.aws.plugins.module_utils import _validators as v
+from ansible_collections.crossaccount.aws.plugins.module_utils._argspec import ArgumentSpec
 from ansible_collections.crossaccount.aws.plugins.module_utils._arn import is_unique_id, parse_arn
+from ansible_collections.crossaccount.aws.plugins.module_utils._connection import CONNECTION_SPEC
 from ansible_collections.crossaccount.aws.plugins.module_utils._errors import CrossAccountError
 
 if t.TYPE_CHECKING:
-    from ansible_collections.crossaccount.aws.plugins.module_utils._connection import OptionAdapter
-    from ansible_collections.crossaccount.aws.plugins.module_utils._module import CrossAccountModule
+    from ansible_collections.crossaccount.aws.plugins.module_utils._connection import AwsConnection, ConnectionSettings, OptionAdapter
+    from ansible_collections.crossaccount.aws.plugins.module_utils._module import ModuleContext
 
 # Precedence, widest exposure first: a statement whose principals fall into several classes gets
 # the first of them, so a CI gate on a wide class is never hidden by a narrower principal next to it.
@@ -38,11 +40,16 @@ CLASSES = (
 )
 _RANK = {name: rank for rank, name in enumerate(CLASSES)}
 
-# Condition keys that name the caller's organization, and those that name accounts (directly or
-# inside an ARN). Lower case: IAM condition keys are case-insensitive.
-ORGANIZATION_KEYS = frozenset({"aws:principalorgid", "aws:principalorgpaths"})
-ACCOUNT_KEYS = frozenset({"aws:principalaccount", "aws:sourceaccount"})
-ARN_KEYS = frozenset({"aws:principalarn", "aws:sourcearn"})
+ARGSPEC = CONNECTION_SPEC.merge(ArgumentSpec({
+    "known_account_ids": {"type": "list", "elements": "str"},
+    "path_prefix": {"type": "str", "default": "/"},
+    "fail_on": {"type": "list", "elements": "str", "choices": list(CLASSES)},
+}), _org_guardrails.ORGANIZATION_SPEC)
+
+# Condition keys that name accounts (directly or inside an ARN). Lower case: IAM condition keys are
+# case-insensitive.
+ACCOUNT_KEYS = frozenset({_policy.PRINCIPAL_ACCOUNT_KEY.lower(), _policy.SOURCE_ACCOUNT_KEY.lower()})
+ARN_KEYS = frozenset({_policy.PRINCIPAL_ARN_KEY.lower(), _policy.SOURCE_ARN_KEY.lower()})
 
 # How many role names a fail_on message lists per class before it says "and N more".
 _NAMES_SHOWN = 20
@@ -55,6 +62,7 @@ class TrustReportRequest:
     known_account_ids: tuple[str, ...] = ()
     path_prefix: str = "/"
     fail_on: tuple[str, ...] = ()
+    organization: ConnectionSettings | None = None  # organization_aws: a guardrail verdict per statement
 
 
 def request_from_options(options: OptionAdapter) -> TrustReportRequest:
@@ -63,6 +71,7 @@ def request_from_options(options: OptionAdapter) -> TrustReportRequest:
         known_account_ids=tuple(v.account_ids(options.get("known_account_ids"), "known_account_ids")),
         path_prefix=v.iam_path_prefix(options.get("path_prefix", "/"), "path_prefix"),
         fail_on=tuple(v.choice_list(options.get("fail_on"), "fail_on", CLASSES)),
+        organization=_org_guardrails.organization_settings(options),
     )
 
 
@@ -140,7 +149,7 @@ def _wildcard_class(statement: t.Mapping[str, t.Any], narrowing: set[str], own_a
     """Class of a wildcard (or NotPrincipal) statement: what its narrowing conditions leave open."""
     if not narrowing:
         return "public"
-    by_organization = bool(narrowing & ORGANIZATION_KEYS)
+    by_organization = bool(narrowing & _policy.ORG_KEYS)
     accounts = narrowed_accounts(statement, narrowing)
     if accounts:
         # Conditions are ANDed: an account condition restricts the caller to those accounts; inside an
@@ -152,11 +161,11 @@ def _wildcard_class(statement: t.Mapping[str, t.Any], narrowing: set[str], own_a
 
 def classify_statement(statement: t.Mapping[str, t.Any], own_account_id: str, known_account_ids: t.Collection[str] = ()) -> str:
     """The class of one Allow statement of a trust policy (see CLASSES for the precedence)."""
-    narrowing = {key.lower() for key in _policy_lint.narrowing_keys(statement)}
+    narrowing = {key.lower() for key in _policy.narrowing_keys(statement)}
     if "NotPrincipal" in statement:
         # Allow with NotPrincipal trusts everyone but the listed principals.
         return _wildcard_class(statement, narrowing, own_account_id, known_account_ids)
-    by_organization = bool(narrowing & ORGANIZATION_KEYS)
+    by_organization = bool(narrowing & _policy.ORG_KEYS)
     classes: list[str] = []
     for kind, values in _principal_map(statement.get("Principal")).items():
         for value in values:
@@ -176,8 +185,12 @@ def classify_statement(statement: t.Mapping[str, t.Any], own_account_id: str, kn
 
 
 def report_role(role: t.Mapping[str, t.Any], document: t.Any, own_account_id: str, known_account_ids: t.Collection[str],
-                partition: str | None) -> dict[str, t.Any]:
-    """One role of the report: its Allow statements classified, plus the lint findings of its trust policy."""
+                partition: str | None, guardrails: t.Mapping[int, t.Mapping[str, t.Any]] | None = None) -> dict[str, t.Any]:
+    """One role of the report: its Allow statements classified, plus the lint findings of its trust policy.
+
+    ``guardrails`` (statement index -> ``{status, policy, reason}``, from organization_aws) adds each statement's
+    ``guardrail`` verdict and a ``guardrail_denies`` finding for every denied one.
+    """
     loaded = _policy.load(document) if document is not None else {"Statement": []}
     statements = loaded.get("Statement") or []
     if isinstance(statements, dict):
@@ -196,8 +209,15 @@ def report_role(role: t.Mapping[str, t.Any], document: t.Any, own_account_id: st
         }
         if principal_key == "NotPrincipal":
             entry["not_principal"] = True
+        if guardrails is not None:
+            verdict = guardrails.get(index) or {"status": "allowed", "policy": None}
+            entry["guardrail"] = {"status": verdict["status"], "policy": verdict["policy"]}
         entries.append(entry)
     findings = _policy_lint.lint_trust(loaded, own_account_id=own_account_id, known_account_ids=tuple(known_account_ids), partition=partition)
+    for index, verdict in sorted((guardrails or {}).items()):
+        if verdict["status"] == "denied":
+            findings.append({"severity": _policy_lint.LINT_ERROR, "code": _org_guardrails.GUARDRAIL_DENIES, "statement": index,
+                             "message": verdict["reason"]})
     return {
         "name": role.get("RoleName"),
         "arn": role.get("Arn"),
@@ -234,7 +254,7 @@ def gate_failure(roles: t.Sequence[t.Mapping[str, t.Any]], fail_on: t.Iterable[s
 # --- module ---
 
 
-def build_report(iam: t.Any, request: TrustReportRequest) -> list[dict[str, t.Any]]:
+def build_report(iam: t.Any, request: TrustReportRequest, organization: AwsConnection | None = None) -> list[dict[str, t.Any]]:
     roles = []
     for role in _iam.list_roles(iam, request.path_prefix):
         parsed = parse_arn(role.get("Arn") or "")
@@ -247,13 +267,14 @@ def build_report(iam: t.Any, request: TrustReportRequest) -> list[dict[str, t.An
             if full is None:
                 continue
             document = full.get("AssumeRolePolicyDocument")
-        roles.append(report_role(role, document, own_account, request.known_account_ids, partition))
+        guardrails = _org_guardrails.statement_verdicts(organization, document, role["Arn"]) if organization is not None else None
+        roles.append(report_role(role, document, own_account, request.known_account_ids, partition, guardrails))
     return roles
 
 
-def handle(module: CrossAccountModule) -> dict[str, t.Any]:
+def handle(module: ModuleContext) -> dict[str, t.Any]:
     request = request_from_options(module.options)
-    roles = build_report(module.connection().iam, request)
+    roles = build_report(module.connection().iam, request, _org_guardrails.connection_of(request.organization))
     summary = summarize(roles)
     failure = gate_failure(roles, request.fail_on)
     if failure is not None:

@@ -1,15 +1,22 @@
 # -*- coding: utf-8 -*-
 # Copyright: contributors to crossaccount.aws
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
-"""PRIVATE to the collection: pure input validators.
+"""PRIVATE to the collection: THE validation layer, pure input validators grouped by domain.
 
-Each validator takes the value and the public option name, returns the cleaned value, and raises
-ValidationFailure("<option>: <what was expected>, got <value>") otherwise. They run before the
-first AWS call, so a typo costs no API round trip and never leaves a half-applied change.
+Each validator takes one value (a list, a dict or a document counts as one value) and the public option
+name, returns the cleaned value, and raises ValidationFailure("<option>: must be <what was expected>, got
+<value>") otherwise; a value that may be a secret is never echoed. They run before the first AWS call, so a
+typo costs no API round trip and never leaves a half-applied change. What depends on several options or
+on AWS state (``type=inline`` needs principals, an ARN in the caller's partition) is the logic files' to
+check; the registry of kinds the roles reach through the ``option_problems`` filter is ``_option_kinds``.
 
-The limits follow the IAM and STS API references. Patterns are compiled with re.ASCII because AWS's
-``\\w`` means ``[A-Za-z0-9_]``: Python's Unicode ``\\w`` would let "rôle" or Arabic-Indic digits
-through, only for AWS to reject them later.
+Domains, in order: shared helpers; AWS account ids and ARNs; IAM names and paths; policy documents;
+tags; STS sessions; endpoints and connection options; Organizations; trust beyond account ids and OIDC;
+AWS CLI profiles.
+
+The limits follow the IAM, STS and Organizations API references. Patterns are compiled with re.ASCII
+because AWS's ``\\w`` means ``[A-Za-z0-9_]``: Python's Unicode ``\\w`` would let "rôle" or Arabic-Indic
+digits through, only for AWS to reject them later.
 """
 
 from __future__ import annotations
@@ -23,29 +30,27 @@ import typing as t
 import unicodedata
 import urllib.parse
 
-from ansible_collections.crossaccount.aws.plugins.module_utils._arn import PARTITIONS, Arn, parse_arn
+from ansible_collections.crossaccount.aws.plugins.module_utils._arn import (
+    ACCOUNT_ID_RE,
+    ORGANIZATION_ID_RE,
+    PARTITION_PATTERN,
+    PARTITIONS,
+    Arn,
+    parse_arn,
+)
 from ansible_collections.crossaccount.aws.plugins.module_utils._errors import ValidationFailure
+from ansible_collections.crossaccount.aws.plugins.module_utils._policy import (
+    POLICY_SIZE_MAX,
+    SESSION_POLICY_SIZE_MAX,
+    TRUST_POLICY_SIZE_MAX,
+    has_unconditioned_wildcard,
+)
 
-_ACCOUNT_RE = re.compile(r"[0-9]{12}", re.ASCII)
-_IAM_NAME_RE = re.compile(r"[\w+=,.@-]+", re.ASCII)
-_EXTERNAL_ID_RE = re.compile(r"[\w+=,.@:/-]+", re.ASCII)
-_MFA_SERIAL_RE = re.compile(r"[\w+=/:,.@-]+", re.ASCII)
+# ============================================================================================
+# Shared helpers: how a bad value is shown, strings, lists, numbers, choices, known keys
+# ============================================================================================
+
 _DIGITS_RE = re.compile(r"[0-9]+", re.ASCII)
-
-# CreateRole/CreateUser: 64; CreateGroup, CreatePolicy, CreateInstanceProfile: 128.
-IAM_NAME_MAX = {"role": 64, "user": 64, "group": 128, "policy": 128, "instance_profile": 128}
-IAM_PATH_MAX = 512
-EXTERNAL_ID_MIN, EXTERNAL_ID_MAX = 2, 1224
-SESSION_NAME_MIN, SESSION_NAME_MAX = 2, 64
-TAG_KEY_MAX, TAG_VALUE_MAX, TAG_COUNT_MAX = 128, 256, 50
-# The largest IAM policy AWS stores (aggregate inline role policy size); specific callers pass lower
-# limits (2048 trust policy, 6144 managed policy, 2048 session policy) where they know the kind.
-POLICY_SIZE_MAX = 10240
-# AWS refuses DurationSeconds above one hour when the caller is itself an assumed-role session.
-CHAINING_MAX_DURATION = 3600
-POLICY_VERSIONS = ("2012-10-17", "2008-10-17")
-_TAG_PUNCTUATION = frozenset("_.:/=+-@")
-
 _SHOW_MAX = 48
 
 
@@ -86,19 +91,82 @@ def _bounded_pattern(value: t.Any, option: str, what: str, pattern: re.Pattern[s
     return text
 
 
-def _items(values: t.Any, option: str) -> list[t.Any]:
-    # None means "not given" for optional list options; a bare string is refused rather than
-    # split, because "111111111111,222222222222" vs a single id is exactly the ambiguity to avoid.
+def _items(values: t.Any, option: str, what: str = "") -> list[t.Any]:
+    """THE list check: the items of a list option, [] when it is not given.
+
+    None means "not given" for optional list options; a bare string is refused rather than split, because
+    "111111111111,222222222222" vs a single id is exactly the ambiguity to avoid.
+    """
     if values is None:
         return []
     if isinstance(values, (list, tuple)):
         return list(values)
-    raise ValidationFailure(option, f"must be a list, got {show(values)}")
+    raise ValidationFailure(option, f"must be a list{' of ' + what if what else ''}, got {show(values)}")
 
 
-def _dedupe(values: t.Iterable[str]) -> list[str]:
-    return list(dict.fromkeys(values))
+def _unique(values: t.Iterable[str], key: t.Callable[[str], str] | None = None) -> list[str]:
+    """Duplicates removed, first-seen order kept; ``key`` says when two values are the same (IAM names: any case)."""
+    seen: set[str] = set()
+    result = []
+    for value in values:
+        marker = key(value) if key is not None else value
+        if marker not in seen:
+            seen.add(marker)
+            result.append(value)
+    return result
 
+
+def _known_keys(value: t.Mapping[t.Any, t.Any], option: str, valid: t.Iterable[str], what: str = "key",
+                shown: t.Iterable[str] | None = None) -> None:
+    """Every key of a dict option is one of ``valid`` (listed as ``shown``, by default ``valid``); only the key
+    is named, its value may be a secret."""
+    allowed = tuple(valid)
+    unknown = sorted(str(key) for key in value if key not in allowed)
+    if unknown:
+        raise ValidationFailure(f"{option}.{unknown[0]}", f"unknown {what}; must be one of {', '.join(shown or allowed)}")
+
+
+def _whole_number(value: t.Any) -> int | None:
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        return value
+    if isinstance(value, float):
+        return int(value) if value.is_integer() else None
+    if isinstance(value, str) and _DIGITS_RE.fullmatch(value.strip()) and len(value.strip()) <= 12:
+        return int(value.strip())
+    return None
+
+
+def choice(value: t.Any, option: str, choices: t.Iterable[t.Any]) -> t.Any:
+    allowed = tuple(choices)
+    # Compare types too: True == 1 and 1.0 == 1 would otherwise slip a bool or float past an int choice. isinstance,
+    # not type(): Ansible hands plugins tagged subclasses of str and int (data tagging, 2.19+).
+    if not any(isinstance(value, type(item)) and isinstance(value, bool) == isinstance(item, bool) and item == value for item in allowed):
+        raise ValidationFailure(option, f"must be one of {', '.join(map(str, allowed))}, got {show(value)}")
+    return value
+
+
+def choice_list(values: t.Any, option: str, allowed: t.Iterable[str]) -> list[str]:
+    """A list whose items are each one of ``allowed``; duplicates removed."""
+    options = tuple(allowed)
+    return _unique(choice(item, f"{option}[{index}]", options) for index, item in enumerate(_items(values, option)))
+
+
+def boolean(value: t.Any, option: str) -> bool:
+    """A boolean, or its YAML/INI spellings as text (true/false, yes/no, 1/0)."""
+    if isinstance(value, bool):
+        return value
+    text = str(value).lower()
+    if text not in ("true", "false", "yes", "no", "1", "0"):
+        # Not echoed: a connection dict's values are never shown, whichever key they came under.
+        raise ValidationFailure(option, "must be a boolean")
+    return text in ("true", "yes", "1")
+
+
+# ============================================================================================
+# AWS account ids and ARNs
+# ============================================================================================
 
 def account_id(value: t.Any, option: str) -> str:
     """Exactly 12 ASCII digits; an int is accepted when it has 12 digits."""
@@ -110,14 +178,14 @@ def account_id(value: t.Any, option: str) -> str:
             )
         value = str(value)
     text = _string(value, option, "a 12-digit AWS account id")
-    if _ACCOUNT_RE.fullmatch(text) is None:
+    if ACCOUNT_ID_RE.fullmatch(text) is None:
         raise ValidationFailure(option, f"must be a 12-digit AWS account id, got {show(value)}")
     return text
 
 
 def account_ids(values: t.Any, option: str) -> list[str]:
     """A list of account ids, duplicates removed, first-seen order kept."""
-    return _dedupe(account_id(item, f"{option}[{index}]") for index, item in enumerate(_items(values, option)))
+    return _unique(account_id(item, f"{option}[{index}]") for index, item in enumerate(_items(values, option)))
 
 
 def arn(
@@ -182,6 +250,11 @@ def role_arn(value: t.Any, option: str) -> str:
     return str(parsed)
 
 
+def role_arns(values: t.Any, option: str) -> list[str]:
+    """A list of role ARNs, duplicates removed, first-seen order kept."""
+    return _unique(role_arn(item, f"{option}[{index}]") for index, item in enumerate(_items(values, option)))
+
+
 def principal_arn(value: t.Any, option: str) -> str:
     """An ARN that can stand in a trust policy's AWS principal: user, role, account root,
     assumed-role session or federated user. Account ids are converted by the caller."""
@@ -189,13 +262,13 @@ def principal_arn(value: t.Any, option: str) -> str:
     text = _string(value, option, what)
     parsed = parse_arn(text)
     if parsed is None:
-        extra = "; pass account ids through the account id option" if _ACCOUNT_RE.fullmatch(text) else ""
+        extra = "; pass account ids through the account id option" if ACCOUNT_ID_RE.fullmatch(text) else ""
         raise ValidationFailure(option, f"must be {what}, got {show(value)}{extra}")
     if parsed.service == "sts" and parsed.resource_type in ("assumed-role", "federated-user") and not parsed.region:
         parts = parsed.resource.split("/")
         expected_parts = 3 if parsed.resource_type == "assumed-role" else 2
         if (
-            _ACCOUNT_RE.fullmatch(parsed.account)
+            ACCOUNT_ID_RE.fullmatch(parsed.account)
             and len(parts) == expected_parts
             and all(_IAM_NAME_RE.fullmatch(part) and len(part) <= 64 for part in parts[1:])
         ):
@@ -214,6 +287,11 @@ def principal_arn(value: t.Any, option: str) -> str:
     return str(parsed)
 
 
+def principal_arns(values: t.Any, option: str) -> list[str]:
+    """Trust policy principals: a list of principal_arn values, duplicates removed."""
+    return _unique(principal_arn(item, f"{option}[{index}]") for index, item in enumerate(_items(values, option)))
+
+
 def policy_arn(value: t.Any, option: str) -> str:
     """A managed policy ARN: customer (12-digit account) or AWS managed (account ``aws``)."""
     what = "an IAM managed policy ARN (arn:aws:iam::123456789012:policy/NAME)"
@@ -222,10 +300,57 @@ def policy_arn(value: t.Any, option: str) -> str:
     return str(parsed)
 
 
+_POLICY_WILDCARDS = "*?$"
+
+
+def _no_policy_wildcards(text: str, option: str) -> str:
+    # IAM paths may hold these characters, but in a policy's Resource they are wildcards or policy
+    # variables: the policy would grant sts:AssumeRole on more roles than this one.
+    if any(char in text for char in _POLICY_WILDCARDS):
+        raise ValidationFailure(option, f"must not contain '*', '?' or '$' (IAM reads them as wildcards or variables), got {show(text)}")
+    return text
+
+
+def resource_role_arns(values: t.Any, option: str) -> list[str]:
+    """Role ARNs that an identity policy grants as its Resource: exact (no wildcard), in one partition."""
+    arns = _unique(role_arn(item, f"{option}[{index}]") for index, item in enumerate(_items(values, option, "IAM role ARNs")))
+    for index, value in enumerate(arns):
+        _no_policy_wildcards(value, f"{option}[{index}]")
+    partitions = sorted({t.cast(Arn, parse_arn(value)).partition for value in arns})
+    if len(partitions) > 1:
+        # One identity policy lives in one partition; an ARN from another partition could never match.
+        raise ValidationFailure(option, f"must all be in the same partition, got {', '.join(partitions)}")
+    return arns
+
+
+# ============================================================================================
+# IAM names and paths
+# ============================================================================================
+
+_IAM_NAME_RE = re.compile(r"[\w+=,.@-]+", re.ASCII)
+# CreateRole/CreateUser: 64; CreateGroup, CreatePolicy, CreateInstanceProfile: 128.
+IAM_NAME_MAX = {"role": 64, "user": 64, "group": 128, "policy": 128, "instance_profile": 128}
+IAM_PATH_MAX = 512
+_PATH_PREFIX_RE = re.compile(r"/[\x21-\x7e]*", re.ASCII)
+_POLICY_NAME_RE = re.compile(r"[\w+=,.@-]{1,128}", re.ASCII)
+_PATH_SEGMENT_RE = re.compile(r"[\x21-\x2e\x30-\x7e]+", re.ASCII)
+DESCRIPTION_MAX = 1000
+_DESCRIPTION_RE = re.compile(r"[\u0009\u000A\u000D\u0020-\u007E\u00A1-\u00FF]*")
+
+
 def iam_name(value: t.Any, option: str, kind: str = "role") -> str:
     """A role, user, group or policy name: [A-Za-z0-9_+=,.@-], 1-64 (role, user) or 1-128 characters."""
     limit = IAM_NAME_MAX[kind]
     return _bounded_pattern(value, option, f"an IAM {kind.replace('_', ' ')} name", _IAM_NAME_RE, 1, limit, "[A-Za-z0-9_+=,.@-]")
+
+
+def iam_names(values: t.Any, option: str, kind: str = "role") -> list[str]:
+    """A list of IAM names of one kind (users, groups, roles, policies), duplicates removed.
+
+    IAM names are unique regardless of case: "Alice" and "alice" are one principal, kept as first written.
+    """
+    names = (iam_name(item, f"{option}[{index}]", kind) for index, item in enumerate(_items(values, option, f"IAM {kind} names")))
+    return _unique(names, key=str.lower)
 
 
 def _path_problem(text: str) -> str | None:
@@ -253,58 +378,158 @@ def iam_path(value: t.Any, option: str) -> str:
     return text
 
 
-def external_id(value: t.Any, option: str) -> str:
-    return _bounded_pattern(value, option, "an external id", _EXTERNAL_ID_RE, EXTERNAL_ID_MIN, EXTERNAL_ID_MAX, "[A-Za-z0-9_+=,.@:/-]")
+def iam_path_prefix(value: t.Any, option: str) -> str:
+    """A ListRoles path prefix: "/" followed by printable ASCII, at most 512 characters ("/team" matches "/team-a/")."""
+    return _bounded_pattern(value, option, "an IAM path prefix beginning with '/'", _PATH_PREFIX_RE, 1, IAM_PATH_MAX, "'/' then printable ASCII")
 
 
-def session_name(value: t.Any, option: str) -> str:
-    return _bounded_pattern(value, option, "a role session name", _IAM_NAME_RE, SESSION_NAME_MIN, SESSION_NAME_MAX, "[A-Za-z0-9_+=,.@-]")
+def policy_resource_path(value: t.Any, option: str) -> str:
+    """The IAM path of roles that a policy's Resource names: a valid path without wildcards or variables."""
+    return _no_policy_wildcards(iam_path(value, option), option)
 
 
-def source_identity(value: t.Any, option: str) -> str:
-    return _bounded_pattern(value, option, "a source identity", _IAM_NAME_RE, SESSION_NAME_MIN, SESSION_NAME_MAX, "[A-Za-z0-9_+=,.@-]")
+def managed_policy_ref(value: t.Any, option: str) -> str:
+    """A managed policy ARN, or a name that may carry a path (``service-role/AWSLambdaRole``)."""
+    if not isinstance(value, str) or not value:
+        raise ValidationFailure(option, f"must be a managed policy name or ARN, got {show(value)}")
+    if value.startswith("arn:"):
+        return policy_arn(value, option)
+    parts = value.strip("/").split("/")
+    if _POLICY_NAME_RE.fullmatch(parts[-1]) is None or not all(_PATH_SEGMENT_RE.fullmatch(part) for part in parts[:-1]):
+        raise ValidationFailure(
+            option, f"must be a managed policy name (1 to 128 characters of [A-Za-z0-9_+=,.@-], optionally after a path) or ARN, got {show(value)}"
+        )
+    return "/".join(parts)
 
 
-def duration(value: t.Any, option: str, minimum: int = 900, maximum: int = 43200) -> int:
-    """Whole seconds between ``minimum`` and ``maximum``; ints, integral floats and digit strings."""
-    expected = f"a whole number of seconds from {minimum} to {maximum}"
-    number = _whole_number(value)
-    if number is None:
-        raise ValidationFailure(option, f"must be {expected}, got {show(value)}")
-    if not minimum <= number <= maximum:
-        raise ValidationFailure(option, f"must be {expected}, got {show(value)}")
-    return number
+def managed_policy_refs(values: t.Any, option: str) -> list[str]:
+    return _unique(managed_policy_ref(item, f"{option}[{index}]") for index, item in enumerate(_items(values, option)))
 
 
-def max_session_duration(value: t.Any, option: str) -> int:
-    return duration(value, option, minimum=3600, maximum=43200)
+def role_description(value: t.Any, option: str) -> str:
+    """A role description: at most 1000 printable Latin-1 characters, tabs and newlines."""
+    text = _string(value, option, "a role description")
+    if len(text) > DESCRIPTION_MAX:
+        raise ValidationFailure(option, f"must have at most {DESCRIPTION_MAX} characters, got {len(text)}")
+    if _DESCRIPTION_RE.fullmatch(text) is None:
+        raise ValidationFailure(option, f"must contain only printable Latin-1 characters, tabs and newlines, got {show(text)}")
+    return text
 
 
-def mfa_serial(value: t.Any, option: str) -> str:
-    """A virtual MFA device ARN (``arn:aws:iam::ACCT:mfa/NAME``) or a hardware device serial number."""
-    what = "an MFA device ARN (arn:aws:iam::123456789012:mfa/NAME) or serial number"
-    text = _string(value, option, what)
-    if text.startswith("arn:"):
-        parsed = parse_arn(text)
-        if parsed is None or parsed.service != "iam" or parsed.resource_type != "mfa" or parsed.region or not _ACCOUNT_RE.fullmatch(parsed.account):
-            raise ValidationFailure(option, f"must be {what}, got {show(value)}")
-        name = parsed.resource_name
-        # STS limits SerialNumber to 256 characters whether it is an ARN or a device serial.
-        well_formed = parsed.resource.startswith("mfa/") and not parsed.resource.endswith("/") and len(text) <= 256
-        if not well_formed or _IAM_NAME_RE.fullmatch(name) is None or (parsed.path != "/" and _path_problem(parsed.path)):
-            raise ValidationFailure(option, f"must be {what}, got {show(value)}")
-        return text
-    return _bounded_pattern(value, option, what, _MFA_SERIAL_RE, 9, 256, "[A-Za-z0-9_+=/:,.@-]")
+# ============================================================================================
+# Policy documents
+# ============================================================================================
+
+POLICY_VERSIONS = ("2012-10-17", "2008-10-17")
 
 
-def mfa_token(value: t.Any, option: str) -> str:
-    """The 6-digit MFA code. Never echoed: it is a (short-lived) secret."""
-    if isinstance(value, int) and not isinstance(value, bool) and 100000 <= value <= 999999:
-        return str(value)
-    if isinstance(value, str) and _DIGITS_RE.fullmatch(value) and len(value) == 6:
-        return value
-    hint = "; quote the code in YAML so leading zeros survive" if isinstance(value, int) and not isinstance(value, bool) else ""
-    raise ValidationFailure(option, f"must be the 6-digit code shown by the MFA device; the value given is not{hint}")
+def _reject_constant(name: str) -> t.NoReturn:
+    # Python's json accepts NaN and Infinity; JSON (and IAM) do not.
+    raise ValueError(f"{name} is not a JSON value")
+
+
+def _json_error(option: str, text: str, exc: json.JSONDecodeError) -> ValidationFailure:
+    return ValidationFailure(option, f"is not valid JSON: {exc.msg} at line {exc.lineno} column {exc.colno} (character {exc.pos} of {len(text)})")
+
+
+def policy_document(value: t.Any, option: str, max_size: int = POLICY_SIZE_MAX) -> dict[str, t.Any]:
+    """An IAM policy document, as a dict or JSON text, returned as a dict.
+
+    Size is counted the way IAM counts it: the compact JSON without whitespace.
+    """
+    if isinstance(value, (str, bytes)):
+        text = value.decode("utf-8", "replace") if isinstance(value, bytes) else value
+        if not text.strip():
+            raise ValidationFailure(option, "must be a policy document (a JSON object with a Statement), got an empty string")
+        if len(text) > 8 * max_size:
+            # Even with generous indentation this cannot shrink under the limit; do not parse megabytes.
+            raise ValidationFailure(option, f"is {len(text)} characters long; IAM accepts at most {max_size} without whitespace")
+        try:
+            document = json.loads(text, parse_constant=_reject_constant)
+        except json.JSONDecodeError as exc:
+            raise _json_error(option, text, exc) from None
+        except ValueError as exc:
+            raise ValidationFailure(option, f"is not valid JSON: {exc}") from None
+        except RecursionError:
+            raise ValidationFailure(option, "must be a policy document, got JSON nested too deeply to be one") from None
+    else:
+        document = value
+    if not isinstance(document, dict):
+        raise ValidationFailure(option, f"must be a policy document (a JSON object with a Statement), got {show(document)}")
+    try:
+        compact = json.dumps(document, separators=(",", ":"), ensure_ascii=False)
+    except (TypeError, ValueError, RecursionError) as exc:
+        raise ValidationFailure(option, f"cannot be written as JSON: {exc}") from None
+    if len(compact) > max_size:
+        raise ValidationFailure(option, f"must have at most {max_size} characters without whitespace (as IAM counts them), got {len(compact)}")
+    version = document.get("Version")
+    if version is not None and version not in POLICY_VERSIONS:
+        raise ValidationFailure(option, f"Version must be one of {', '.join(POLICY_VERSIONS)}, got {show(version)}")
+    if "Statement" not in document:
+        raise ValidationFailure(option, "must have a Statement")
+    statements = document["Statement"]
+    if isinstance(statements, dict):
+        statements = [statements]
+    if not isinstance(statements, list) or not statements:
+        raise ValidationFailure(option, f"Statement must be a statement object or a non-empty list of them, got {show(statements)}")
+    for index, statement in enumerate(statements):
+        where = f"Statement[{index}]"
+        if not isinstance(statement, dict):
+            raise ValidationFailure(option, f"{where} must be an object, got {show(statement)}")
+        if statement.get("Effect") not in ("Allow", "Deny"):
+            raise ValidationFailure(option, f"{where}.Effect must be 'Allow' or 'Deny', got {show(statement.get('Effect'))}")
+        if "Action" not in statement and "NotAction" not in statement:
+            raise ValidationFailure(option, f"{where} must have an Action or NotAction")
+    return document
+
+
+def session_policy(value: t.Any, option: str) -> dict[str, t.Any]:
+    """An inline session policy: a policy document of at most 2048 characters without whitespace."""
+    return policy_document(value, option, max_size=SESSION_POLICY_SIZE_MAX)
+
+
+def trust_document(value: t.Any, option: str) -> dict[str, t.Any]:
+    """A whole trust policy: a policy document whose statements name a Principal, have no Resource, and do
+    not open the role to everyone.
+
+    Only documents from options are refused for a wildcard: one already stored by someone else is a lint
+    finding, since refusing it would block every unrelated edit of that role.
+    """
+    document = policy_document(value, option, max_size=TRUST_POLICY_SIZE_MAX)
+    statements = document["Statement"] if isinstance(document["Statement"], list) else [document["Statement"]]
+    for index, statement in enumerate(statements):
+        if "Principal" not in statement and "NotPrincipal" not in statement:
+            raise ValidationFailure(option, f"Statement[{index}] must name a Principal; a trust policy says who may assume the role")
+        if "Resource" in statement or "NotResource" in statement:
+            raise ValidationFailure(option, f"Statement[{index}] must not have a Resource; trust policies apply to the role itself")
+    if has_unconditioned_wildcard(document):
+        raise ValidationFailure(
+            option,
+            'trusts Principal "*" without a condition that narrows it, so any AWS principal in any account could assume the role; '
+            "add aws:PrincipalOrgID, aws:PrincipalOrgPaths, aws:PrincipalAccount, aws:PrincipalArn with a concrete account, "
+            "aws:SourceAccount or aws:SourceArn (sts:ExternalId alone does not narrow it), or name the principals",
+        )
+    return document
+
+
+def inline_policies(value: t.Any, option: str) -> dict[str, dict[str, t.Any]]:
+    """Inline policy name -> document (a dict or JSON text), returned with dict documents."""
+    if not isinstance(value, dict):
+        raise ValidationFailure(option, f"must be a dict of policy name to document, got {show(value)}")
+    result = {}
+    for name, document in value.items():
+        if not isinstance(name, str) or _POLICY_NAME_RE.fullmatch(name) is None:
+            raise ValidationFailure(option, f"must name each policy with 1 to 128 characters of [A-Za-z0-9_+=,.@-], got {show(name)}")
+        result[name] = policy_document(document, f"{option}.{name}")
+    return result
+
+
+# ============================================================================================
+# Tags
+# ============================================================================================
+
+TAG_KEY_MAX, TAG_VALUE_MAX, TAG_COUNT_MAX = 128, 256, 50
+_TAG_PUNCTUATION = frozenset("_.:/=+-@")
 
 
 def _tag_text(value: t.Any, option: str, what: str, low: int, high: int) -> str:
@@ -319,7 +544,7 @@ def _tag_text(value: t.Any, option: str, what: str, low: int, high: int) -> str:
     for char in value:
         # AWS allows Unicode letters, numbers and separators plus _.:/=+-@: exactly categories L*, N*, Z*.
         if char not in _TAG_PUNCTUATION and unicodedata.category(char)[0] not in "LNZ":
-            raise ValidationFailure(option, f"{what} may contain only letters, digits, spaces and _.:/=+-@, got {show(value)}")
+            raise ValidationFailure(option, f"{what} must contain only letters, digits, spaces and _.:/=+-@, got {show(value)}")
     return value
 
 
@@ -333,12 +558,12 @@ def _tag_pairs(pairs: t.Iterable[tuple[t.Any, t.Any]], option: str, max_count: i
         # IAM and STS treat tag keys case-insensitively: "Team" and "team" are the same tag.
         if key.lower() in seen:
             if seen[key.lower()] == key:
-                raise ValidationFailure(option, f"tag key {show(key)} is given twice")
+                raise ValidationFailure(option, f"must name each tag key once, got {show(key)} given twice")
             raise ValidationFailure(option, f"tag keys {show(seen[key.lower()])} and {show(key)} differ only in case; AWS treats them as one key")
         seen[key.lower()] = key
         result[key] = _tag_text("" if raw_value is None else raw_value, f"{option}.{key}", "tag value", 0, TAG_VALUE_MAX)
     if len(result) > max_count:
-        raise ValidationFailure(option, f"at most {max_count} tags are allowed, got {len(result)}")
+        raise ValidationFailure(option, f"must hold at most {max_count} tags, got {len(result)}")
     return result
 
 
@@ -381,114 +606,60 @@ def transitive_tag_keys(values: t.Any, option: str, session_tag_keys: t.Iterable
         if key.lower() not in known:
             raise ValidationFailure(f"{option}[{index}]", f"{show(key)} is not one of the session tags; only session tag keys can be transitive")
         result.append(key)
-    return _dedupe(result)
+    return _unique(result)
 
 
-def _reject_constant(name: str) -> t.NoReturn:
-    # Python's json accepts NaN and Infinity; JSON (and IAM) do not.
-    raise ValueError(f"{name} is not a JSON value")
+# ============================================================================================
+# STS sessions: AssumeRole parameters
+# ============================================================================================
 
-
-def _json_error(option: str, text: str, exc: json.JSONDecodeError) -> ValidationFailure:
-    return ValidationFailure(option, f"is not valid JSON: {exc.msg} at line {exc.lineno} column {exc.colno} (character {exc.pos} of {len(text)})")
-
-
-def policy_document(value: t.Any, option: str, max_size: int = POLICY_SIZE_MAX) -> dict[str, t.Any]:
-    """An IAM policy document, as a dict or JSON text, returned as a dict.
-
-    Size is counted the way IAM counts it: the compact JSON without whitespace.
-    """
-    if isinstance(value, (str, bytes)):
-        text = value.decode("utf-8", "replace") if isinstance(value, bytes) else value
-        if not text.strip():
-            raise ValidationFailure(option, "must be a policy document (a JSON object with a Statement), got an empty string")
-        if len(text) > 8 * max_size:
-            # Even with generous indentation this cannot shrink under the limit; do not parse megabytes.
-            raise ValidationFailure(option, f"is {len(text)} characters long; IAM accepts at most {max_size} without whitespace")
-        try:
-            document = json.loads(text, parse_constant=_reject_constant)
-        except json.JSONDecodeError as exc:
-            raise _json_error(option, text, exc) from None
-        except ValueError as exc:
-            raise ValidationFailure(option, f"is not valid JSON: {exc}") from None
-        except RecursionError:
-            raise ValidationFailure(option, "is nested too deeply to be a policy document") from None
-    else:
-        document = value
-    if not isinstance(document, dict):
-        raise ValidationFailure(option, f"must be a policy document (a JSON object with a Statement), got {show(document)}")
-    try:
-        compact = json.dumps(document, separators=(",", ":"), ensure_ascii=False)
-    except (TypeError, ValueError, RecursionError) as exc:
-        raise ValidationFailure(option, f"cannot be written as JSON: {exc}") from None
-    if len(compact) > max_size:
-        raise ValidationFailure(option, f"is {len(compact)} characters without whitespace; IAM accepts at most {max_size}")
-    version = document.get("Version")
-    if version is not None and version not in POLICY_VERSIONS:
-        raise ValidationFailure(option, f"Version must be one of {', '.join(POLICY_VERSIONS)}, got {show(version)}")
-    if "Statement" not in document:
-        raise ValidationFailure(option, "must have a Statement")
-    statements = document["Statement"]
-    if isinstance(statements, dict):
-        statements = [statements]
-    if not isinstance(statements, list) or not statements:
-        raise ValidationFailure(option, f"Statement must be a statement object or a non-empty list of them, got {show(statements)}")
-    for index, statement in enumerate(statements):
-        where = f"Statement[{index}]"
-        if not isinstance(statement, dict):
-            raise ValidationFailure(option, f"{where} must be an object, got {show(statement)}")
-        if statement.get("Effect") not in ("Allow", "Deny"):
-            raise ValidationFailure(option, f"{where}.Effect must be 'Allow' or 'Deny', got {show(statement.get('Effect'))}")
-        if "Action" not in statement and "NotAction" not in statement:
-            raise ValidationFailure(option, f"{where} must have an Action or NotAction")
-    return document
-
-
-# --- STS request, connection and role-variable validators (issue 12) ---
-
+_EXTERNAL_ID_RE = re.compile(r"[\w+=,.@:/-]+", re.ASCII)
+_MFA_SERIAL_RE = re.compile(r"[\w+=/:,.@-]+", re.ASCII)
+EXTERNAL_ID_MIN, EXTERNAL_ID_MAX = 2, 1224
+SESSION_NAME_MIN, SESSION_NAME_MAX = 2, 64
+# AWS refuses DurationSeconds above one hour when the caller is itself an assumed-role session.
+CHAINING_MAX_DURATION = 3600
 WAIT_TIMEOUT_MAX = 3600
+POLICY_ARNS_MAX = 10
 # sts:AssumeRoleWithWebIdentity: WebIdentityToken is 4 to 20000 characters.
 WEB_IDENTITY_TOKEN_MIN, WEB_IDENTITY_TOKEN_MAX = 4, 20000
-URL_MAX = 2048
-POLICY_ARNS_MAX = 10
-SESSION_POLICY_SIZE_MAX = 2048
 HOP_KEYS = ("role_arn", "external_id", "role_session_name", "duration_seconds")
-_HOST_LABEL_RE = re.compile(r"(?!-)[A-Za-z0-9_-]{1,63}(?<!-)", re.ASCII)
 
 
-def role_arns(values: t.Any, option: str) -> list[str]:
-    """A list of role ARNs, duplicates removed, first-seen order kept."""
-    return _dedupe(role_arn(item, f"{option}[{index}]") for index, item in enumerate(_items(values, option)))
+def external_id(value: t.Any, option: str) -> str:
+    return _bounded_pattern(value, option, "an external id", _EXTERNAL_ID_RE, EXTERNAL_ID_MIN, EXTERNAL_ID_MAX, "[A-Za-z0-9_+=,.@:/-]")
 
 
-def iam_names(values: t.Any, option: str, kind: str = "role") -> list[str]:
-    """A list of IAM names of one kind (users, groups, roles, policies), duplicates removed."""
-    return _dedupe(iam_name(item, f"{option}[{index}]", kind) for index, item in enumerate(_items(values, option)))
+def session_name(value: t.Any, option: str) -> str:
+    return _bounded_pattern(value, option, "a role session name", _IAM_NAME_RE, SESSION_NAME_MIN, SESSION_NAME_MAX, "[A-Za-z0-9_+=,.@-]")
 
 
-def policy_arns(values: t.Any, option: str, max_count: int = POLICY_ARNS_MAX) -> list[str]:
-    """Managed policy ARNs used as session policies: at most ten."""
-    items = _items(values, option)
-    if len(items) > max_count:
-        raise ValidationFailure(option, f"may list at most {max_count} policies, got {len(items)}")
-    return _dedupe(policy_arn(item, f"{option}[{index}]") for index, item in enumerate(items))
+def source_identity(value: t.Any, option: str) -> str:
+    return _bounded_pattern(value, option, "a source identity", _IAM_NAME_RE, SESSION_NAME_MIN, SESSION_NAME_MAX, "[A-Za-z0-9_+=,.@-]")
 
 
-def session_policy(value: t.Any, option: str) -> dict[str, t.Any]:
-    """An inline session policy: a policy document of at most 2048 characters without whitespace."""
-    return policy_document(value, option, max_size=SESSION_POLICY_SIZE_MAX)
+def duration(value: t.Any, option: str, minimum: int = 900, maximum: int = 43200) -> int:
+    """Whole seconds between ``minimum`` and ``maximum``; ints, integral floats and digit strings."""
+    expected = f"a whole number of seconds from {minimum} to {maximum}"
+    number = _whole_number(value)
+    if number is None:
+        raise ValidationFailure(option, f"must be {expected}, got {show(value)}")
+    if not minimum <= number <= maximum:
+        raise ValidationFailure(option, f"must be {expected}, got {show(value)}")
+    return number
 
 
-def _whole_number(value: t.Any) -> int | None:
-    if isinstance(value, bool):
-        return None
-    if isinstance(value, int):
-        return value
-    if isinstance(value, float):
-        return int(value) if value.is_integer() else None
-    if isinstance(value, str) and _DIGITS_RE.fullmatch(value.strip()) and len(value.strip()) <= 12:
-        return int(value.strip())
-    return None
+def max_session_duration(value: t.Any, option: str) -> int:
+    return duration(value, option, minimum=3600, maximum=43200)
+
+
+def chained_duration(value: int | None, option: str, reason: str) -> int | None:
+    """AWS caps a session assumed with role credentials (role chaining) at one hour."""
+    if value is not None and value > CHAINING_MAX_DURATION:
+        raise ValidationFailure(
+            option, f"{value} is too long: {reason}, and role chaining is limited to {CHAINING_MAX_DURATION} seconds by AWS"
+        )
+    return value
 
 
 def wait_timeout(value: t.Any, option: str) -> int:
@@ -497,6 +668,41 @@ def wait_timeout(value: t.Any, option: str) -> int:
     if number is None or not 0 <= number <= WAIT_TIMEOUT_MAX:
         raise ValidationFailure(option, f"must be a whole number of seconds from 0 to {WAIT_TIMEOUT_MAX}, got {show(value)}")
     return number
+
+
+def mfa_serial(value: t.Any, option: str) -> str:
+    """A virtual MFA device ARN (``arn:aws:iam::ACCT:mfa/NAME``) or a hardware device serial number."""
+    what = "an MFA device ARN (arn:aws:iam::123456789012:mfa/NAME) or serial number"
+    text = _string(value, option, what)
+    if text.startswith("arn:"):
+        parsed = parse_arn(text)
+        if parsed is None or parsed.service != "iam" or parsed.resource_type != "mfa" or parsed.region or not ACCOUNT_ID_RE.fullmatch(parsed.account):
+            raise ValidationFailure(option, f"must be {what}, got {show(value)}")
+        name = parsed.resource_name
+        # STS limits SerialNumber to 256 characters whether it is an ARN or a device serial.
+        well_formed = parsed.resource.startswith("mfa/") and not parsed.resource.endswith("/") and len(text) <= 256
+        if not well_formed or _IAM_NAME_RE.fullmatch(name) is None or (parsed.path != "/" and _path_problem(parsed.path)):
+            raise ValidationFailure(option, f"must be {what}, got {show(value)}")
+        return text
+    return _bounded_pattern(value, option, what, _MFA_SERIAL_RE, 9, 256, "[A-Za-z0-9_+=/:,.@-]")
+
+
+def mfa_token(value: t.Any, option: str) -> str:
+    """The 6-digit MFA code. Never echoed: it is a (short-lived) secret."""
+    if isinstance(value, int) and not isinstance(value, bool) and 100000 <= value <= 999999:
+        return str(value)
+    if isinstance(value, str) and _DIGITS_RE.fullmatch(value) and len(value) == 6:
+        return value
+    hint = "; quote the code in YAML so leading zeros survive" if isinstance(value, int) and not isinstance(value, bool) else ""
+    raise ValidationFailure(option, f"must be the 6-digit code shown by the MFA device; the value given is not{hint}")
+
+
+def policy_arns(values: t.Any, option: str, max_count: int = POLICY_ARNS_MAX) -> list[str]:
+    """Managed policy ARNs used as session policies: at most ten."""
+    items = _items(values, option)
+    if len(items) > max_count:
+        raise ValidationFailure(option, f"must list at most {max_count} policies, got {len(items)}")
+    return _unique(policy_arn(item, f"{option}[{index}]") for index, item in enumerate(items))
 
 
 def secret_text(value: t.Any, option: str) -> str:
@@ -526,25 +732,24 @@ def web_identity_token(value: t.Any, option: str) -> str:
     return text
 
 
-def web_identity_token_file(value: t.Any, option: str) -> str:
-    """The path of a readable regular file holding an OIDC token; returns the token (never echoed).
+# A file holding a token is read (by the STS layer) only up to this size: anything larger is no token.
+TOKEN_FILE_MAX = 4 * WEB_IDENTITY_TOKEN_MAX
 
-    A FIFO or device would block or stream forever, so only regular files are opened.
-    """
-    path = _string(value, option, "the path of a file holding an OpenID Connect token")
-    try:
-        info = os.stat(path)
-    except OSError as exc:
-        raise ValidationFailure(option, f"cannot be read: {exc.strerror or exc} ({show(path)})") from None
+
+def token_file_path(value: t.Any, option: str) -> str:
+    return _string(value, option, "the path of a file holding an OpenID Connect token")
+
+
+def token_file_info(info: os.stat_result, path: str, option: str) -> None:
+    """The file's stat: a regular file (a FIFO or device would block or stream forever) of a token's size."""
     if not stat.S_ISREG(info.st_mode):
         raise ValidationFailure(option, f"must be a regular file, got {show(path)}")
-    if info.st_size > 4 * WEB_IDENTITY_TOKEN_MAX:
+    if info.st_size > TOKEN_FILE_MAX:
         raise ValidationFailure(option, f"is {info.st_size} bytes long; a token has at most {WEB_IDENTITY_TOKEN_MAX} characters ({show(path)})")
-    try:
-        with open(path, "rb") as handle:
-            data = handle.read(4 * WEB_IDENTITY_TOKEN_MAX + 1)
-    except OSError as exc:
-        raise ValidationFailure(option, f"cannot be read: {exc.strerror or exc} ({show(path)})") from None
+
+
+def token_file_text(data: bytes, path: str, option: str) -> str:
+    """The token read from a file, checked like web_identity_token; the file is named, the token never shown."""
     try:
         text = data.decode("ascii")
     except UnicodeDecodeError:
@@ -554,6 +759,43 @@ def web_identity_token_file(value: t.Any, option: str) -> str:
     except ValidationFailure as exc:
         problem = exc.msg[len(option) + 2:].replace("must be", "must hold", 1)
         raise ValidationFailure(option, f"{problem} ({show(path)})") from None
+
+
+def via(values: t.Any, option: str) -> list[dict[str, t.Any]]:
+    """Role-chaining hops: each a role ARN or a dict with role_arn and optional external_id,
+    role_session_name, duration_seconds. Returns dicts with all four keys (None when not given)."""
+    hops = []
+    for index, item in enumerate(_items(values, option)):
+        where = f"{option}[{index}]"
+        if isinstance(item, str):
+            item = {"role_arn": item}
+        if not isinstance(item, t.Mapping):
+            raise ValidationFailure(where, f"must be a role ARN or a dict with {', '.join(HOP_KEYS)}, got {show(item)}")
+        _known_keys(item, where, HOP_KEYS)
+        if item.get("role_arn") in (None, ""):
+            raise ValidationFailure(f"{where}.role_arn", "is required: the ARN of the role of this hop")
+        hop: dict[str, t.Any] = {key: None for key in HOP_KEYS}
+        hop["role_arn"] = role_arn(item["role_arn"], f"{where}.role_arn")
+        if item.get("external_id") not in (None, ""):
+            hop["external_id"] = external_id(item["external_id"], f"{where}.external_id")
+        if item.get("role_session_name") not in (None, ""):
+            hop["role_session_name"] = session_name(item["role_session_name"], f"{where}.role_session_name")
+        if item.get("duration_seconds") not in (None, ""):
+            hop["duration_seconds"] = duration(item["duration_seconds"], f"{where}.duration_seconds")
+        hops.append(hop)
+    return hops
+
+
+# ============================================================================================
+# Endpoints, regions, access key ids, connection options and S3 buckets
+# ============================================================================================
+
+URL_MAX = 2048
+_HOST_LABEL_RE = re.compile(r"(?!-)[A-Za-z0-9_-]{1,63}(?<!-)", re.ASCII)
+_REGION_RE = re.compile(r"[a-z]{2}(-[a-z0-9]+)+-[0-9]+", re.ASCII)
+_ACCESS_KEY_ID_RE = re.compile(r"[A-Z0-9]{16,128}", re.ASCII)
+_BUCKET_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{1,253}[A-Za-z0-9]", re.ASCII)
+ALL_BUCKETS = "*"
 
 
 def endpoint_url(value: t.Any, option: str) -> str:
@@ -599,126 +841,65 @@ def _valid_host(host: str, netloc: str) -> bool:
     return all(_HOST_LABEL_RE.fullmatch(label) for label in host.rstrip(".").split("."))
 
 
-def via(values: t.Any, option: str) -> list[dict[str, t.Any]]:
-    """Role-chaining hops: each a role ARN or a dict with role_arn and optional external_id,
-    role_session_name, duration_seconds. Returns dicts with all four keys (None when not given)."""
-    hops = []
-    for index, item in enumerate(_items(values, option)):
-        where = f"{option}[{index}]"
-        if isinstance(item, str):
-            item = {"role_arn": item}
-        if not isinstance(item, t.Mapping):
-            raise ValidationFailure(where, f"must be a role ARN or a dict with {', '.join(HOP_KEYS)}, got {show(item)}")
-        unknown = sorted(str(key) for key in item if key not in HOP_KEYS)
-        if unknown:
-            # Only the key is named: the value of a misspelt key may be anything, a secret included.
-            raise ValidationFailure(f"{where}.{unknown[0]}", f"unknown key; valid keys: {', '.join(HOP_KEYS)}")
-        if item.get("role_arn") in (None, ""):
-            raise ValidationFailure(f"{where}.role_arn", "is required: the ARN of the role of this hop")
-        hop: dict[str, t.Any] = {key: None for key in HOP_KEYS}
-        hop["role_arn"] = role_arn(item["role_arn"], f"{where}.role_arn")
-        if item.get("external_id") not in (None, ""):
-            hop["external_id"] = external_id(item["external_id"], f"{where}.external_id")
-        if item.get("role_session_name") not in (None, ""):
-            hop["role_session_name"] = session_name(item["role_session_name"], f"{where}.role_session_name")
-        if item.get("duration_seconds") not in (None, ""):
-            hop["duration_seconds"] = duration(item["duration_seconds"], f"{where}.duration_seconds")
-        hops.append(hop)
-    return hops
-
-
-def chained_duration(value: int | None, option: str, reason: str) -> int | None:
-    """AWS caps a session assumed with role credentials (role chaining) at one hour."""
-    if value is not None and value > CHAINING_MAX_DURATION:
-        raise ValidationFailure(
-            option, f"{value} is too long: {reason}, and role chaining is limited to {CHAINING_MAX_DURATION} seconds by AWS"
-        )
+def region(value: t.Any, option: str = "region") -> str:
+    if not isinstance(value, str) or not _REGION_RE.fullmatch(value):
+        raise ValidationFailure(option, f"must be an AWS region name such as us-east-1, got {show(value)}")
     return value
 
 
-# Kinds the roles' validate.yml (through the crossaccount.aws.option_problems filter) may ask for:
-# the same functions the modules and the lookup use, so a value is accepted or refused alike everywhere.
-KINDS: dict[str, t.Callable[[t.Any, str], t.Any]] = {
-    "account_id": account_id,
-    "account_ids": account_ids,
-    "role_arn": role_arn,
-    "role_arns": role_arns,
-    "principal_arn": principal_arn,
-    "policy_arn": policy_arn,
-    "role_name": lambda value, option: iam_name(value, option, "role"),
-    "user_name": lambda value, option: iam_name(value, option, "user"),
-    "group_name": lambda value, option: iam_name(value, option, "group"),
-    "policy_name": lambda value, option: iam_name(value, option, "policy"),
-    "role_names": lambda value, option: iam_names(value, option, "role"),
-    "user_names": lambda value, option: iam_names(value, option, "user"),
-    "group_names": lambda value, option: iam_names(value, option, "group"),
-    "iam_path": iam_path,
-    "external_id": external_id,
-    "session_name": session_name,
-    "source_identity": source_identity,
-    "duration": duration,
-    "max_session_duration": max_session_duration,
-    "mfa_serial": mfa_serial,
-    "wait_timeout": wait_timeout,
-    "endpoint_url": endpoint_url,
-    "tags": tags,
-    "session_tags": session_tags,
-    "policy_arns": policy_arns,
-    "policy_document": policy_document,
-    "via": via,
-}
-
-
-def problems(checks: t.Mapping[str, t.Any]) -> list[str]:
-    """``{option: [kind, value]}`` -> one message per refused value, in the order given.
-
-    A value of None (or "") means "not set" and is skipped: required-ness is the argument spec's job.
-    """
-    if not isinstance(checks, t.Mapping):
-        raise ValidationFailure("checks", f"must be a dict of option name to [kind, value], got {show(checks)}")
-    found = []
-    for option, check in checks.items():
-        if not isinstance(check, (list, tuple)) or len(check) != 2:
-            raise ValidationFailure(str(option), f"must be given as [kind, value], got {show(check)}")
-        kind, value = check
-        if kind not in KINDS:
-            raise ValidationFailure(str(option), f"unknown kind {show(kind)}; known kinds: {', '.join(sorted(KINDS))}")
-        if value is None or value == "":
-            continue
-        try:
-            KINDS[kind](value, str(option))
-        except ValidationFailure as exc:
-            found.append(exc.msg)
-    return found
-
-
-def choice(value: t.Any, option: str, choices: t.Iterable[t.Any]) -> t.Any:
-    allowed = tuple(choices)
-    # Compare types too: True == 1 and 1.0 == 1 would otherwise slip a bool or float past an int choice.
-    if not any(type(item) is type(value) and item == value for item in allowed):
-        raise ValidationFailure(option, f"must be one of {', '.join(map(str, allowed))}, got {show(value)}")
+def access_key_id(value: t.Any, option: str = "access_key") -> str:
+    # An access key id is not secret, but it is echoed neither: it names a principal.
+    if not isinstance(value, str) or not _ACCESS_KEY_ID_RE.fullmatch(value):
+        raise ValidationFailure(option, "must be an AWS access key id (16-128 upper-case letters and digits)")
     return value
 
 
-# --- trust intents, lint, source_policy organization mode (issue 11; owner: helper trust) ---
+def connection_options(value: t.Any, option: str, aliases: t.Mapping[str, str]) -> dict[str, t.Any]:
+    """A dict of connection options (``target_aws``) under their canonical names (``aliases``: every name ->
+    canonical). Values are named by type only: secret_key and session_token are among them."""
+    if value is None:
+        return {}
+    if not isinstance(value, t.Mapping):
+        raise ValidationFailure(option, f"must be a dict of connection options, got {type(value).__name__}")
+    _known_keys(value, option, aliases, "connection option", shown=sorted(set(aliases.values())))
+    result = {aliases[key]: item for key, item in value.items()}
+    if "validate_certs" in result:
+        result["validate_certs"] = boolean(result["validate_certs"], f"{option}.validate_certs")
+    for key, item in result.items():
+        if key != "validate_certs" and item is not None and not isinstance(item, str):
+            raise ValidationFailure(f"{option}.{key}", f"must be a string, got {type(item).__name__}")
+    return result
 
-_ORG_ID_RE = re.compile(r"o-[a-z0-9]{10,32}", re.ASCII)
+
+def s3_bucket(value: t.Any, option: str) -> str:
+    """A bucket name, ``s3://NAME`` or ``*`` (every bucket: ListBuckets); returns the bare name."""
+    if not isinstance(value, str):
+        raise ValidationFailure(option, f"must be a bucket name, got {show(value)}")
+    name = value[len("s3://"):] if value.startswith("s3://") else value
+    name = name.rstrip("/")
+    if name == ALL_BUCKETS:
+        return name
+    if not _BUCKET_RE.fullmatch(name) or ".." in name:
+        raise ValidationFailure(option, f"must be an S3 bucket name (or s3://NAME, or '*' for ListBuckets), got {show(value)}")
+    return name
+
+
+def s3_buckets(values: t.Any, option: str) -> list[str]:
+    return _unique(s3_bucket(item, f"{option}[{index}]") for index, item in enumerate(_items(values, option, "bucket names")))
+
+
+# ============================================================================================
+# AWS Organizations: organization ids and paths, OUs, account states, tag filters
+# ============================================================================================
+
 # o-…/r-…/ then any number of ou-…/ segments; a final "*" takes in the sub-OUs too.
 _ORG_PATH_RE = re.compile(r"o-[a-z0-9]{10,32}/r-[0-9a-z]{4,32}/(?:ou-[0-9a-z]{4,32}-[a-z0-9]{8,32}/)*\*?", re.ASCII)
-_PATTERN_RE = re.compile(r"arn:(?P<partition>aws|aws-cn|aws-us-gov):iam::(?P<account>[^:]*):(?P<resource>[\x21-\x7e]+)", re.ASCII)
-_PATTERN_RESOURCE_RE = re.compile(r"(?:role|user)/[\w+=,.@/*?-]+", re.ASCII)
-_SERVICE_RE = re.compile(r"[a-z0-9](?:[a-z0-9-]*[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]*[a-z0-9])?)*\.(?:amazonaws\.com(?:\.cn)?|amazon\.com)", re.ASCII)
-_SOURCE_ARN_RE = re.compile(r"arn:(?:aws|aws-cn|aws-us-gov):[a-z0-9*][a-z0-9*-]*:[a-z0-9*-]*:(?:[0-9]{12}|\*|):[\x21-\x7e]+", re.ASCII)
-_OIDC_URL_RE = re.compile(r"https://(?P<host>[A-Za-z0-9](?:[A-Za-z0-9.-]*[A-Za-z0-9])?)(?P<path>(?:/[\x21-\x7e]*)?)", re.ASCII)
-_OIDC_ARN_RE = re.compile(r"arn:(?:aws|aws-cn|aws-us-gov):iam::[0-9]{12}:oidc-provider/[A-Za-z0-9.-]+(?:/[\x21-\x7e]*)?", re.ASCII)
-_CONDITION_TEXT_RE = re.compile(r"[\x20-\x7e]{1,1024}", re.ASCII)
-LINT_MODES = ("warn", "error", "off")
 
 
 def organization_id(value: t.Any, option: str) -> str:
     """An AWS Organizations id: ``o-`` and 10 to 32 lower-case letters or digits."""
     text = _string(value, option, "an organization id (o-xxxxxxxxxx)")
-    if _ORG_ID_RE.fullmatch(text) is None:
+    if ORGANIZATION_ID_RE.fullmatch(text) is None:
         raise ValidationFailure(option, f"must be an organization id (o- and 10 to 32 lower-case letters or digits), got {show(value)}")
     return text
 
@@ -735,11 +916,129 @@ def organization_path(value: t.Any, option: str, org_id: str | None = None) -> s
 
 
 def organization_paths(values: t.Any, option: str, org_id: str | None = None) -> list[str]:
-    paths = _dedupe(organization_path(item, f"{option}[{index}]", org_id) for index, item in enumerate(_items(values, option)))
+    paths = _unique(organization_path(item, f"{option}[{index}]", org_id) for index, item in enumerate(_items(values, option)))
     orgs = sorted({path.split("/", 1)[0] for path in paths})
     if len(orgs) > 1:
         raise ValidationFailure(option, f"must all be paths of one organization, got {', '.join(orgs)}")
     return paths
+
+
+# --- organization_accounts inventory ---
+# Organizations ids per the API reference: OU ou-<root part 4-32>-<8-32>, root r-<4-32>.
+_OU_ID_RE = re.compile(r"ou-[0-9a-z]{4,32}-[a-z0-9]{8,32}", re.ASCII)
+_OU_NAME_MAX = 128
+# Status (ACTIVE, SUSPENDED, PENDING_CLOSURE) is being retired in favour of State, which adds
+# PENDING_ACTIVATION and CLOSED; a filter accepts the values of both.
+ACCOUNT_STATES = ("ACTIVE", "SUSPENDED", "PENDING_CLOSURE", "PENDING_ACTIVATION", "CLOSED")
+
+
+def ou_selector(value: t.Any, option: str) -> tuple[str, str | tuple[str, ...]]:
+    """An OU id (``ou-…``) or a path of OU names from the root (``Root/Workloads/Prod``).
+
+    Returns ``("id", "ou-…")`` or ``("path", ("Root", "Workloads", "Prod"))``. A path is split on
+    ``/``; a leading or trailing slash is tolerated, an empty segment (``Root//Prod``) is not.
+    """
+    text = _string(value, option, "an OU path such as 'Root/Workloads/Prod' or an OU id such as 'ou-ab12-cdef3456'")
+    text = text.strip()
+    if text.startswith("ou-"):
+        if _OU_ID_RE.fullmatch(text) is None:
+            raise ValidationFailure(option, f"must be an OU id like 'ou-ab12-cdef3456' (lowercase letters and digits), got {show(value)}")
+        return ("id", text)
+    segments = text.strip("/").split("/")
+    if not text.strip("/") or any(not segment for segment in segments):
+        raise ValidationFailure(option, f"must be an OU path of names separated by '/' such as 'Root/Workloads/Prod', got {show(value)}")
+    for segment in segments:
+        if len(segment) > _OU_NAME_MAX:
+            raise ValidationFailure(option, f"must have OU names of at most {_OU_NAME_MAX} characters, got {show_sized(segment)}")
+    return ("path", tuple(segments))
+
+
+def ou_selectors(values: t.Any, option: str) -> list[tuple[str, str | tuple[str, ...]]]:
+    """OU selectors, duplicates removed, first-seen order kept."""
+    return list(dict.fromkeys(ou_selector(item, f"{option}[{index}]") for index, item in enumerate(_items(values, option))))
+
+
+def account_states(values: t.Any, option: str) -> list[str]:
+    """Account states or statuses, case-insensitive, at least one."""
+    items = _items(values, option)
+    if not items:
+        raise ValidationFailure(option, f"must list at least one of {', '.join(ACCOUNT_STATES)}")
+    result = []
+    for index, item in enumerate(items):
+        where = f"{option}[{index}]"
+        text = _string(item, where, f"one of {', '.join(ACCOUNT_STATES)}").strip().upper()
+        if text not in ACCOUNT_STATES:
+            raise ValidationFailure(where, f"must be one of {', '.join(ACCOUNT_STATES)}, got {show(item)}")
+        result.append(text)
+    return _unique(result)
+
+
+def tag_filters(value: t.Any, option: str) -> dict[str, tuple[str, ...]]:
+    """Tag key -> one value or a non-empty list of values (any of them matches)."""
+    if value is None:
+        return {}
+    if not isinstance(value, t.Mapping):
+        raise ValidationFailure(option, f"must be a dict of tag key to a value or a list of values, got {show(value)}")
+    result: dict[str, tuple[str, ...]] = {}
+    for raw_key, raw_values in value.items():
+        key = _tag_text(raw_key, option, "tag key", 1, TAG_KEY_MAX)
+        where = f"{option}.{key}"
+        candidates = list(raw_values) if isinstance(raw_values, (list, tuple)) else [raw_values]
+        if not candidates:
+            raise ValidationFailure(where, "must be a tag value or a non-empty list of tag values")
+        cleaned = []
+        for index, candidate in enumerate(candidates):
+            item_where = f"{where}[{index}]" if isinstance(raw_values, (list, tuple)) else where
+            if candidate is None:
+                raise ValidationFailure(item_where, "must be a tag value; write '' to match an empty value")
+            cleaned.append(_tag_text(candidate, item_where, "tag value", 0, TAG_VALUE_MAX))
+        result[key] = tuple(_unique(cleaned))
+    return result
+
+
+# --- guardrails: the SCP/RCP pre-flight (guardrail_check) ---
+
+
+def source_principal(value: t.Any, option: str) -> str:
+    """A principal whose sts:AssumeRole calls the SCPs limit: an IAM user, role or assumed-role ARN, an account root ARN,
+    or a 12-digit account id (any principal of that account)."""
+    if isinstance(value, str) and ACCOUNT_ID_RE.fullmatch(value):
+        return value
+    parsed = parse_arn(value) if isinstance(value, str) else None
+    if parsed is not None and parsed.service == "sts" and parsed.resource_type == "federated-user":
+        raise ValidationFailure(option, f"must be an IAM user, role or root ARN, an STS assumed-role ARN or an account id, got {show(value)}")
+    return principal_arn(value, option)
+
+
+def source_principals(values: t.Any, option: str) -> list[str]:
+    """At least one source principal, duplicates removed."""
+    found = _unique(source_principal(item, f"{option}[{index}]") for index, item in enumerate(_items(values, option, "principals")))
+    if not found:
+        raise ValidationFailure(option, "must name at least one principal (an IAM ARN or an account id)")
+    return found
+
+
+# ============================================================================================
+# Trust beyond account ids: principal patterns, services, OIDC providers, lint
+# ============================================================================================
+
+_PATTERN_RE = re.compile(rf"arn:(?P<partition>{PARTITION_PATTERN}):iam::(?P<account>[^:]*):(?P<resource>[\x21-\x7e]+)", re.ASCII)
+_PATTERN_RESOURCE_RE = re.compile(r"(?:role|user)/[\w+=,.@/*?-]+", re.ASCII)
+_SERVICE_RE = re.compile(r"[a-z0-9](?:[a-z0-9-]*[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]*[a-z0-9])?)*\.(?:amazonaws\.com(?:\.cn)?|amazon\.com)", re.ASCII)
+_SOURCE_ARN_RE = re.compile(rf"arn:(?:{PARTITION_PATTERN}):[a-z0-9*][a-z0-9*-]*:[a-z0-9*-]*:(?:[0-9]{{12}}|\*|):[\x21-\x7e]+", re.ASCII)
+_OIDC_ARN_RE = re.compile(rf"arn:(?:{PARTITION_PATTERN}):iam::[0-9]{{12}}:oidc-provider/[A-Za-z0-9.-]+(?:/[\x21-\x7e]*)?", re.ASCII)
+_CONDITION_TEXT_RE = re.compile(r"[\x20-\x7e]{1,1024}", re.ASCII)
+LINT_MODES = ("warn", "error", "off")
+OIDC_URL_MAX = 255
+OIDC_CLIENT_ID_MAX, OIDC_CLIENT_ID_COUNT_MAX = 255, 100
+OIDC_THUMBPRINT_COUNT_MAX = 5
+_OIDC_KEYS = ("provider", "audience", "subjects")
+
+
+_OIDC_HOST_RE = re.compile(r"(?=.{1,253}\Z)[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*", re.ASCII)
+_OIDC_PATH_RE = re.compile(r"(?:/[\x21-\x22\x24-\x3e\x40-\x7e]*)*", re.ASCII)  # printable, no '?' or '#'
+_THUMBPRINT_RE = re.compile(r"[0-9A-Fa-f]{40}", re.ASCII)
+_PRINTABLE_RE = re.compile(r"[\x21-\x7e]+", re.ASCII)
 
 
 def principal_pattern(value: t.Any, option: str) -> str:
@@ -749,11 +1048,15 @@ def principal_pattern(value: t.Any, option: str) -> str:
     match = _PATTERN_RE.fullmatch(text)
     if match is None:
         raise ValidationFailure(option, f"must be {what}, got {show(value)}")
-    if _ACCOUNT_RE.fullmatch(match.group("account")) is None:
+    if ACCOUNT_ID_RE.fullmatch(match.group("account")) is None:
         raise ValidationFailure(option, f"must name one concrete 12-digit account (no wildcard in the account field), got {show(value)}")
     if _PATTERN_RESOURCE_RE.fullmatch(match.group("resource")) is None:
         raise ValidationFailure(option, f"must be {what} (role/… or user/… with IAM name characters and * ?), got {show(value)}")
     return text
+
+
+def principal_patterns(values: t.Any, option: str) -> list[str]:
+    return _unique(principal_pattern(item, f"{option}[{index}]") for index, item in enumerate(_items(values, option)))
 
 
 def service_principal(value: t.Any, option: str) -> str:
@@ -765,6 +1068,10 @@ def service_principal(value: t.Any, option: str) -> str:
     return text
 
 
+def service_principals(values: t.Any, option: str) -> list[str]:
+    return _unique(service_principal(item, f"{option}[{index}]") for index, item in enumerate(_items(values, option)))
+
+
 def source_arn(value: t.Any, option: str) -> str:
     """An aws:SourceArn value: an ARN, ``*`` and ``?`` allowed (ArnLike)."""
     what = "an ARN such as arn:aws:sns:us-east-1:123456789012:topic (wildcards allowed)"
@@ -774,24 +1081,47 @@ def source_arn(value: t.Any, option: str) -> str:
     return text
 
 
-def oidc_provider(value: t.Any, option: str) -> str:
-    """An OIDC provider as an ``https://`` URL or an IAM ``oidc-provider`` ARN.
+_ISSUER = "an https URL of an OpenID Connect issuer such as 'https://token.actions.githubusercontent.com'"
 
-    Returns the ARN as given, or the URL without its scheme and trailing slash (``host/path``): that
-    is the provider's name in its ARN and the prefix of its condition keys (``host:aud``).
+
+def oidc_issuer(value: t.Any, option: str, what: str = _ISSUER) -> str:
+    """``https://HOST[/PATH]``, the issuer (``iss``) of the provider's tokens; returned with a lower-case host.
+
+    A trailing "/" is dropped: IAM names the provider ``oidc-provider/HOST[/PATH]`` either way, and
+    issuers such as Auth0 put one in ``iss``. Ports, query strings, fragments and user info are refused
+    because IAM matches the issuer on host and path only.
     """
-    what = "an https:// issuer URL or an IAM OIDC provider ARN (arn:aws:iam::123456789012:oidc-provider/HOST)"
+    text = _string(value, option, what)
+    if not text.lower().startswith("https://"):
+        raise ValidationFailure(option, f"must be {what} (https only: IAM fetches the issuer's keys over TLS), got {show(value)}")
+    rest = text[len("https://"):]
+    host, slash, path = rest.partition("/")
+    path = (slash + path).rstrip("/")
+    if "@" in host or ":" in host:
+        raise ValidationFailure(option, f"must be {what} without user info or port, got {show(value)}")
+    if _OIDC_HOST_RE.fullmatch(host) is None:
+        raise ValidationFailure(option, f"must be {what}; {show(host)} is not a host name")
+    if _OIDC_PATH_RE.fullmatch(path) is None or "//" in path:
+        raise ValidationFailure(option, f"must be {what} without query string, fragment, spaces or empty path segments, got {show(value)}")
+    url = f"https://{host.lower()}{path}"
+    if len(url) > OIDC_URL_MAX:
+        raise ValidationFailure(option, f"must have at most {OIDC_URL_MAX} characters, got {len(url)}")
+    return url
+
+
+def oidc_provider(value: t.Any, option: str) -> str:
+    """An OIDC provider as an issuer URL (see oidc_issuer) or an IAM ``oidc-provider`` ARN.
+
+    Returns the ARN as given, or the issuer without its scheme (``host/path``): that is the provider's
+    name in its ARN and the prefix of its condition keys (``host:aud``).
+    """
+    what = f"{_ISSUER} or an IAM OIDC provider ARN (arn:aws:iam::123456789012:oidc-provider/HOST)"
     text = _string(value, option, what).strip()
     if text.startswith("arn:"):
         if _OIDC_ARN_RE.fullmatch(text) is None:
             raise ValidationFailure(option, f"must be {what}, got {show(value)}")
         return text
-    if not text.lower().startswith("https://"):
-        raise ValidationFailure(option, f"must be an https:// URL (IAM accepts only https issuers) or an OIDC provider ARN, got {show(value)}")
-    match = _OIDC_URL_RE.fullmatch(text)
-    if match is None or any(char in text for char in "?#@"):
-        raise ValidationFailure(option, f"must be {what} without port, query or fragment, got {show(value)}")
-    return (match.group("host").lower() + match.group("path")).rstrip("/")
+    return oidc_issuer(text, option, what)[len("https://"):]
 
 
 # Subjects whose value is OWNER/NAME on a shared CI service (GitHub "repo:", GitLab "project_path:"): the owner
@@ -842,64 +1172,35 @@ def oidc_audience(value: t.Any, option: str) -> str:
     return text
 
 
-def lint_mode(value: t.Any, option: str = "lint") -> str:
-    return t.cast(str, choice("warn" if value is None else value, option, LINT_MODES))
+def trusted_oidc(value: t.Any, option: str, present: bool = True) -> tuple[str | None, tuple[str, ...], tuple[str, ...]]:
+    """``{provider, audience, subjects}`` -> (provider as oidc_provider returns it, audiences, subjects).
 
-
-def principal_patterns(values: t.Any, option: str) -> list[str]:
-    return [principal_pattern(item, f"{option}[{index}]") for index, item in enumerate(_items(values, option))]
-
-
-# The roles' validate.yml reach these through crossaccount.aws.option_problems like every other kind.
-KINDS.update({
-    "organization_id": organization_id,
-    "organization_paths": organization_paths,
-    "principal_patterns": principal_patterns,
-    "lint_mode": lint_mode,
-})
-
-
-# --- oidc_provider / trust_report ---
-
-OIDC_URL_MAX = 255
-OIDC_CLIENT_ID_MAX, OIDC_CLIENT_ID_COUNT_MAX = 255, 100
-OIDC_THUMBPRINT_COUNT_MAX = 5
-_OIDC_HOST_RE = re.compile(r"(?=.{1,253}\Z)[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*", re.ASCII)
-_OIDC_PATH_RE = re.compile(r"(?:/[\x21-\x22\x24-\x3e\x40-\x7e]*)*", re.ASCII)  # printable, no '?' or '#'
-_THUMBPRINT_RE = re.compile(r"[0-9A-Fa-f]{40}", re.ASCII)
-_PRINTABLE_RE = re.compile(r"[\x21-\x7e]+", re.ASCII)
-_PATH_PREFIX_RE = re.compile(r"/[\x21-\x7e]*", re.ASCII)
-
-
-def oidc_provider_url(value: t.Any, option: str) -> str:
-    """``https://HOST[/PATH]``, the issuer (``iss``) of the provider's tokens; returned with a lower-case host.
-
-    A trailing "/" is dropped: IAM names the provider ``oidc-provider/HOST[/PATH]`` either way, and
-    issuers such as Auth0 put one in ``iss``. Ports, query strings, fragments and user info are refused
-    because IAM matches the issuer on host and path only.
+    ``present`` (state=present) needs an audience and a subject; removing a provider's trust needs only it.
     """
-    what = "an https URL of an OpenID Connect issuer such as 'https://token.actions.githubusercontent.com'"
-    text = _string(value, option, what)
-    if not text.lower().startswith("https://"):
-        raise ValidationFailure(option, f"must be {what} (https only: IAM fetches the issuer's keys over TLS), got {show(value)}")
-    rest = text[len("https://"):]
-    host, slash, path = rest.partition("/")
-    path = (slash + path).rstrip("/")
-    if "@" in host or ":" in host:
-        raise ValidationFailure(option, f"must be {what} without user info or port, got {show(value)}")
-    if _OIDC_HOST_RE.fullmatch(host) is None:
-        raise ValidationFailure(option, f"must be {what}; {show(host)} is not a host name")
-    if _OIDC_PATH_RE.fullmatch(path) is None or "//" in path:
-        raise ValidationFailure(option, f"must be {what} without query string, fragment, spaces or empty path segments, got {show(value)}")
-    url = f"https://{host.lower()}{path}"
-    if len(url) > OIDC_URL_MAX:
-        raise ValidationFailure(option, f"must have at most {OIDC_URL_MAX} characters, got {len(url)}")
-    return url
+    if value is None:
+        return None, (), ()
+    if not isinstance(value, t.Mapping):
+        raise ValidationFailure(option, f"must be a dict with provider, audience and subjects, got {show(value)}")
+    _known_keys(value, option, _OIDC_KEYS)
+    if value.get("provider") is None:
+        raise ValidationFailure(f"{option}.provider", "is required: the issuer URL (https://...) or the OIDC provider ARN")
+    provider = oidc_provider(value["provider"], f"{option}.provider")
+    audience = value.get("audience")
+    audiences = [audience] if isinstance(audience, str) else _items(audience, f"{option}.audience")
+    found_audiences = tuple(_unique(oidc_audience(item, f"{option}.audience" if isinstance(audience, str) else f"{option}.audience[{index}]")
+                                    for index, item in enumerate(audiences)))
+    subjects = tuple(_unique(oidc_subject(item, f"{option}.subjects[{index}]")
+                             for index, item in enumerate(_items(value.get("subjects"), f"{option}.subjects"))))
+    if present and not found_audiences:
+        raise ValidationFailure(f"{option}.audience", "is required: the client id the tokens are issued to (sts.amazonaws.com for GitHub Actions)")
+    if present and not subjects:
+        raise ValidationFailure(f"{option}.subjects", "needs at least one subject pattern (such as repo:ORG/REPO:ref:refs/heads/main)")
+    return provider, found_audiences, subjects
 
 
 def oidc_client_ids(values: t.Any, option: str) -> list[str]:
     """Audiences (``aud``) the provider issues tokens for: 1 to 100 printable values of up to 255 characters."""
-    result = _dedupe(
+    result = _unique(
         _bounded_pattern(item, f"{option}[{index}]", "a client id (audience)", _PRINTABLE_RE, 1, OIDC_CLIENT_ID_MAX, "printable ASCII without spaces")
         for index, item in enumerate(_items(values, option))
     )
@@ -917,101 +1218,21 @@ def oidc_thumbprints(values: t.Any, option: str) -> list[str]:
         if _THUMBPRINT_RE.fullmatch(text) is None:
             raise ValidationFailure(where, f"must be a certificate thumbprint of 40 hex characters (the SHA-1 of the certificate), got {show_sized(text)}")
         result.append(text.lower())
-    result = _dedupe(result)
+    result = _unique(result)
     if len(result) > OIDC_THUMBPRINT_COUNT_MAX:
         raise ValidationFailure(option, f"at most {OIDC_THUMBPRINT_COUNT_MAX} thumbprints are allowed, got {len(result)}")
     return result
 
 
-def iam_path_prefix(value: t.Any, option: str) -> str:
-    """A ListRoles path prefix: "/" followed by printable ASCII, at most 512 characters ("/team" matches "/team-a/")."""
-    return _bounded_pattern(value, option, "an IAM path prefix beginning with '/'", _PATH_PREFIX_RE, 1, IAM_PATH_MAX, "'/' then printable ASCII")
+def lint_mode(value: t.Any, option: str = "lint") -> str:
+    return t.cast(str, choice("warn" if value is None else value, option, LINT_MODES))
 
 
-def choice_list(values: t.Any, option: str, allowed: t.Iterable[str]) -> list[str]:
-    """A list whose items are each one of ``allowed``; duplicates removed."""
-    options = tuple(allowed)
-    return _dedupe(choice(item, f"{option}[{index}]", options) for index, item in enumerate(_items(values, option)))
-
-
-# --- organization_accounts inventory ---
-# Organizations ids per the API reference: OU ou-<root part 4-32>-<8-32>, root r-<4-32>.
-_OU_ID_RE = re.compile(r"ou-[0-9a-z]{4,32}-[a-z0-9]{8,32}", re.ASCII)
-_OU_NAME_MAX = 128
-# Status (ACTIVE, SUSPENDED, PENDING_CLOSURE) is being retired in favour of State, which adds
-# PENDING_ACTIVATION and CLOSED; a filter accepts the values of both.
-ACCOUNT_STATES = ("ACTIVE", "SUSPENDED", "PENDING_CLOSURE", "PENDING_ACTIVATION", "CLOSED")
-
-
-def ou_selector(value: t.Any, option: str) -> tuple[str, str | tuple[str, ...]]:
-    """An OU id (``ou-…``) or a path of OU names from the root (``Root/Workloads/Prod``).
-
-    Returns ``("id", "ou-…")`` or ``("path", ("Root", "Workloads", "Prod"))``. A path is split on
-    ``/``; a leading or trailing slash is tolerated, an empty segment (``Root//Prod``) is not.
-    """
-    text = _string(value, option, "an OU path such as 'Root/Workloads/Prod' or an OU id such as 'ou-ab12-cdef3456'")
-    text = text.strip()
-    if text.startswith("ou-"):
-        if _OU_ID_RE.fullmatch(text) is None:
-            raise ValidationFailure(option, f"must be an OU id like 'ou-ab12-cdef3456' (lowercase letters and digits), got {show(value)}")
-        return ("id", text)
-    segments = text.strip("/").split("/")
-    if not text.strip("/") or any(not segment for segment in segments):
-        raise ValidationFailure(option, f"must be an OU path of names separated by '/' such as 'Root/Workloads/Prod', got {show(value)}")
-    for segment in segments:
-        if len(segment) > _OU_NAME_MAX:
-            raise ValidationFailure(option, f"OU names have at most {_OU_NAME_MAX} characters, got {show_sized(segment)}")
-    return ("path", tuple(segments))
-
-
-def ou_selectors(values: t.Any, option: str) -> list[tuple[str, str | tuple[str, ...]]]:
-    """OU selectors, duplicates removed, first-seen order kept."""
-    return list(dict.fromkeys(ou_selector(item, f"{option}[{index}]") for index, item in enumerate(_items(values, option))))
-
-
-def account_states(values: t.Any, option: str) -> list[str]:
-    """Account states or statuses, case-insensitive, at least one."""
-    items = _items(values, option)
-    if not items:
-        raise ValidationFailure(option, f"must list at least one of {', '.join(ACCOUNT_STATES)}")
-    result = []
-    for index, item in enumerate(items):
-        where = f"{option}[{index}]"
-        text = _string(item, where, f"one of {', '.join(ACCOUNT_STATES)}").strip().upper()
-        if text not in ACCOUNT_STATES:
-            raise ValidationFailure(where, f"must be one of {', '.join(ACCOUNT_STATES)}, got {show(item)}")
-        result.append(text)
-    return _dedupe(result)
-
-
-def tag_filters(value: t.Any, option: str) -> dict[str, tuple[str, ...]]:
-    """Tag key -> one value or a non-empty list of values (any of them matches)."""
-    if value is None:
-        return {}
-    if not isinstance(value, t.Mapping):
-        raise ValidationFailure(option, f"must be a dict of tag key to a value or a list of values, got {show(value)}")
-    result: dict[str, tuple[str, ...]] = {}
-    for raw_key, raw_values in value.items():
-        key = _tag_text(raw_key, option, "tag key", 1, TAG_KEY_MAX)
-        where = f"{option}.{key}"
-        candidates = list(raw_values) if isinstance(raw_values, (list, tuple)) else [raw_values]
-        if not candidates:
-            raise ValidationFailure(where, "must be a tag value or a non-empty list of tag values")
-        cleaned = []
-        for index, candidate in enumerate(candidates):
-            item_where = f"{where}[{index}]" if isinstance(raw_values, (list, tuple)) else where
-            if candidate is None:
-                raise ValidationFailure(item_where, "must be a tag value; write '' to match an empty value")
-            cleaned.append(_tag_text(candidate, item_where, "tag value", 0, TAG_VALUE_MAX))
-        result[key] = tuple(_dedupe(cleaned))
-    return result
-
-
-# --- aws_profile and verify_access names (moved here from their logic files: one validation layer) ---
+# ============================================================================================
+# AWS CLI profiles
+# ============================================================================================
 
 _PROFILE_NAME_RE = re.compile(r"[A-Za-z0-9_+=,.@:/-]{1,128}", re.ASCII)
-_BUCKET_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{1,253}[A-Za-z0-9]", re.ASCII)
-ALL_BUCKETS = "*"
 
 
 def profile_name(value: t.Any, option: str = "name") -> str:
@@ -1019,40 +1240,7 @@ def profile_name(value: t.Any, option: str = "name") -> str:
     if not isinstance(value, str) or not _PROFILE_NAME_RE.fullmatch(value):
         raise ValidationFailure(
             option,
-            f"{show(value)} is not a usable profile name: use 1-128 letters, digits and _+=,.@:/- "
-            "(no spaces, brackets, quotes, comment characters or newlines)",
+            "must be a profile name of 1 to 128 letters, digits and _+=,.@:/- (no spaces, brackets, quotes, comment characters "
+            f"or newlines), got {show(value)}",
         )
     return value
-
-
-def s3_bucket(value: t.Any, option: str) -> str:
-    """A bucket name, ``s3://NAME`` or ``*`` (every bucket: ListBuckets); returns the bare name."""
-    if not isinstance(value, str):
-        raise ValidationFailure(option, f"must be a bucket name, got {show(value)}")
-    name = value[len("s3://"):] if value.startswith("s3://") else value
-    name = name.rstrip("/")
-    if name == ALL_BUCKETS:
-        return name
-    if not _BUCKET_RE.fullmatch(name) or ".." in name:
-        raise ValidationFailure(option, f"must be an S3 bucket name (or s3://NAME, or '*' for ListBuckets), got {show(value)}")
-    return name
-
-
-_REGION_RE = re.compile(r"[a-z]{2}(-[a-z0-9]+)+-[0-9]+", re.ASCII)
-_ACCESS_KEY_ID_RE = re.compile(r"[A-Z0-9]{16,128}", re.ASCII)
-
-
-def region(value: t.Any, option: str = "region") -> str:
-    if not isinstance(value, str) or not _REGION_RE.fullmatch(value):
-        raise ValidationFailure(option, f"{show(value)} is not an AWS region name such as us-east-1")
-    return value
-
-
-def access_key_id(value: t.Any, option: str = "access_key") -> str:
-    # An access key id is not secret, but it is echoed neither: it names a principal.
-    if not isinstance(value, str) or not _ACCESS_KEY_ID_RE.fullmatch(value):
-        raise ValidationFailure(option, "must be an AWS access key id (16-128 upper-case letters and digits)")
-    return value
-
-
-KINDS.update({"profile_name": profile_name})

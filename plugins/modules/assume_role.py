@@ -136,39 +136,13 @@ account_id:
   sample: "222222222222"
 """
 
-import typing as t
-
-from ansible_collections.crossaccount.aws.plugins.module_utils._module import CrossAccountModule, module_argspec, run_module
-from ansible_collections.crossaccount.aws.plugins.module_utils._sts import (
-    assume_chain,
-    assume_role_argspec,
-    iso8601,
-    request_from_options,
-)
-
-
-def handle(module: CrossAccountModule) -> dict[str, t.Any]:
-    request = request_from_options(module.options)
-    connection = module.connection()
-    # Every via hop in order (the first with the web identity token when one is given), then role_arn.
-    creds = assume_chain(connection, request)
-    return {
-        "changed": False,
-        "credentials": {
-            "access_key": creds.access_key,
-            "secret_key": creds.secret_key,
-            "session_token": creds.session_token,
-            "expiration": iso8601(creds.expiration),
-        },
-        "assumed_role": {"arn": creds.assumed_role_arn, "assumed_role_id": creds.assumed_role_id},
-        "account_id": creds.account_id,
-    }
+from ansible_collections.crossaccount.aws.plugins.module_utils._assume_role import ARGSPEC, handle
+from ansible_collections.crossaccount.aws.plugins.module_utils._module import CrossAccountModule, run_module
 
 
 def main() -> None:
-    spec = module_argspec(assume_role_argspec())
-    spec["role_arn"]["required"] = True
-    run_module(CrossAccountModule(spec), handle)
+    module = CrossAccountModule(ARGSPEC)
+    run_module(module, handle)
 
 
 if __name__ == "__main__":

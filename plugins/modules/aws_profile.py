@@ -214,10 +214,12 @@ profile:
       sample: false
 """
 
-from ansible_collections.crossaccount.aws.plugins.module_utils._module import CrossAccountModule, module_argspec, run_module
+from ansible_collections.crossaccount.aws.plugins.module_utils._argspec import ArgumentSpec
+from ansible_collections.crossaccount.aws.plugins.module_utils._module import CrossAccountModule, run_module
 from ansible_collections.crossaccount.aws.plugins.module_utils._profile_files import CREDENTIAL_SOURCES, handle
 
-ARGSPEC = {
+# aws_profile makes no AWS call and takes no connection options.
+ARGSPEC = ArgumentSpec({
     "name": {"type": "str", "required": True},
     "kind": {"type": "str", "choices": ["role", "credentials"], "default": "role"},
     "state": {"type": "str", "choices": ["present", "absent"], "default": "present"},
@@ -237,11 +239,11 @@ ARGSPEC = {
     "access_key": {"type": "str", "aliases": ["aws_access_key_id", "aws_access_key"], "no_log": False},
     "secret_key": {"type": "str", "aliases": ["aws_secret_access_key", "aws_secret_key"], "no_log": True},
     "session_token": {"type": "str", "aliases": ["aws_session_token"], "no_log": True},
-}
+})
 
 
 def main() -> None:
-    module = CrossAccountModule(module_argspec(ARGSPEC, connection=False), connection=False)
+    module = CrossAccountModule(ARGSPEC)
     run_module(module, handle)
 
 

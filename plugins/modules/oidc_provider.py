@@ -158,22 +158,13 @@ diff:
       returned: in diff mode
 """
 
-from ansible_collections.crossaccount.aws.plugins.module_utils._module import CrossAccountModule, module_argspec, run_module
-from ansible_collections.crossaccount.aws.plugins.module_utils._oidc_provider import handle
+from ansible_collections.crossaccount.aws.plugins.module_utils._module import CrossAccountModule, run_module
+from ansible_collections.crossaccount.aws.plugins.module_utils._oidc_provider import ARGSPEC, handle
 
 
 def main() -> None:
-    spec = module_argspec(
-        {
-            "url": {"type": "str", "required": True},
-            "client_ids": {"type": "list", "elements": "str"},
-            "thumbprints": {"type": "list", "elements": "str"},
-            "tags": {"type": "dict"},
-            "purge_tags": {"type": "bool", "default": True},
-            "state": {"type": "str", "choices": ["present", "absent"], "default": "present"},
-        }
-    )
-    run_module(CrossAccountModule(spec), handle)
+    module = CrossAccountModule(ARGSPEC)
+    run_module(module, handle)
 
 
 if __name__ == "__main__":

@@ -311,30 +311,13 @@ diff:
         roles: []
 """
 
-from ansible_collections.crossaccount.aws.plugins.module_utils._module import CrossAccountModule, module_argspec, run_module
-from ansible_collections.crossaccount.aws.plugins.module_utils._source_policy import handle
+from ansible_collections.crossaccount.aws.plugins.module_utils._module import CrossAccountModule, run_module
+from ansible_collections.crossaccount.aws.plugins.module_utils._source_policy import ARGSPEC, handle
 
 
 def main() -> None:
-    argument_spec = module_argspec({
-        "name": {"type": "str", "required": True},
-        "path": {"type": "str", "default": "/"},
-        "target_role_arns": {"type": "list", "elements": "str"},
-        "type": {"type": "str", "choices": ["managed", "inline"], "default": "managed"},
-        "users": {"type": "list", "elements": "str"},
-        "groups": {"type": "list", "elements": "str"},
-        "roles": {"type": "list", "elements": "str"},
-        "purge_attachments": {"type": "bool", "default": False},
-        "allow_session_tags": {"type": "bool", "default": False},
-        "allow_source_identity": {"type": "bool", "default": False},
-        "state": {"type": "str", "choices": ["present", "absent"], "default": "present"},
-        "target_organization_id": {"type": "str"},
-        "target_role_name": {"type": "str"},
-        "target_role_path": {"type": "str"},
-        "lint": {"type": "str", "choices": ["warn", "error", "off"], "default": "warn"},
-        "known_account_ids": {"type": "list", "elements": "str", "default": []},
-    })
-    run_module(CrossAccountModule(argument_spec), handle)
+    module = CrossAccountModule(ARGSPEC)
+    run_module(module, handle)
 
 
 if __name__ == "__main__":

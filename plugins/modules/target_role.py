@@ -50,40 +50,6 @@ options:
     type: str
     choices: [present, absent]
     default: present
-  trusted_account_ids:
-    description:
-      - 12-digit ids of accounts whose principals may assume the role (trusted as C(arn:<partition>:iam::ID:root)).
-      - When none of the trust options (O(trusted_account_ids), O(trusted_principal_arns), O(trusted_org_id),
-        O(trusted_org_paths), O(trusted_principal_patterns), O(trusted_services), O(trusted_oidc)) nor O(trust_policy) is
-        given, the trust policy of an existing role is left as it is; creating a role needs one of them.
-    type: list
-    elements: str
-  trusted_principal_arns:
-    description:
-      - IAM ARNs (root, user, role, or assumed-role session) that may assume the role.
-      - A user or role that was created a moment ago may not be known to IAM yet; the module retries
-        C(MalformedPolicyDocument) "Invalid principal" answers for up to 30 seconds, then fails naming the principal.
-    type: list
-    elements: str
-  external_id:
-    description:
-      - Require this C(sts:ExternalId) in the AssumeRole call (2 to 1224 characters of C([\w+=,.@:/-])).
-    type: str
-  require_mfa:
-    description:
-      - Require C(aws:MultiFactorAuthPresent) in the AssumeRole call.
-    type: bool
-    default: false
-  allow_session_tags:
-    description:
-      - Also allow C(sts:TagSession) to the trusted principals, so they can pass session tags.
-    type: bool
-    default: false
-  allow_source_identity:
-    description:
-      - Also allow C(sts:SetSourceIdentity) to the trusted principals.
-    type: bool
-    default: false
   trust_policy:
     description:
       - The whole trust policy document, as a dict or a JSON string. Replaces the stored one when it differs in meaning.
@@ -130,6 +96,7 @@ options:
 extends_documentation_fragment:
   - crossaccount.aws.trust_intents
   - crossaccount.aws.connection
+  - crossaccount.aws.organization
   - crossaccount.aws.attributes
   - crossaccount.aws.attributes.action_group
   - crossaccount.aws.attributes.managed
@@ -323,39 +290,13 @@ diff:
       returned: in diff mode
 """
 
-from ansible_collections.crossaccount.aws.plugins.module_utils._module import CrossAccountModule, module_argspec, run_module
-from ansible_collections.crossaccount.aws.plugins.module_utils._target_role import handle
-from ansible_collections.crossaccount.aws.plugins.module_utils._trust_policy import TRUST_INTENT_ARGSPEC
+from ansible_collections.crossaccount.aws.plugins.module_utils._module import CrossAccountModule, run_module
+from ansible_collections.crossaccount.aws.plugins.module_utils._target_role import ARGSPEC, handle
 
 
 def main() -> None:
-    spec = module_argspec(
-        {
-            "name": {"type": "str", "required": True},
-            "path": {"type": "str", "default": "/"},
-            "description": {"type": "str"},
-            "state": {"type": "str", "choices": ["present", "absent"], "default": "present"},
-            "trusted_account_ids": {"type": "list", "elements": "str"},
-            "trusted_principal_arns": {"type": "list", "elements": "str"},
-            "external_id": {"type": "str"},
-            "require_mfa": {"type": "bool", "default": False},
-            "allow_session_tags": {"type": "bool", "default": False},
-            "allow_source_identity": {"type": "bool", "default": False},
-            "trust_policy": {"type": "json"},
-            "managed_policies": {"type": "list", "elements": "str"},
-            "inline_policies": {"type": "dict"},
-            "purge_policies": {"type": "bool", "default": True},
-            "max_session_duration": {"type": "int"},
-            "permissions_boundary": {"type": "str"},
-            "tags": {"type": "dict"},
-            "purge_tags": {"type": "bool", "default": True},
-            **TRUST_INTENT_ARGSPEC,
-        }
-    )
-    # The boolean intent options are checked against trust_policy in the handler, where an explicit
-    # "false" next to a whole document is harmless and only "true" is a conflict.
-    exclusive = [("trust_policy", "trusted_account_ids"), ("trust_policy", "trusted_principal_arns"), ("trust_policy", "external_id")]
-    run_module(CrossAccountModule(spec, mutually_exclusive=exclusive), handle)
+    module = CrossAccountModule(ARGSPEC)
+    run_module(module, handle)
 
 
 if __name__ == "__main__":

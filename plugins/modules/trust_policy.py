@@ -38,37 +38,6 @@ options:
       - The whole trust policy document, as a dict or a JSON string. Replaces the stored one when it differs in meaning.
       - Mutually exclusive with the intent options and with O(state=absent).
     type: json
-  trusted_account_ids:
-    description:
-      - 12-digit ids of accounts to trust (as C(arn:<partition>:iam::ID:root)) or, with O(state=absent), to stop trusting.
-    type: list
-    elements: str
-  trusted_principal_arns:
-    description:
-      - IAM ARNs (root, user, role, or assumed-role session) to trust or, with O(state=absent), to stop trusting.
-      - A user or role created a moment ago may not be known to IAM yet; the module retries C(MalformedPolicyDocument)
-        "Invalid principal" answers for up to 30 seconds, then fails naming the principal.
-    type: list
-    elements: str
-  external_id:
-    description:
-      - With O(state=present), require this C(sts:ExternalId) from the principals given.
-    type: str
-  require_mfa:
-    description:
-      - With O(state=present), require C(aws:MultiFactorAuthPresent) from the principals given.
-    type: bool
-    default: false
-  allow_session_tags:
-    description:
-      - With O(state=present), also allow C(sts:TagSession) to the principals given.
-    type: bool
-    default: false
-  allow_source_identity:
-    description:
-      - With O(state=present), also allow C(sts:SetSourceIdentity) to the principals given.
-    type: bool
-    default: false
   state:
     description:
       - V(present) makes sure the principals are trusted (or, with O(policy), that the document is stored).
@@ -85,6 +54,7 @@ options:
 extends_documentation_fragment:
   - crossaccount.aws.trust_intents
   - crossaccount.aws.connection
+  - crossaccount.aws.organization
   - crossaccount.aws.attributes
   - crossaccount.aws.attributes.action_group
   - crossaccount.aws.attributes.managed
@@ -215,29 +185,13 @@ diff:
       returned: in diff mode
 """
 
-from ansible_collections.crossaccount.aws.plugins.module_utils._module import CrossAccountModule, module_argspec, run_module
-from ansible_collections.crossaccount.aws.plugins.module_utils._trust_policy import TRUST_INTENT_ARGSPEC, handle
+from ansible_collections.crossaccount.aws.plugins.module_utils._module import CrossAccountModule, run_module
+from ansible_collections.crossaccount.aws.plugins.module_utils._trust_policy import ARGSPEC, handle
 
 
 def main() -> None:
-    spec = module_argspec(
-        {
-            "role_name": {"type": "str", "required": True},
-            "policy": {"type": "json"},
-            "trusted_account_ids": {"type": "list", "elements": "str"},
-            "trusted_principal_arns": {"type": "list", "elements": "str"},
-            "external_id": {"type": "str"},
-            "require_mfa": {"type": "bool", "default": False},
-            "allow_session_tags": {"type": "bool", "default": False},
-            "allow_source_identity": {"type": "bool", "default": False},
-            "state": {"type": "str", "choices": ["present", "absent"], "default": "present"},
-            "remove_dangling": {"type": "bool", "default": False},
-            **TRUST_INTENT_ARGSPEC,
-        }
-    )
-    # The boolean intent options are checked against policy in the handler, where only "true" conflicts.
-    exclusive = [("policy", "trusted_account_ids"), ("policy", "trusted_principal_arns"), ("policy", "external_id")]
-    run_module(CrossAccountModule(spec, mutually_exclusive=exclusive), handle)
+    module = CrossAccountModule(ARGSPEC)
+    run_module(module, handle)
 
 
 if __name__ == "__main__":

@@ -53,6 +53,7 @@ options:
     choices: [public, unknown_account, dangling, federated, organization, known_account, service, same_account]
 extends_documentation_fragment:
   - crossaccount.aws.connection
+  - crossaccount.aws.organization
   - crossaccount.aws.attributes
   - crossaccount.aws.attributes.action_group
   - crossaccount.aws.attributes.read_only
@@ -149,6 +150,34 @@ roles:
           description: True when the statement uses C(NotPrincipal); RV(roles[].statements[].principals) then lists the excluded principals.
           type: bool
           returned: when the statement uses NotPrincipal
+        guardrail:
+          description:
+            - With O(organization_aws), whether the resource control policies of the role's account let the callers of this
+              statement assume the role - V(denied) when one certainly denies a kind of caller the statement trusts (the
+              findings then hold a C(guardrail_denies) error naming it), else V(allowed).
+          type: dict
+          returned: with organization_aws
+          version_added: 0.3.0
+          contains:
+            status:
+              description: V(allowed) or V(denied).
+              type: str
+            policy:
+              description: The denying policy (C(policy_type), C(explicit), C(policy_id), C(policy_name), C(policy_arn),
+                C(target_id), C(target_type), C(statement), C(statement_index), C(action)); null when allowed.
+              type: dict
+          sample:
+            status: denied
+            policy:
+              policy_type: RESOURCE_CONTROL_POLICY
+              explicit: true
+              policy_id: p-emu00001
+              policy_name: data-perimeter
+              target_id: ou-emu1-00000003
+              target_type: OU
+              statement: OrgOnly
+              statement_index: 0
+              action: sts:AssumeRoleWithWebIdentity
     findings:
       description: Lint findings of the trust policy, as the policy engine reports them.
       type: list
@@ -186,19 +215,13 @@ summary:
     same_account: 5
 """
 
-from ansible_collections.crossaccount.aws.plugins.module_utils._module import CrossAccountModule, module_argspec, run_module
-from ansible_collections.crossaccount.aws.plugins.module_utils._trust_report import CLASSES, handle
+from ansible_collections.crossaccount.aws.plugins.module_utils._module import CrossAccountModule, run_module
+from ansible_collections.crossaccount.aws.plugins.module_utils._trust_report import ARGSPEC, handle
 
 
 def main() -> None:
-    spec = module_argspec(
-        {
-            "known_account_ids": {"type": "list", "elements": "str"},
-            "path_prefix": {"type": "str", "default": "/"},
-            "fail_on": {"type": "list", "elements": "str", "choices": list(CLASSES)},
-        }
-    )
-    run_module(CrossAccountModule(spec), handle)
+    module = CrossAccountModule(ARGSPEC)
+    run_module(module, handle)
 
 
 if __name__ == "__main__":

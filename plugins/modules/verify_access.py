@@ -111,13 +111,16 @@ options:
         type: path
 extends_documentation_fragment:
   - crossaccount.aws.connection
+  - crossaccount.aws.organization
   - crossaccount.aws.assume_role
   - crossaccount.aws.attributes
   - crossaccount.aws.attributes.action_group
   - crossaccount.aws.attributes.read_only
 notes:
-  - The diagnosis evaluates the trust policy and identity policies with the collection's own policy engine. It cannot see
-    service control policies, permissions boundaries of the caller or session policies of the caller's own session; when
+  - The diagnosis evaluates the trust policy and identity policies with the collection's own policy engine. When AWS's
+    error blames a service or resource control policy, the diagnosis says which kind (and, when the error carries it,
+    the policy's id); with O(organization_aws) it reads and evaluates the organization's policies and names the one that
+    denies. It cannot see permissions boundaries of the caller or session policies of the caller's own session; when
     everything it can see allows the request, it says so.
   - The temporary credentials are used only inside the module and never returned; use M(crossaccount.aws.assume_role) or the
     P(crossaccount.aws.assumed_credentials#lookup) lookup to obtain them.
@@ -216,12 +219,12 @@ diagnosis:
   sample: ["the trust policy of role Deploy requires an external id (sts:ExternalId) and none was given; set external_id"]
 """
 
-from ansible_collections.crossaccount.aws.plugins.module_utils._diagnosis import handle, verify_argspec
-from ansible_collections.crossaccount.aws.plugins.module_utils._module import CrossAccountModule, module_argspec, run_module
+from ansible_collections.crossaccount.aws.plugins.module_utils._module import CrossAccountModule, run_module
+from ansible_collections.crossaccount.aws.plugins.module_utils._verify_access import ARGSPEC, handle
 
 
 def main() -> None:
-    module = CrossAccountModule(module_argspec(verify_argspec()))
+    module = CrossAccountModule(ARGSPEC)
     run_module(module, handle)
 
 

@@ -19,8 +19,8 @@ Controller-only. The reads, and why these ones:
   hostvar of every host, and tags are the one thing no list call returns. Accounts left out by OU,
   id, status or management filters cost nothing.
 
-Every list call goes through botocore's paginators (which follow ``NextToken`` even across empty
-pages, as the Organizations API reference asks) and the shared AwsConnection's standard retries.
+The calls themselves (one function per API call, paginated) are ``module_utils/_organizations_api``, shared with
+the modules' guardrail checks.
 """
 
 from __future__ import annotations
@@ -36,7 +36,14 @@ from ansible_collections.crossaccount.aws.plugins.module_utils._connection impor
     AwsConnection,
     OptionAdapter,
 )
-from ansible_collections.crossaccount.aws.plugins.module_utils._errors import CrossAccountError, ValidationFailure, aws_operation
+from ansible_collections.crossaccount.aws.plugins.module_utils._errors import CrossAccountError, ValidationFailure
+from ansible_collections.crossaccount.aws.plugins.module_utils._organizations_api import (
+    describe_organization,
+    list_accounts_for_parent,
+    list_organizational_units,
+    list_roots,
+    list_tags,
+)
 
 DEFAULT_ACCESS_ROLE = "OrganizationAccountAccessRole"
 HOSTNAME_SOURCES = ("name", "id")
@@ -99,40 +106,6 @@ def _plain(value: t.Any) -> t.Any:
     if isinstance(value, (list, tuple)):
         return [_plain(item) for item in value]
     return value
-
-
-# --- one function per Organizations API call ---------------------------------------------------
-
-def _pages(client: t.Any, operation: str, key: str, **params: t.Any) -> list[dict[str, t.Any]]:
-    items: list[dict[str, t.Any]] = []
-    for page in client.get_paginator(operation).paginate(**params):
-        items.extend(page.get(key) or [])
-    return items
-
-
-@aws_operation("organizations:DescribeOrganization")
-def describe_organization(client: t.Any) -> dict[str, t.Any]:
-    return dict(client.describe_organization()["Organization"])
-
-
-@aws_operation("organizations:ListRoots")
-def list_roots(client: t.Any) -> list[dict[str, t.Any]]:
-    return _pages(client, "list_roots", "Roots")
-
-
-@aws_operation("organizations:ListOrganizationalUnitsForParent")
-def list_organizational_units(client: t.Any, parent_id: str) -> list[dict[str, t.Any]]:
-    return _pages(client, "list_organizational_units_for_parent", "OrganizationalUnits", ParentId=parent_id)
-
-
-@aws_operation("organizations:ListAccountsForParent")
-def list_accounts_for_parent(client: t.Any, parent_id: str) -> list[dict[str, t.Any]]:
-    return _pages(client, "list_accounts_for_parent", "Accounts", ParentId=parent_id)
-
-
-@aws_operation("organizations:ListTagsForResource")
-def list_tags(client: t.Any, resource_id: str) -> dict[str, str]:
-    return {tag["Key"]: tag.get("Value", "") for tag in _pages(client, "list_tags_for_resource", "Tags", ResourceId=resource_id)}
 
 
 # --- the OU tree -------------------------------------------------------------------------------

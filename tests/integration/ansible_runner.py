@@ -25,6 +25,10 @@ COLLECTION_LINK = COLLECTIONS_PATH / "ansible_collections" / "crossaccount" / "a
 MODULE_PACKAGE = "ansible_collections.crossaccount.aws.plugins.modules"
 MODULE_TIMEOUT = 180
 PLAYBOOK_TIMEOUT = 600
+# Where a suite runs the collection's modules (the variable crossaccount_aws_execution): `make integration`
+# leaves it unset (auto: in the controller's process), `make integration-2.21` sets "module", so that every
+# playbook test runs both ways across the two suites. run_playbook(execution=...) pins one way for a test.
+EXECUTION_ENV = "CROSSACCOUNT_AWS_TEST_EXECUTION"
 
 
 def ensure_collection_link() -> Path:
@@ -125,10 +129,12 @@ def run_module(emu: t.Any, module_name: str, args: t.Mapping[str, t.Any] | None 
 
 def run_playbook(emu: t.Any, playbook: str | os.PathLike[str], extra_vars: t.Mapping[str, t.Any] | None = None, verbosity: int = 0,
                  check: bool = False, diff: bool = False, env: t.Mapping[str, str] | None = None,
-                 extra_args: t.Sequence[str] = ()) -> PlaybookResult:
+                 extra_args: t.Sequence[str] = (), execution: str | None = None) -> PlaybookResult:
     """Run ansible-playbook (from this interpreter's venv) against localhost with the emulator's env.
 
     ``playbook`` is a path, or YAML text (written to a temporary file in the emulator's state dir).
+    ``execution`` (auto, module, in_process) sets crossaccount_aws_execution as an extra var; by default the
+    suite's choice (EXECUTION_ENV) applies, and nothing when that is unset.
     """
     path = os.fspath(playbook)
     if "\n" in path or not os.path.exists(path):
@@ -140,6 +146,9 @@ def run_playbook(emu: t.Any, playbook: str | os.PathLike[str], extra_vars: t.Map
             handle.write(text)
     ansible_playbook = os.path.join(os.path.dirname(sys.executable), "ansible-playbook")
     cmd = [ansible_playbook, "-i", "localhost,", "-c", "local", "-e", "ansible_python_interpreter={{ ansible_playbook_python }}"]
+    execution = execution or os.environ.get(EXECUTION_ENV) or None
+    if execution:
+        cmd += ["-e", json.dumps({"crossaccount_aws_execution": execution})]
     if extra_vars:
         cmd += ["-e", json.dumps(dict(extra_vars))]
     if verbosity:

@@ -150,22 +150,13 @@ def test_other_errors_fail_at_once(emu):
     assert len(assume_calls(emu)) == 1
 
 
+# One refusal by ansible-core and one by the collection's validators, as real module processes; the whole table is
+# tests/unit/plugins/module_utils/test_assume_role.py.
 @pytest.mark.parametrize(
     "args, option",
     [
         ({"bogus_option": 1}, "bogus_option"),
-        ({"role_arn": "arn:aws:iam::2222:role/X"}, "role_arn"),
-        ({"role_arn": "not-an-arn"}, "role_arn"),
-        ({"duration_seconds": 600}, "duration_seconds"),
-        ({"duration_seconds": 50000}, "duration_seconds"),
-        ({"role_session_name": "bad name!"}, "role_session_name"),
         ({"mfa_serial_number": MFA_SERIAL, "mfa_token": "12345"}, "mfa_token"),
-        ({"mfa_serial_number": MFA_SERIAL, "mfa_token": "abcdef"}, "mfa_token"),
-        ({"session_tags": {"a": "1"}, "transitive_tag_keys": ["b"]}, "transitive_tag_keys"),
-        ({"policy": "[1, 2]"}, "policy"),
-        ({"source_identity": "x"}, "source_identity"),
-        ({"external_id": "a b"}, "external_id"),
-        ({"profile": "source-admin", "access_key": "AKIAX", "secret_key": "y"}, "profile"),
     ],
 )
 def test_bad_input_names_the_option_and_makes_no_call(emu, args, option):

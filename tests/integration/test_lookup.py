@@ -17,9 +17,9 @@ from credentials_support import MFA_SERIAL, TARGET, assume_calls, create_role, i
 LOOKUP = "crossaccount.aws.assumed_credentials"
 
 
-def _kwargs(options: t.Mapping[str, t.Any]) -> str:
+def _kwargs(options: t.Mapping[str, t.Any], var: str = "opts") -> str:
     # Options go through extra vars so that quoting never matters.
-    return "".join(f", {key}=opts.{key}" for key in options)
+    return "".join(f", {key}={var}.{key}" for key in options)
 
 
 def dump_task(name: str, out: str, options: t.Mapping[str, t.Any], term: str = "role", fmt: str | None = None) -> str:
@@ -268,46 +268,52 @@ def test_formats_and_options_reach_aws(emu, cache_dir, tmp_path):
     assert who["Arn"] == f"arn:aws:sts::{TARGET}:assumed-role/AllOptions/all-options"
 
 
-@pytest.mark.parametrize(
-    "options, term, option",
-    [
-        ({"bogus": 1}, "role", "bogus"),
-        ({}, "'arn:aws:iam::12:role/X'", "role_arn"),
-        ({"duration_seconds": 100}, "role", "duration_seconds"),
-        ({"duration_seconds": 99999}, "role", "duration_seconds"),
-        ({"role_session_name": "no spaces please"}, "role", "role_session_name"),
-        ({"mfa_serial_number": MFA_SERIAL, "mfa_token": "12345"}, "role", "mfa_token"),
-        ({"format": "yaml"}, "role", "format"),
-        ({"external_id": "x"}, "role", "external_id"),
-        ({"profile": "source-admin", "access_key": "AKIAX", "secret_key": "zzz"}, "role", "profile"),
-    ],
-    ids=["unknown-option", "malformed-arn", "duration-low", "duration-high", "session-name", "mfa-token", "format", "external-id",
-         "profile-and-keys"],
-)
-def test_bad_input_names_the_option_and_makes_no_call(emu, cache_dir, tmp_path, options, term, option):
-    out = str(tmp_path / "attempt.json")
-    opts = dict(base_options(cache_dir), **options)
+# (id, options, term, option the message names): every case refused before any AWS call, all in one playbook run.
+BAD_INPUT = [
+    ("unknown-option", {"bogus": 1}, "role", "bogus"),
+    ("malformed-arn", {}, "'arn:aws:iam::12:role/X'", "role_arn"),
+    ("duration-low", {"duration_seconds": 100}, "role", "duration_seconds"),
+    ("duration-high", {"duration_seconds": 99999}, "role", "duration_seconds"),
+    ("session-name", {"role_session_name": "no spaces please"}, "role", "role_session_name"),
+    ("mfa-token", {"mfa_serial_number": MFA_SERIAL, "mfa_token": "12345"}, "role", "mfa_token"),
+    ("format", {"format": "yaml"}, "role", "format"),
+    ("external-id", {"external_id": "x"}, "role", "external_id"),
+    ("profile-and-keys", {"profile": "source-admin", "access_key": "AKIAX", "secret_key": "zzz"}, "role", "profile"),
+]
+
+
+def test_bad_input_names_the_option_and_makes_no_call(emu, cache_dir, tmp_path):
+    out = str(tmp_path / "attempts.json")
+    tasks = []
+    extra_vars: dict[str, t.Any] = {"role": role_arn("Whatever")}
+    for index, (_case, options, term, _option) in enumerate(BAD_INPUT):
+        opts = dict(base_options(cache_dir), **options)
+        extra_vars[f"opts{index}"] = opts
+        tasks.append(f"""
+    - ansible.builtin.set_fact:
+        creds: "{{{{ lookup('{LOOKUP}', {term}{_kwargs(opts, f'opts{index}')}) }}}}"
+      ignore_errors: true
+      register: attempt{index}
+""")
+    attempts = ", ".join(f"attempt{index}" for index in range(len(BAD_INPUT)))
     text = f"""
 - hosts: localhost
   gather_facts: false
   tasks:
-    - ansible.builtin.set_fact:
-        creds: "{{{{ lookup('{LOOKUP}', {term}{_kwargs(opts)}) }}}}"
-      ignore_errors: true
-      register: attempt
+{"".join(tasks)}
     - ansible.builtin.copy:
-        content: "{{{{ attempt | to_json }}}}"
+        content: "{{{{ [{attempts}] | to_json }}}}"
         dest: "{out}"
         mode: "0600"
 """
     emu.client.clear_calls()
-    result = run_playbook(emu, text, extra_vars={"role": role_arn("Whatever"), "opts": opts})
+    result = run_playbook(emu, text, extra_vars=extra_vars)
     check(result)
-    attempt = read(out)
-    assert attempt["failed"] is True
-    # What the lookup said, after Ansible's "... failed:" preamble; the option's name is in it.
-    said = attempt["msg"].split("assumed_credentials' failed", 1)[1]
-    assert option in said, attempt["msg"]
+    for (case, _options, _term, option), attempt in zip(BAD_INPUT, read(out)):
+        assert attempt["failed"] is True, case
+        # What the lookup said, after Ansible's "... failed:" preamble; the option's name is in it.
+        said = attempt["msg"].split("assumed_credentials' failed", 1)[1]
+        assert option in said, (case, attempt["msg"])
     assert "Traceback" not in result.stdout + result.stderr
     assert emu.client.calls() == []
     assert not os.path.exists(cache_dir)

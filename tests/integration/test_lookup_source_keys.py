@@ -1,7 +1,7 @@
 # -*- coding: utf-8 -*-
 # Copyright: contributors to crossaccount.aws
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
-"""Issue 12 (11): the lookup's cache is tied to the keys a profile resolves to, not only to its name."""
+"""The lookup's cache is tied to the keys a profile resolves to, not only to its name."""
 
 from __future__ import annotations
 

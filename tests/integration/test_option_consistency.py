@@ -1,13 +1,16 @@
 # -*- coding: utf-8 -*-
 # Copyright: contributors to crossaccount.aws
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
-"""Issue 12, one validation layer: the same option accepts the same values everywhere.
+"""One validation layer: the same option accepts the same values everywhere.
 
-For every (option, value) of the table, each place that takes the option -- every module that has it, run as
-a real process against the emulator (IAM modules in check mode), and the assumed_credentials lookup -- says
-"accepted" or "refused", and all places must agree with the expected verdict. "Refused" means the run failed
-naming the option before any AWS call; "accepted" means the value got past validation (the run went on to
-AWS, whatever AWS then said). A place that accepts what another refuses fails the test, naming both.
+For every (option, value) of the table, each place that takes the option -- every module that has it and the
+assumed_credentials lookup -- says "accepted" or "refused", and all places must agree with the expected verdict.
+"Refused" means the run failed naming the option before any AWS call; "accepted" means the value got past
+validation. The lookup runs in a playbook against the emulator (one run for the whole table); a module's verdict is
+what its ARGSPEC (in ansible-core's own validator) and its handle() decide before asking for the AWS connection, in
+this process (tests/unit/offline_module.py): the verdict is all this test compares, and the module processes
+themselves are run by the modules' own integration tests. A place that accepts what another refuses fails the test,
+naming both.
 """
 
 from __future__ import annotations
@@ -19,7 +22,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from ansible_runner import run_module, run_playbook
+from ansible_runner import run_playbook
+
+from ansible_collections.crossaccount.aws.tests.unit.offline_module import outcome  # isort: skip
 
 SOURCE = "111111111111"
 TARGET = "222222222222"
@@ -203,14 +208,13 @@ def test_same_option_same_verdict_everywhere(emu: t.Any, tmp_path: Path, lookup_
             refused = bool(message) and _names(message, place.label)
         else:
             args = place.build(_value(value, emu))
+            if place.profile is not None:
+                args["profile"] = place.profile
             if place.name == "aws_profile":
                 args.update(config_file=str(tmp_path / "config"), credentials_file=str(tmp_path / "credentials"))
-            emu.client.clear_calls()
-            result = run_module(emu, place.name, args, check=True, profile=place.profile)
-            message = str(result.get("msg", ""))
-            calls = emu.client.calls()
-            refused = bool(result["failed"]) and not calls and _names(message, place.label)
-            if result["failed"] and not refused and place.name == "aws_profile":
+            message = outcome(place.name, args, check_mode=True) or ""
+            refused = bool(message) and _names(message, place.label)
+            if message and not refused:
                 raise AssertionError(f"{where}: failed without naming {place.label}: {message}")
         verdicts[where] = "refused" if refused else "accepted"
     expected = "accepted" if accepted else "refused"

@@ -78,12 +78,27 @@ def local_policy_names(emu: t.Any) -> list[str]:
     return [p["PolicyName"] for p in emu.session("source-admin").client("iam").list_policies(Scope="Local")["Policies"]]
 
 
-def test_second_run_changes_nothing_within_the_call_budget(emu: t.Any, tmp_path: Path) -> None:
-    seed_bucket(emu, tmp_path)
+def test_setup_state_no_op_rerun_and_teardown_leave_no_trace(emu: t.Any, tmp_path: Path) -> None:
+    # One pass over the whole life of the access (each end-to-end path once): set up, rerun, tear down, tear down again.
+    bucket = seed_bucket(emu, tmp_path)
     changed, output = play(emu, tmp_path, MAIN)
     assert changed >= 3, output[-3000:]  # role, policy, profile
     assert "verified_as" in output and f"assumed-role/{ROLE}/" in output
+    target_iam = emu.session("target-admin").client("iam")
+    source_iam = emu.session("source-admin").client("iam")
+    role = target_iam.get_role(RoleName=ROLE)["Role"]
+    statement = role["AssumeRolePolicyDocument"]["Statement"][0]
+    assert statement["Principal"]["AWS"] in ("arn:aws:iam::111111111111:root", ["arn:aws:iam::111111111111:root"])
+    assert statement["Condition"]["StringEquals"]["sts:ExternalId"] == "crossaccount-demo-7f3a"
+    attached = [p["PolicyArn"] for p in source_iam.list_attached_user_policies(UserName=USER)["AttachedPolicies"]]
+    assert attached == [POLICY_ARN]
+    config = Path(emu.config_file).read_text(encoding="utf-8")
+    assert f"[profile {PROFILE}]" in config and f"role_arn = {ROLE_ARN}" in config
+    # The written profile works the way the AWS CLI would use it (botocore's own AssumeRole).
+    listing = emu.session(PROFILE).client("s3").list_objects_v2(Bucket=bucket)
+    assert [o["Key"] for o in listing["Contents"]] == ["hello.txt"]
 
+    # The second run changes nothing, within the call budget.
     emu.client.clear_calls()
     changed, output = play(emu, tmp_path, MAIN)
     calls = emu.client.calls()
@@ -99,26 +114,8 @@ def test_second_run_changes_nothing_within_the_call_budget(emu: t.Any, tmp_path:
     assert "Validating arguments against arg spec 'main' - Cross-account access" in output
     assert "Validating arguments against arg spec 'main' - The IAM role in the target account" not in output
     assert "Validating arguments against arg spec 'main' - The policy in the source account" not in output
-    for role in ("target_account", "source_account"):
-        assert re.search(rf"TASK \[crossaccount\.aws\.{role} : Check the {role} variables\][^\n]*\n(skipping|\*+\nskipping)", output), role
-
-
-def test_setup_state_and_teardown_leaves_no_trace(emu: t.Any, tmp_path: Path) -> None:
-    bucket = seed_bucket(emu, tmp_path)
-    play(emu, tmp_path, MAIN)
-    target_iam = emu.session("target-admin").client("iam")
-    source_iam = emu.session("source-admin").client("iam")
-    role = target_iam.get_role(RoleName=ROLE)["Role"]
-    statement = role["AssumeRolePolicyDocument"]["Statement"][0]
-    assert statement["Principal"]["AWS"] in ("arn:aws:iam::111111111111:root", ["arn:aws:iam::111111111111:root"])
-    assert statement["Condition"]["StringEquals"]["sts:ExternalId"] == "crossaccount-demo-7f3a"
-    attached = [p["PolicyArn"] for p in source_iam.list_attached_user_policies(UserName=USER)["AttachedPolicies"]]
-    assert attached == [POLICY_ARN]
-    config = Path(emu.config_file).read_text(encoding="utf-8")
-    assert f"[profile {PROFILE}]" in config and f"role_arn = {ROLE_ARN}" in config
-    # The written profile works the way the AWS CLI would use it (botocore's own AssumeRole).
-    listing = emu.session(PROFILE).client("s3").list_objects_v2(Bucket=bucket)
-    assert [o["Key"] for o in listing["Contents"]] == ["hello.txt"]
+    for role_name in ("target_account", "source_account"):
+        assert re.search(rf"TASK \[crossaccount\.aws\.{role_name} : Check the {role_name} variables\][^\n]*\n(skipping|\*+\nskipping)", output), role_name
 
     changed, output = play(emu, tmp_path, TEARDOWN)
     assert changed == 3, output[-3000:]  # profile, policy, role

@@ -40,7 +40,7 @@ CASES: list[tuple[str, str, dict[str, t.Any], str]] = [
     ("source_account", "inline-without-principals",
      {"source_account_policy_name": "p1", "source_account_policy_type": "inline",
       "source_account_target_role_arns": ["arn:aws:iam::222222222222:role/r1"]},
-     "source_account_policy_type: inline needs at least one of"),
+     "source_account_users: type=inline needs at least one of"),
     ("source_account", "bad-choice",
      {"source_account_policy_name": "p1", "source_account_policy_type": "attached",
       "source_account_target_role_arns": ["arn:aws:iam::222222222222:role/r1"]},

@@ -514,7 +514,7 @@ def test_end_to_end_inline_on_the_users_group(emu: t.Any) -> None:
     assert _assume(emu, role_arn) == "ok"
 
 
-# ---------------------------------------------------------------- reads of a run with nothing to do (issue 5)
+# ---------------------------------------------------------------- reads of a run with nothing to do (a call budget)
 
 
 def test_no_op_reads_no_principal_that_is_attached(emu: t.Any) -> None:

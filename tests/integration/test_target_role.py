@@ -357,7 +357,7 @@ def test_delete_answered_with_500_after_it_was_applied_converges(emu: t.Any) -> 
     assert target_role(emu, {"name": ROLE, "state": "absent"})["changed"] is False
 
 
-# --- reads of a run with nothing to do (issue 5: the no-op playbook run has a call budget) ---
+# --- reads of a run with nothing to do (the no-op playbook run has a call budget) ---
 
 
 def read_actions(emu: t.Any) -> list[str]:

@@ -1,12 +1,13 @@
 # -*- coding: utf-8 -*-
 # Copyright: contributors to crossaccount.aws
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
-"""Issue 12, defects 1, 2, 7 and 9: regression tests, real module processes and playbooks against the emulator.
+"""Input that ansible-core or botocore would mishandle, refused cleanly: real module processes and playbooks against
+the emulator.
 
-1. a dict-typed connection option given as a list echoed its secret sub-options (invocation, syslog line);
-2. a secret under an unknown key was echoed by the "Unsupported parameters" failure;
-7. a malformed endpoint URL escaped as an unhandled ValueError;
-9. a role ARN without a role name passed validation and waited for a propagation that cannot come.
+- a dict-typed connection option given as a list must not echo its secret sub-options (invocation, syslog line);
+- a secret under an unknown key must not be echoed by the "Unsupported parameters" failure;
+- a malformed endpoint URL fails naming the option, not as an unhandled ValueError;
+- a role ARN without a role name is refused, not waited for (its propagation cannot come).
 
 The module's syslog line is captured by a ``sitecustomize`` that replaces ``syslog.syslog`` in the module
 process (the modules log through syslog when systemd's journal module is absent, as here).
@@ -38,6 +39,7 @@ MODULE_ARGS: dict[str, dict[str, t.Any]] = {
     "aws_profile": {"name": "hardening"},
     "oidc_provider": {"url": "https://oidc.hardening.invalid", "client_ids": ["sts.amazonaws.com"]},
     "trust_report": {},
+    "guardrail_check": {"source_principals": ["111111111111"], "account_ids": [TARGET], "role_name": "hardening"},
 }
 SYSLOG_CAPTURE = """
 import os
@@ -56,11 +58,21 @@ def modules() -> list[str]:
     return sorted(path.stem for path in (REPO_ROOT / "plugins" / "modules").glob("*.py") if not path.stem.startswith("_"))
 
 
+def _documentation(path: Path) -> dict[str, t.Any]:
+    text = path.read_text(encoding="utf-8")
+    return t.cast(dict[str, t.Any], yaml.safe_load(text.split('DOCUMENTATION = r"""', 1)[1].split('"""', 1)[0]))
+
+
 def dict_options(module: str) -> list[str]:
-    """The options of a module documented as dicts with sub-options (connection dicts such as target_aws)."""
-    text = (REPO_ROOT / "plugins" / "modules" / f"{module}.py").read_text(encoding="utf-8")
-    doc = yaml.safe_load(text.split('DOCUMENTATION = r"""', 1)[1].split('"""', 1)[0])
-    return sorted(name for name, spec in (doc.get("options") or {}).items() if spec.get("type") == "dict" and spec.get("suboptions"))
+    """The options of a module documented as dicts with sub-options (connection dicts such as target_aws), its own and
+    those of the collection's doc fragments it extends (organization_aws, trusted_oidc)."""
+    doc = _documentation(REPO_ROOT / "plugins" / "modules" / f"{module}.py")
+    options = dict(doc.get("options") or {})
+    for fragment in doc.get("extends_documentation_fragment") or []:
+        parts = fragment.split(".")
+        if parts[:2] == ["crossaccount", "aws"] and len(parts) == 3:
+            options.update(_documentation(REPO_ROOT / "plugins" / "doc_fragments" / f"{parts[2]}.py").get("options") or {})
+    return sorted(name for name, spec in options.items() if spec.get("type") == "dict" and spec.get("suboptions"))
 
 
 def run_logged(emu: t.Any, tmp_path: Path, module: str, args: dict[str, t.Any]) -> tuple[dict[str, t.Any], str]:
@@ -93,13 +105,15 @@ def test_syslog_capture_sees_module_arguments(emu: t.Any, tmp_path: Path) -> Non
     assert "visible-ext-id" in syslog
 
 
-# --- defect 1 ------------------------------------------------------------------------------------------
+# --- dict options given as something else never echo their secrets -------------------------------------
 
 DICT_OPTION_CASES = [(module, option) for module in modules() for option in dict_options(module)]
 
 
 def test_every_dict_option_with_suboptions_is_covered() -> None:
     assert ("verify_access", "target_aws") in DICT_OPTION_CASES
+    assert ("verify_access", "organization_aws") in DICT_OPTION_CASES
+    assert ("trust_report", "organization_aws") in DICT_OPTION_CASES
 
 
 @pytest.mark.parametrize("shape", ["list-of-dicts", "list-of-strings", "nested"])
@@ -155,7 +169,7 @@ def test_role_connection_dict_given_as_a_list_never_echoes_its_secrets(emu: t.An
     assert SECRET not in output and TOKEN not in output
 
 
-# --- defect 2 ------------------------------------------------------------------------------------------
+# --- unknown keys are named, never their values ---------------------------------------------------------
 
 def test_unknown_key_in_a_connection_dict_never_echoes_its_value(emu: t.Any, tmp_path: Path) -> None:
     target = {"region": "us-east-1", "secret_access_key": SECRET, "session_token": TOKEN}
@@ -175,7 +189,7 @@ def test_unknown_top_level_key_never_echoes_its_value(emu: t.Any, tmp_path: Path
     assert emu.client.calls() == []
 
 
-# --- defect 7 ------------------------------------------------------------------------------------------
+# --- malformed endpoint URLs name the option -------------------------------------------------------------
 
 BAD_URLS = ["http://a b", "http://host:99999", "http://", "http://[::1", "ftp://host"]
 
@@ -209,7 +223,7 @@ def test_malformed_profile_endpoint_url_names_the_option(emu: t.Any, tmp_path: P
     assert not (tmp_path / "config").exists()
 
 
-# --- defect 9 ------------------------------------------------------------------------------------------
+# --- a role ARN must name a role ------------------------------------------------------------------------
 
 NAMELESS = f"arn:aws:iam::{TARGET}:role"
 

@@ -214,7 +214,7 @@ def test_unusable_target_aws_is_reported_and_its_secret_never_shown(emu: t.Any) 
     assert {c["name"]: c["ok"] for c in result["checks"]}["target_identity"] is False
 
 
-# --- reads of a passing run (issue 5: the no-op playbook run has a call budget) ---
+# --- reads of a passing run (the no-op playbook run has a call budget) ---
 
 
 def calls_made(emu: t.Any) -> list[tuple[str, str, str]]:

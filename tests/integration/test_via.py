@@ -1,7 +1,7 @@
 # -*- coding: utf-8 -*-
 # Copyright: contributors to crossaccount.aws
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
-"""Role chaining with ``via`` (issue 9): assume_role, verify_access and the lookup against the emulator."""
+"""Role chaining with ``via``: assume_role, verify_access and the lookup against the emulator."""
 
 from __future__ import annotations
 

@@ -1,7 +1,7 @@
 # -*- coding: utf-8 -*-
 # Copyright: contributors to crossaccount.aws
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
-"""Web identity as the source (issue 11): assume_role and the lookup with the emulator's OIDC issuer."""
+"""Web identity as the source: assume_role and the lookup with the emulator's OIDC issuer."""
 
 from __future__ import annotations
 

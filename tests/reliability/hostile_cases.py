@@ -332,14 +332,14 @@ FIXED_FINDINGS: list[dict[str, str]] = [
     },
     {
         "id": "source-policy-wildcard-resource",
-        "where": "plugins/module_utils/_source_policy.py, _policy.build_source_policy",
+        "where": "plugins/module_utils/_source_policy.py, _policy_build.build_source_policy",
         "input": "source_policy target_role_arns: ['arn:aws:iam::222222222222:role/team*/Deploy'] (also '?', '${aws:username}')",
         "output": "before: a managed policy allowing sts:AssumeRole on Resource 'arn:aws:iam::222222222222:role/team*/Deploy' (a wildcard)",
     },
     {
         "id": "build-trust-star",
-        "where": "plugins/module_utils/_policy.build_trust_policy",
-        "input": "build_trust_policy(trusted_principal_arns=['*'])",
+        "where": "plugins/module_utils/_policy_build.build_trust",
+        "input": "build_trust(TrustIntent(principal_arns=('*',)))",
         "output": "before: Principal {'AWS': ['*']} without a condition (the modules' validators refused it earlier)",
     },
     {

@@ -1,13 +1,13 @@
 # -*- coding: utf-8 -*-
 # Copyright: contributors to crossaccount.aws
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
-"""Least privilege of what the collection generates (issue 6).
+"""Least privilege of what the collection generates.
 
 * Source policies allow exactly sts:AssumeRole (plus sts:TagSession / sts:SetSourceIdentity when opted in) on
   exactly the given role ARNs: checked over many random ARNs in all three partitions, by shape and with the
   emulator's independent policy evaluator (near-miss ARNs and other actions are not allowed), and on what
   the module returns and what IAM stores.
-* Trust policies never contain an unconditioned ``*`` principal: build_trust_policy never builds one, and the
+* Trust policies never contain an unconditioned ``*`` principal: build_trust never builds one, and the
   modules refuse one (in intent options or in whole documents) before any write.
 """
 
@@ -27,8 +27,9 @@ from integration.credentials_support import create_role
 from reliability.conftest import record_summary
 
 from ansible_collections.crossaccount.aws.plugins.module_utils import _policy  # isort: skip
-from ansible_collections.crossaccount.aws.plugins.module_utils import _policy_lint  # isort: skip
+from ansible_collections.crossaccount.aws.plugins.module_utils import _policy_build  # isort: skip
 from ansible_collections.crossaccount.aws.plugins.module_utils._errors import ValidationFailure  # isort: skip
+from ansible_collections.crossaccount.aws.plugins.module_utils._policy_build import TrustIntent  # isort: skip
 from ansible_collections.crossaccount.aws.plugins.module_utils._connection import OptionAdapter  # isort: skip
 from ansible_collections.crossaccount.aws.plugins.module_utils._source_policy import request_from_options  # isort: skip
 
@@ -103,7 +104,7 @@ def test_source_policy_grants_exactly_the_roles_over_random_arns() -> None:
         arns = [random_role_arn(rng, partition) for _index in range(rng.randint(1, 5))]
         tags, source_identity = _tags(rng)
         actions = _actions(tags, source_identity)
-        document = _policy.build_source_policy(arns, allow_session_tags=tags, allow_source_identity=source_identity)
+        document = _policy_build.build_source_policy(arns, allow_session_tags=tags, allow_source_identity=source_identity)
         assert_exact_source_policy(document, arns, actions)
         for arn in arns:
             for action in actions:
@@ -147,7 +148,7 @@ def test_wildcard_or_foreign_targets_never_reach_a_source_policy(arn: str) -> No
     if "*" in arn or "?" in arn or "$" in arn:
         # Defence in depth: even unvalidated input never becomes a wildcard grant.
         with pytest.raises(ValueError):
-            _policy.build_source_policy([arn])
+            _policy_build.build_source_policy([arn])
 
 
 # ---------------------------------------------------------------------------------------------- trust policy (pure)
@@ -163,9 +164,11 @@ def test_built_trust_never_has_an_unconditioned_star_over_random_input() -> None
         tags, source_identity = _tags(rng)
         if not accounts and not principals:
             continue
-        document = _policy.build_trust_policy(accounts, principals, external_id, mfa, tags, source_identity, partition)
+        intent = TrustIntent(account_ids=tuple(accounts), principal_arns=tuple(principals), external_id=external_id, require_mfa=mfa,
+                             allow_session_tags=tags, allow_source_identity=source_identity)
+        document = _policy_build.build_trust(intent, partition)
         built += 1
-        assert not _policy_lint.has_unconditioned_wildcard(document)
+        assert not _policy.has_unconditioned_wildcard(document)
         statement = document["Statement"][0]
         assert set(statement["Principal"]) == {"AWS"}
         expected = {f"arn:{partition}:iam::{a}:root" for a in accounts} | set(principals)
@@ -182,9 +185,9 @@ def test_built_trust_never_has_an_unconditioned_star_over_random_input() -> None
 
 
 @pytest.mark.parametrize("principals", [["*"], ["arn:aws:iam::111111111111:root", "*"]], ids=["star", "star-among-others"])
-def test_build_trust_policy_refuses_an_unconditioned_star(principals: list[str]) -> None:
+def test_build_trust_refuses_an_unconditioned_star(principals: list[str]) -> None:
     with pytest.raises(ValueError):
-        _policy.build_trust_policy(trusted_principal_arns=principals)
+        _policy_build.build_trust(TrustIntent(principal_arns=tuple(principals)))
 
 
 # ---------------------------------------------------------------------------------------------- real module runs
@@ -234,7 +237,7 @@ def test_generated_trust_of_target_role_has_no_star(emu: t.Any) -> None:
     assert result["failed"] is False, result
     stored = _as_document(emu.aws("iam", profile="target-admin").get_role(RoleName="lp-trust")["Role"]["AssumeRolePolicyDocument"])
     for document in (result["role"]["trust_policy"], stored):
-        assert not _policy_lint.has_unconditioned_wildcard(document)
+        assert not _policy.has_unconditioned_wildcard(document)
         principals = [p for s in document["Statement"] for p in (s["Principal"]["AWS"] if isinstance(s["Principal"]["AWS"], list)
                                                                  else [s["Principal"]["AWS"]])]
         assert principals == ["arn:aws:iam::111111111111:root"], document
@@ -263,4 +266,4 @@ def test_modules_refuse_unconditioned_star_trust_before_any_write(emu: t.Any, ca
         assert result["msg"].startswith(option), result["msg"]
         assert emu.client.write_calls() == [], (module, emu.client.write_calls())
     stored = _as_document(emu.aws("iam", profile="target-admin").get_role(RoleName="lp-star")["Role"]["AssumeRolePolicyDocument"])
-    assert not _policy_lint.has_unconditioned_wildcard(stored)
+    assert not _policy.has_unconditioned_wildcard(stored)

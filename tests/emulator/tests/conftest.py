@@ -1,34 +1,23 @@
 # -*- coding: utf-8 -*-
 # Copyright: contributors to crossaccount.aws
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
-"""Fixtures of the emulator's own tests: one emulator process per pytest worker.
+"""Fixtures of the emulator's own tests: the integration suite's (``emulator``/``emu``: one emulator process per pytest
+worker, reset before each test; ``org_emulator``/``org_emu``: the one with 20 member accounts).
 
-- ``emulator`` (session): the running emulator with the default organization (6 generated members).
-- ``emu`` (function): the same object, reset to the bootstrap state (organization included) before the test.
+These tests run no Ansible code, so ``make test`` runs them once, on the main core (``make emulator-tests``).
 """
 
 from __future__ import annotations
 
 import sys
-import typing as t
 from pathlib import Path
 
-import pytest
+_TESTS = Path(__file__).resolve().parents[2]
+for _path in (str(_TESTS), str(_TESTS / "integration")):
+    if _path not in sys.path:
+        sys.path.insert(0, _path)
 
-_TESTS = str(Path(__file__).resolve().parents[2])
-if _TESTS not in sys.path:
-    sys.path.insert(0, _TESTS)
+# The fixtures and the smoke marker of the integration suite.
+from integration.conftest import emu, emulator, org_emu, org_emulator, pytest_configure
 
-from emulator.testing import RunningEmulator, start_emulator
-
-
-@pytest.fixture(scope="session")
-def emulator(tmp_path_factory: pytest.TempPathFactory) -> t.Iterator[RunningEmulator]:
-    with start_emulator(tmp_path_factory.mktemp("emulator")) as running:
-        yield running
-
-
-@pytest.fixture
-def emu(emulator: RunningEmulator) -> RunningEmulator:
-    emulator.reset()
-    return emulator
+__all__ = ["emu", "emulator", "org_emu", "org_emulator", "pytest_configure"]

@@ -16,3 +16,17 @@ def test_filter_plugin():
     assert option_problems({"x": ["account_id", "1"]})[0].startswith("x: must be a 12-digit AWS account id")
     with pytest.raises(AnsibleFilterError):
         option_problems({"x": ["nope", 1]})
+
+
+def test_the_documented_kinds_are_the_registry():
+    import re
+
+    import yaml
+    from ansible_collections.crossaccount.aws.plugins.filter import option_problems
+    from ansible_collections.crossaccount.aws.plugins.module_utils._option_kinds import KINDS
+
+    doc = yaml.safe_load(option_problems.DOCUMENTATION)
+    described = " ".join(doc["options"]["_input"]["description"])
+    documented = re.findall(r"V\(([a-z_]+)\)", described.split("KIND is one of", 1)[1])
+    assert sorted(documented) == sorted(KINDS)
+    assert len(documented) == len(set(documented))

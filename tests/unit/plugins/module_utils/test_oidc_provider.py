@@ -134,3 +134,24 @@ def test_provider_view_adds_the_scheme_and_sorts() -> None:
     assert view["url"] == "https://x.example.com"
     assert view["client_ids"] == ["a", "b"]
     assert view["tags"] == {"k": "v"}
+
+
+URL = "https://oidc.emulator.invalid"
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        ({"url": "http://oidc.emulator.invalid"}, "url: must be an https URL"),
+        ({"url": "oidc.emulator.invalid"}, "url: must be an https URL"),
+        ({"url": "https://oidc.emulator.invalid:8443"}, "url: must be an https URL of an OpenID Connect issuer such as"),
+        ({"url": "https://oidc.emulator.invalid/?a=b"}, "without query string"),
+        ({"url": URL, "thumbprints": ["abc"]}, "thumbprints[0]: must be a certificate thumbprint of 40 hex characters"),
+        ({"url": URL, "thumbprints": ["a" * 40, "g" * 40]}, "thumbprints[1]: must be a certificate thumbprint"),
+        ({"url": URL, "thumbprints": [f"{i:040x}" for i in range(6)]}, "thumbprints: at most 5"),
+        ({"url": URL, "client_ids": ["has space"]}, "client_ids[0]: must be a client id"),
+        ({"url": URL, "tags": {"aws:x": "y"}}, "tags: tag key 'aws:x' uses the reserved"),
+    ],
+)
+def test_the_module_refuses_bad_input_before_any_call(offline: t.Any, args: dict[str, t.Any], message: str) -> None:
+    assert message in offline("oidc_provider", args)

@@ -1,9 +1,8 @@
 # -*- coding: utf-8 -*-
 # Copyright: contributors to crossaccount.aws
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
-"""Issue 12: one validation layer. The STS request, connection options and the roles' filter all go through
-_validators; each test here failed before (a value accepted by one layer and refused by the other, a bad
-value that reached AWS, or a secret in a message)."""
+"""One validation layer: the STS request, connection options and the roles' filter all go through _validators, so a
+value is accepted or refused alike everywhere, a bad value never reaches AWS, and no message carries a secret."""
 
 from __future__ import annotations
 
@@ -12,6 +11,7 @@ import stat
 
 import pytest
 from ansible_collections.crossaccount.aws.plugins.module_utils import _connection as c
+from ansible_collections.crossaccount.aws.plugins.module_utils import _option_kinds
 from ansible_collections.crossaccount.aws.plugins.module_utils import _sts as sts
 from ansible_collections.crossaccount.aws.plugins.module_utils import _validators as v
 from ansible_collections.crossaccount.aws.plugins.module_utils._connection import OptionAdapter
@@ -34,7 +34,7 @@ def refused(option: str, **options) -> ValidationFailure:
     return info.value
 
 
-# --- defect 9: a role ARN is parsed as a role ARN everywhere ------------------------------------
+# --- a role ARN is parsed as a role ARN everywhere -----------------------------------------------
 
 @pytest.mark.parametrize("value", [
     "arn:aws:iam::222222222222:role",             # no role name (waited 60 s for a propagation that cannot come)
@@ -209,7 +209,7 @@ def test_mfa_with_web_identity_is_refused():
     refused("web_identity_token", web_identity_token=TOKEN, mfa_serial_number="arn:aws:iam::111111111111:mfa/a", mfa_token="123456")
 
 
-# --- defect 7: endpoint URLs ---------------------------------------------------------------------
+# --- endpoint URLs ------------------------------------------------------------------------------
 
 @pytest.mark.parametrize("url", [
     "http://a b", "http://", "https://:443", "http://host:0", "http://host:65536", "http://host:port", "http://[::1",
@@ -240,7 +240,7 @@ def test_good_endpoint_urls(url):
 # --- the roles' filter: same functions ------------------------------------------------------------
 
 def test_problems_uses_the_same_validators():
-    found = v.problems({
+    found = _option_kinds.problems({
         "r_role_name": ["role_name", "bad name"],
         "r_account_ids": ["account_ids", ["111111111111", "1234"]],
         "r_external_id": ["external_id", ""],
@@ -255,10 +255,10 @@ def test_problems_uses_the_same_validators():
 @pytest.mark.parametrize("checks", [["role_name", "x"], {"a": ["no_such_kind", "x"]}, {"a": "role_name"}])
 def test_problems_refuses_a_malformed_call(checks):
     with pytest.raises(ValidationFailure):
-        v.problems(checks)
+        _option_kinds.problems(checks)
 
 
-# --- defect 2: an unknown key next to a secret (connection dicts) ----------------------------------
+# --- an unknown key next to a secret (connection dicts) ------------------------------------------
 
 @pytest.mark.parametrize("data", [
     {"secret_access_key": "tOpSeCrEt-0123456789", "region": "us-east-1"},

@@ -6,6 +6,7 @@
 from __future__ import annotations
 
 import pytest
+from ansible_collections.crossaccount.aws.plugins.module_utils import _policy
 from ansible_collections.crossaccount.aws.plugins.module_utils import _policy_lint as policy_lint
 
 OWN = "222222222222"
@@ -76,9 +77,9 @@ NOT_NARROWING = [
 @pytest.mark.parametrize(("condition", "keys"), NARROWING)
 def test_narrowing_conditions_are_accepted(condition, keys):
     statement = allow("*", condition)
-    assert policy_lint.narrowing_keys(statement) == keys
+    assert _policy.narrowing_keys(statement) == keys
     document = doc(statement)
-    assert not policy_lint.has_unconditioned_wildcard(document)
+    assert not _policy.has_unconditioned_wildcard(document)
     assert "wildcard_principal" not in [f["code"] for f in lint(document)]
 
 
@@ -86,10 +87,10 @@ def test_narrowing_conditions_are_accepted(condition, keys):
 @pytest.mark.parametrize("principal", ["*", {"AWS": "*"}, {"AWS": [f"arn:aws:iam::{FOREIGN}:root", "*"]}])
 def test_conditions_that_narrow_nothing_are_refused(condition, principal):
     statement = allow(principal, condition, sid="Open")
-    assert policy_lint.narrowing_keys(statement) == set()
+    assert _policy.narrowing_keys(statement) == set()
     document = doc(statement)
-    assert policy_lint.has_unconditioned_wildcard(document)
-    assert policy_lint.unnarrowed_wildcards(document) == [0]
+    assert _policy.has_unconditioned_wildcard(document)
+    assert _policy.unnarrowed_wildcards(document) == [0]
     found = [f for f in lint(document) if f["code"] == "wildcard_principal"]
     assert len(found) == 1
     assert found[0]["severity"] == "error" and found[0]["statement"] == 0
@@ -98,14 +99,14 @@ def test_conditions_that_narrow_nothing_are_refused(condition, principal):
 
 def test_allow_with_not_principal_is_a_wildcard():
     document = doc({"Sid": "AllBut", "Effect": "Allow", "NotPrincipal": {"AWS": f"arn:aws:iam::{FOREIGN}:root"}, "Action": "sts:AssumeRole"})
-    assert policy_lint.has_unconditioned_wildcard(document)
+    assert _policy.has_unconditioned_wildcard(document)
     assert codes(lint(document)) == [("error", "wildcard_principal", 0)]
     assert "every principal outside NotPrincipal" in lint(document)[0]["message"]
 
 
 def test_wildcard_in_a_deny_is_not_a_problem():
     document = doc({"Effect": "Deny", "Principal": "*", "Action": "sts:AssumeRole"}, allow({"AWS": OWN}))
-    assert not policy_lint.has_unconditioned_wildcard(document)
+    assert not _policy.has_unconditioned_wildcard(document)
     assert lint(document) == []
 
 
@@ -116,7 +117,7 @@ def test_statement_index_counts_every_statement():
 
 
 def test_lint_accepts_json_text():
-    assert policy_lint.has_unconditioned_wildcard('{"Statement": {"Effect": "Allow", "Principal": "*", "Action": "sts:AssumeRole"}}')
+    assert _policy.has_unconditioned_wildcard('{"Statement": {"Effect": "Allow", "Principal": "*", "Action": "sts:AssumeRole"}}')
 
 
 # ---------------------------------------------------------------- external_id_missing, root_trust_without_mfa
@@ -236,7 +237,7 @@ def test_dangling_principal_and_broad_action_are_warnings():
 
 def test_size_quota_is_an_error_above_the_quota():
     document = doc(allow({"AWS": [f"arn:aws:iam::{OWN}:role/{'r' * 60}{i}" for i in range(40)]}))
-    size = policy_lint.policy_size(document)
+    size = _policy.policy_size(document)
     assert size > 2048
     assert policy_lint.lint_size(document, 4096) == []
     assert policy_lint.lint_size(document, None) == []

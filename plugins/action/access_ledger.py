@@ -153,6 +153,7 @@ class ActionModule(ActionBase):
             "retry": retry,
             "files": changed,
             "fail": recorded["fail"],
+            "role_arns": {host: recorded["rows"][account["account_id"]]["role_arn"] for host, account in planned["accounts"].items()},
             "state": recorded["state"],
             "msg": line,
         }

@@ -286,6 +286,10 @@ files:
   returned: step=record
   type: list
   elements: str
+role_arns:
+  description: V(record) - host name to the ARN of the role in its account (empty when it was not made or was taken away).
+  returned: step=record
+  type: dict
 fail:
   description: V(record) - host name to the failure message, for the accounts of the batch that failed or are blocked.
   returned: step=record

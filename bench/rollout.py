@@ -59,8 +59,8 @@ BARE_PLAYBOOK = """
       crossaccount.aws.source_policy:
         profile: source-admin
         name: assume-bench-rollout
-        target_role_arns: "{{ ansible_play_hosts_all | map('extract', hostvars, 'aws_account_id')
-                              | map('regex_replace', '^(.*)$', 'arn:aws:iam::\\\\1:role/bench-rollout') | list }}"
+        target_organization_id: o-emulator0001
+        target_role_name: bench-rollout
 
     - name: The role in each account
       module_defaults:

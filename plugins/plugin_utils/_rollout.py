@@ -135,7 +135,7 @@ def sliced_awx_job(extra_vars: t.Mapping[str, t.Any]) -> str | None:
     return None
 
 
-def _policy_problem(exc: ValidationFailure, role_path_hint: bool = False) -> ValidationFailure:
+def _policy_problem(exc: ValidationFailure) -> ValidationFailure:
     top = re.split(r"[.\[]", exc.option, maxsplit=1)[0]
     if top == "target_role_arns":
         # The ARNs are built from the account ids, the role path and the role name; only the path can make one invalid.
@@ -197,16 +197,8 @@ def continues(carried: t.Any, hosts: list[str], batch_hosts: list[str], role_arn
             and not done.intersection(batch_hosts) and not done.issuperset(hosts))
 
 
-def plan(request: t.Mapping[str, t.Any], found: t.Mapping[str, t.Mapping[str, t.Any]], ledger: _ledger.Ledger, extra_vars: t.Mapping[str, t.Any]) -> Json:
-    """Check the accounts of the selection and plan this batch; raises ValidationFailure naming the role variable.
-
-    ``request`` holds the role's settings (see the access_ledger module), ``found`` each host's account as read from
-    its variables, ``ledger`` the ledger in the report path, ``extra_vars`` the variables AWX passes to a job.
-    """
-    hosts: list[str] = list(request["hosts"])
-    batch_hosts: list[str] = list(request["batch_hosts"])
-    selection: list[str] = list(dict.fromkeys([*request["selection"], *hosts]))
-    role_name, role_path, state = request["role_name"], request["role_path"], request["state"]
+def _checked_accounts(selection: list[str], found: t.Mapping[str, t.Mapping[str, t.Any]], role_name: str, role_path: str) -> dict[str, Json]:
+    """Every selected host's account, checked: one host per account, one partition for all."""
     accounts = {host: account_of(host, found.get(host) or {}, role_name, role_path) for host in selection}
     by_id: dict[str, str] = {}
     for host, account in accounts.items():
@@ -218,69 +210,89 @@ def plan(request: t.Mapping[str, t.Any], found: t.Mapping[str, t.Mapping[str, t.
     if len(partitions) > 1:
         raise ValidationFailure("organization_access_account_role_arn", f"the access roles of the selected accounts are in more than one "
                                 f"partition ({', '.join(partitions)}); an organization and its source policy live in one")
-    role_suffix = f"{role_path}{role_name}"
+    return accounts
+
+
+def _check_settings(request: t.Mapping[str, t.Any], ledger: _ledger.Ledger, slice_note: str | None) -> None:
+    """The settings that the accounts, the ledger or the run (a slice, --limit) rule out."""
     report_path = request.get("report_path") or ""
     if report_path:
-        mismatch = _ledger.role_mismatch(ledger, role_name, role_path)
+        mismatch = _ledger.role_mismatch(ledger, request["role_name"], request["role_path"])
         if mismatch:
             raise ValidationFailure(_ledger.PATH_OPTION, f"{report_path} {mismatch}")
-    prune = bool(request.get("prune"))
-    if prune and not report_path:
+    if not request.get("prune"):
+        return
+    if not report_path:
         raise ValidationFailure("organization_access_prune", "needs organization_access_report_path: the ledger there says which accounts "
                                 "had the role and are no longer selected")
-    slice_note = sliced_awx_job(extra_vars)
-    if slice_note and prune:
+    if slice_note:
         raise ValidationFailure("organization_access_prune", f"cannot be used in a slice: {slice_note}, and each slice would take the role "
                                 "away from the accounts of the other slices")
+    if request.get("limit") and not request.get("hosts_pattern"):
+        raise ValidationFailure("organization_access_prune", "with --limit needs organization_access_hosts (the inventory pattern of the "
+                                "selection): otherwise every account outside the limit would look unselected and be pruned")
+
+
+def _first_batch(request: t.Mapping[str, t.Any], accounts: t.Mapping[str, Json], ledger: _ledger.Ledger, slice_note: str | None,
+                 result: Json) -> None:
+    """What only the first batch does: the source policy's options and the accounts to prune."""
+    selected = {account["account_id"] for account in accounts.values()}
+    prune = bool(request.get("prune"))
+    # Rows the ledger holds as `ok` for accounts that are no longer selected: without prune they keep their role and
+    # stay in the source policy (retained); with prune they are the accounts to take it away from.
+    left = {account_id: entry for account_id, entry in sorted(ledger.rows.items())
+            if account_id not in selected and entry["status"] == "ok" and entry["role_arn"] and entry["access_role_arn"]}
+    if request["state"] == "present":
+        arns = {account["role_arn"] for account in accounts.values()} | (set() if prune else {entry["role_arn"] for entry in left.values()})
+        principals = {kind: list(request.get(kind) or []) for kind in ("users", "groups", "roles")}
+        chosen = policy_options(request["policy_form"], sorted(arns), request.get("organization_id") or "", request["role_name"],
+                                request["role_path"], request["policy_name"], principals)
+        if chosen["form"] == "arns" and slice_note:
+            raise ValidationFailure("organization_access_policy_form", f"arns (the exact role ARNs) cannot be sliced: {slice_note}, and each "
+                                    "slice would write the source policy for its own accounts only; use organization with "
+                                    "organization_access_organization_id")
+        if chosen["form"] == "arns" and request.get("limit") and not request.get("hosts_pattern"):
+            raise ValidationFailure("organization_access_hosts", "is needed with --limit and the arns form of the source policy: set it to "
+                                    "the inventory pattern of the play so that the policy keeps the accounts outside the limit")
+        result["policy"] = chosen
+        result["read_source_identity"] = not request.get("source_account_id")
+    for account_id, entry in left.items() if prune else ():
+        parts = _role_parts(entry["role_arn"])
+        if parts is not None:
+            result["prune"].append({"account_id": account_id, "account_name": entry["account_name"], "host": entry["host"],
+                                    "role_arn": entry["role_arn"], "role_name": parts[0], "role_path": parts[1],
+                                    "access_role_arn": entry["access_role_arn"], "joined_method": entry["joined_method"]})
+
+
+def plan(request: t.Mapping[str, t.Any], found: t.Mapping[str, t.Mapping[str, t.Any]], ledger: _ledger.Ledger, extra_vars: t.Mapping[str, t.Any]) -> Json:
+    """Check the accounts of the selection and plan this batch; raises ValidationFailure naming the role variable.
+
+    ``request`` holds the role's settings (see the access_ledger module), ``found`` each host's account as read from
+    its variables, ``ledger`` the ledger in the report path, ``extra_vars`` the variables AWX passes to a job.
+    """
+    hosts: list[str] = list(request["hosts"])
+    batch_hosts: list[str] = list(request["batch_hosts"])
+    selection: list[str] = list(dict.fromkeys([*request["selection"], *hosts]))
+    accounts = _checked_accounts(selection, found, request["role_name"], request["role_path"])
+    slice_note = sliced_awx_job(extra_vars)
+    _check_settings(request, ledger, slice_note)
     carried = request.get("carried")
-    first = not continues(carried, hosts, batch_hosts, role_suffix)
+    first = not continues(carried, hosts, batch_hosts, f"{request['role_path']}{request['role_name']}")
     result: Json = {
         "changed": False,
         "first": first,
-        "state": state,
+        "batch": 1 if first else int(t.cast(t.Mapping[str, t.Any], carried)["batch"]) + 1,
+        "state": request["state"],
         "accounts": {host: accounts[host] for host in batch_hosts if host in accounts},
         "run_accounts": {host: accounts[host] for host in hosts if host in accounts},
-        "selected_account_ids": sorted(by_id),
+        "selected_account_ids": sorted(account["account_id"] for account in accounts.values()),
         "policy": {},
         "prune": [],
         "read_source_identity": False,
         "carried": None if first else dict(t.cast(t.Mapping[str, t.Any], carried)),
     }
-    if not first:
-        result["batch"] = int(t.cast(t.Mapping[str, t.Any], carried)["batch"]) + 1
-        return result
-    result["batch"] = 1
-    limited = bool(request.get("limit")) and not request.get("hosts_pattern")
-    if prune and limited:
-        raise ValidationFailure("organization_access_prune", "with --limit needs organization_access_hosts (the inventory pattern of the "
-                                "selection): otherwise every account outside the limit would look unselected and be pruned")
-    selected = set(by_id)
-    # Rows the ledger holds as `ok` for accounts that are no longer selected: without prune they keep their role and
-    # stay in the source policy (retained); with prune they are the accounts to take it away from.
-    left = {account_id: entry for account_id, entry in ledger.rows.items()
-            if account_id not in selected and entry["status"] == "ok" and entry["role_arn"] and entry["access_role_arn"]}
-    if state == "present":
-        arns = sorted({account["role_arn"] for account in accounts.values()} | ({entry["role_arn"] for entry in left.values()} if not prune else set()))
-        principals = {kind: list(request.get(kind) or []) for kind in ("users", "groups", "roles")}
-        chosen = policy_options(request["policy_form"], arns, request.get("organization_id") or "", role_name, role_path,
-                                request["policy_name"], principals)
-        if chosen["form"] == "arns" and slice_note:
-            raise ValidationFailure("organization_access_policy_form", f"{chosen['form']} (the exact role ARNs) cannot be sliced: {slice_note}, "
-                                    "and each slice would write the source policy for its own accounts only; use organization with "
-                                    "organization_access_organization_id")
-        if chosen["form"] == "arns" and limited:
-            raise ValidationFailure("organization_access_hosts", "is needed with --limit and the arns form of the source policy: set it to "
-                                    "the inventory pattern of the play so that the policy keeps the accounts outside the limit")
-        result["policy"] = chosen
-        result["read_source_identity"] = not request.get("source_account_id")
-    if prune:
-        for account_id, entry in sorted(left.items()):
-            parts = _role_parts(entry["role_arn"])
-            if parts is None:
-                continue
-            result["prune"].append({"account_id": account_id, "account_name": entry["account_name"], "host": entry["host"],
-                                    "role_arn": entry["role_arn"], "role_name": parts[0], "role_path": parts[1],
-                                    "access_role_arn": entry["access_role_arn"], "joined_method": entry["joined_method"]})
+    if first:
+        _first_batch(request, accounts, ledger, slice_note, result)
     return result
 
 

@@ -78,9 +78,9 @@ def test_markdown_table_has_one_line_per_row_and_marks_retained_rows():
 
 
 def test_parse_refuses_what_is_not_a_ledger_and_reads_an_older_report():
-    with pytest.raises(CrossAccountError, match="organization_access_report_path: .* is not a ledger"):
+    with pytest.raises(CrossAccountError, match=r"organization_access_report_path: .* is not a ledger"):
         ledger.parse("[1, 2]", "x.json")
-    with pytest.raises(CrossAccountError, match="not a ledger"):
+    with pytest.raises(CrossAccountError, match=r"not a ledger"):
         ledger.parse("{not json", "x.json")
     old = {"state": "present", "role_name": "r", "accounts": [{"account_id": "100000000001", "account_name": "a", "role_arn": "x",
                                                               "status": "ok", "verified": True, "error": ""}]}
@@ -143,6 +143,6 @@ def test_writers_at_once_lose_no_row(tmp_path):
 
 def test_a_file_that_is_not_a_ledger_is_left_untouched(tmp_path):
     (tmp_path / ledger.JSON_FILE).write_text("my notes\n")
-    with pytest.raises(CrossAccountError, match="left untouched"):
+    with pytest.raises(CrossAccountError, match=r"left untouched"):
         ledger.write(str(tmp_path), META, {"100000000001": make("100000000001")}, [])
     assert (tmp_path / ledger.JSON_FILE).read_text() == "my notes\n"

@@ -11,7 +11,11 @@
 4. lists the bucket with the real AWS CLI through the profile the play wrote
    (`aws s3 ls s3://BUCKET --recursive --profile crossaccount-demo`, the CLI assuming the role itself);
 5. runs playbooks/teardown.yml and checks that nothing is left;
-6. stops the emulator and prints a summary (never a secret).
+6. stops the emulator and prints a summary (never a secret);
+7. then an organization: an emulator organization of 20 member accounts, read by the organization_accounts
+   inventory plugin, gets a role in every account in three waves (playbooks/organization_access.yml with
+   organization_access_batch [1, "25%", "100%"]) shown by the progress callback; a rerun that changes nothing
+   (and its report table); and playbooks/organization_teardown.yml.
 
 Usage: .venv/bin/python scripts/demo.py [--verbose]
 """
@@ -27,6 +31,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import typing as t
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -125,6 +130,81 @@ def leftovers(emu: RunningEmulator) -> list[str]:
     return found
 
 
+ORG_MEMBERS = 20  # generated members; the last one is suspended, 222222222222 joins: 20 ACTIVE accounts besides the source
+ORG_ROLE = "crossaccount-org-auditor"
+ORG_WAVES = [1, "25%", "100%"]
+ORG_RECAP_RE = re.compile(r"^(\S+)\s*:\s*ok=(\d+)\s+changed=(\d+)\s+unreachable=(\d+)\s+failed=(\d+)", re.M)
+
+
+def org_playbook(emu: RunningEmulator, tmp: str, name: str, show: bool, *extra: str) -> tuple[int, int, float, str]:
+    """Run playbooks/NAME over the emulator's organization with the progress callback; (changed, failed, seconds, output)."""
+    cmd = [str(Path(sys.executable).parent / "ansible-playbook"), "-i", str(ROOT / "playbooks" / "inventory" / "emulator.organization_accounts.yml"),
+           str(ROOT / "playbooks" / name), "--forks", "20", "-e", f"@{ROOT / 'playbooks' / 'vars' / 'organization_access.yml'}",
+           "-e", json.dumps({"organization_access_report_path": os.path.join(tmp, "org-report"), "organization_access_batch": ORG_WAVES}),
+           *extra]
+    env = dict(emu.env)
+    env.update(
+        ANSIBLE_COLLECTIONS_PATH=str(collection_path()),
+        ANSIBLE_STDOUT_CALLBACK="crossaccount.aws.progress",
+        CROSSACCOUNT_AWS_PROGRESS_IN_PLACE="false",
+        CROSSACCOUNT_EMULATOR_URL=emu.endpoint_url,
+        CROSSACCOUNT_AWS_CACHE_DIR=os.path.join(emu.state_dir, "credential-cache"),
+        ANSIBLE_LOCAL_TEMP=os.path.join(emu.state_dir, "ansible-tmp"),
+        ANSIBLE_RETRY_FILES_ENABLED="0",
+        ANSIBLE_NOCOLOR="1",
+    )
+    started = time.monotonic()
+    proc = subprocess.run(cmd, env=env, cwd=str(ROOT), capture_output=True, text=True, check=False)
+    seconds = time.monotonic() - started
+    output = proc.stdout
+    if show or proc.returncode != 0:
+        print(output.rstrip(), proc.stderr[-5000:] if proc.returncode else "", sep="\n", flush=True)
+    if proc.returncode != 0:
+        raise SystemExit(f"ansible-playbook {name} over the organization failed (rc={proc.returncode})")
+    recaps = [tuple(int(value) for value in match.groups()[1:]) for match in ORG_RECAP_RE.finditer(output)]
+    return sum(r[1] for r in recaps), sum(r[3] for r in recaps), seconds, output
+
+
+def organization(tmp: str, verbose: bool) -> tuple[list[str], bool]:
+    """The organization part of the demo; returns its summary lines and whether it did what it should."""
+    print(f"\nStarting an emulator organization ({ORG_MEMBERS} member accounts) ...", flush=True)
+    emu = start_emulator(os.path.join(tmp, "org-emulator"), "--member-accounts", str(ORG_MEMBERS))
+    try:
+        print(f"Rolling out role {ORG_ROLE} to every member in waves {ORG_WAVES} "
+              "(playbooks/organization_access.yml, ANSIBLE_STDOUT_CALLBACK=crossaccount.aws.progress) ...", flush=True)
+        changed1, _failed, seconds1, _out = org_playbook(emu, tmp, "organization_access.yml", True)
+        ledger = json.loads(Path(tmp, "org-report", "organization_access_report.json").read_text(encoding="utf-8"))
+        print("\nRunning it again: nothing may change (the report table comes at the end) ...", flush=True)
+        emu.client.clear_calls()
+        changed2, _failed, seconds2, _out = org_playbook(emu, tmp, "organization_access.yml", True)
+        total2, writes2, _per2 = call_counts(emu)
+        print("\nTearing it down (playbooks/organization_teardown.yml) ...", flush=True)
+        changed3, _failed, seconds3, _out = org_playbook(emu, tmp, "organization_teardown.yml", verbose)
+        after = json.loads(Path(tmp, "org-report", "organization_access_report.json").read_text(encoding="utf-8"))
+        left = [account for account in (row["account_id"] for row in ledger["accounts"])
+                if any(r["RoleName"] == ORG_ROLE for r in org_member_roles(emu, account))]
+    finally:
+        emu.stop()
+    summary = ledger["summary"]
+    ok = summary["ok"] == summary["accounts"] and changed2 == 0 and writes2 == 0 and not left \
+        and after["summary"]["removed"] == summary["accounts"]
+    lines = [
+        "",
+        f"crossaccount.aws demo: an organization of {summary['accounts']} member accounts",
+        f"  roll-out in waves {ORG_WAVES}   {summary['ok']}/{summary['accounts']} ok, source policy ({ledger['policy_form']} form) "
+        f"written once  changed={changed1}  {seconds1:.1f}s",
+        f"  rerun (no-op)          changed={changed2}  API calls={total2} (writes {writes2})  {seconds2:.1f}s",
+        f"  teardown               changed={changed3}  rows removed: {after['summary']['removed']}  roles left: {len(left)}  {seconds3:.1f}s",
+    ]
+    return lines, ok
+
+
+def org_member_roles(emu: RunningEmulator, account: str) -> list[dict[str, t.Any]]:
+    sts = emu.session("management-admin").client("sts")
+    creds = sts.assume_role(RoleArn=f"arn:aws:iam::{account}:role/OrganizationAccountAccessRole", RoleSessionName="demo-check")["Credentials"]
+    return list(emu.aws("iam", credentials=creds).list_roles()["Roles"])
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n", 1)[0])
     parser.add_argument("--verbose", action="store_true", help="show the ansible-playbook output")
@@ -179,8 +259,13 @@ def main() -> int:
         f"  teardown              changed={changed3}  left behind: {', '.join(left) or 'nothing'}  {seconds3:.1f}s",
         f"  wall time             {time.monotonic() - started:.1f}s (emulator started and stopped)",
     ]
-    print("\n".join(lines))
+    print("\n".join(lines), flush=True)
     ok = summary["verified"] and changed2 == 0 and writes2 == 0 and not left and bool(listing)
+    with tempfile.TemporaryDirectory(prefix="crossaccount-demo-org-") as tmp:
+        org_lines, org_ok = organization(tmp, args.verbose)
+    print("\n".join(org_lines))
+    ok = ok and org_ok
+    print(f"\ndemo wall time {time.monotonic() - started:.1f}s")
     if not ok:
         print("demo: FAILED (see above)")
     return 0 if ok else 1

@@ -16,8 +16,10 @@ description:
   - Every host gets C(ansible_connection=local) (the tasks run on the controller and reach the account over the AWS API)
     and the variables C(aws_account_id), C(aws_account_name), C(aws_account_email), C(aws_account_status),
     C(aws_account_ou_path) (such as C(Root/Workloads/Prod)), C(aws_account_ou_id) (the OU id, or the root id for accounts
-    directly under the root), C(aws_account_tags) (dict) and C(aws_account_access_role_arn) (the ARN of O(access_role_name)
-    in the account, in the organization's partition).
+    directly under the root), C(aws_account_tags) (dict), C(aws_account_access_role_arn) (the ARN of O(access_role_name)
+    in the account, in the organization's partition) and C(aws_account_joined_method) (C(CREATED) for an account the
+    organization created, C(INVITED) for one that joined by invitation, from the account's C(JoinedMethod); added in
+    version 0.3.0). An invited account has C(OrganizationAccountAccessRole) only if someone created it.
   - Groups are C(organization_accounts) (every host) and one group per OU path, named C(ou_) plus the path in lower case with
     every run of characters other than letters and digits turned into C(_) (C(Root/Workloads/Prod) is
     C(ou_root_workloads_prod)); a name without any ASCII letter or digit is replaced by its OU id. OU groups are nested like

@@ -49,7 +49,7 @@ DEFAULT_ACCESS_ROLE = "OrganizationAccountAccessRole"
 HOSTNAME_SOURCES = ("name", "id")
 ALL_ACCOUNTS_GROUP = "organization_accounts"
 # Bumped whenever the cached shape changes, so an older cache entry is read again from AWS.
-CACHE_FORMAT = 1
+CACHE_FORMAT = 2
 
 Selector = t.Tuple[str, t.Union[str, t.Tuple[str, ...]]]
 
@@ -231,6 +231,7 @@ def _read(client: t.Any, request: InventoryRequest) -> dict[str, t.Any]:
             "aws_account_ou_id": parent,
             "aws_account_tags": tags,
             "aws_account_access_role_arn": role_arn(account["Id"], request.access_role_name, partition=partition),
+            "aws_account_joined_method": account.get("JoinedMethod") or "",
         })
     ous = {"/".join(path): node for node, path in tree.paths.items()}
     return {"format": CACHE_FORMAT, "organization_id": organization.get("Id"), "accounts": records, "ous": ous}

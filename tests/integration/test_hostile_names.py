@@ -241,12 +241,25 @@ def test_play_uses_every_value_and_renders_none(hemu: RunningEmulator, tmp_path:
     assert sorted(seen["play_hosts"]) == sorted(view["host"] for view in views.values()) == sorted(seen["batch"])
 
 
+def _without_access_role(emu: RunningEmulator, account: str) -> None:
+    """The member can no longer be reached: its row fails and its host goes to the retry file."""
+    creds = emu.aws("sts", "management-admin").assume_role(RoleArn=f"arn:aws:iam::{account}:role/OrganizationAccountAccessRole",
+                                                           RoleSessionName="hostile-test")["Credentials"]
+    iam = emu.aws("iam", credentials=creds)
+    for policy in iam.list_attached_role_policies(RoleName="OrganizationAccountAccessRole")["AttachedPolicies"]:
+        iam.detach_role_policy(RoleName="OrganizationAccountAccessRole", PolicyArn=policy["PolicyArn"])
+    iam.delete_role(RoleName="OrganizationAccountAccessRole")
+
+
 def test_organization_access_playbook_and_report_over_hostile_names(hemu: RunningEmulator, tmp_path: Path, canary: Path) -> None:
     inventory_file = config_file(tmp_path)
     report_dir = tmp_path / "report"
     env = {"CROSSACCOUNT_EMULATOR_URL": hemu.endpoint_url, "CROSSACCOUNT_AWS_CACHE_DIR": str(tmp_path / "cache"),
            hostile.CANARY_ENV: str(canary)}
-    overrides = {"organization_access_report_path": str(report_dir), "organization_access_verify_timeout": 30}
+    # The member whose name is a template fails, in waves, so its name reaches errors, the retry file and the fact.
+    _without_access_role(hemu, MEMBER[1])
+    overrides = {"organization_access_report_path": str(report_dir), "organization_access_verify_timeout": 30,
+                 "organization_access_fail_on_error": False, "organization_access_batch": [2, "100%"]}
     result = run_playbook(hemu, REPO_ROOT / "playbooks" / "organization_access.yml", env=env,
                           extra_args=["-i", str(inventory_file), "--forks", "10",
                                       "-e", f"@{REPO_ROOT / 'playbooks' / 'vars' / 'organization_access.yml'}",
@@ -257,15 +270,20 @@ def test_organization_access_playbook_and_report_over_hostile_names(hemu: Runnin
     names = {row["account_id"]: row["account_name"] for row in document["accounts"]}
     assert names[MEMBER[1]] == HOSTILE["members"][MEMBER[1]]
     assert all(names[account] == members[account]["name"] for account in names)
-    assert all(row["status"] == "ok" for row in document["accounts"]), document
+    assert {row["account_id"] for row in document["accounts"] if row["status"] != "ok"} == {MEMBER[1]}, document
+    failed = next(row for row in document["accounts"] if row["account_id"] == MEMBER[1])
+    assert failed["error"].startswith("role: sts:AssumeRole failed: AccessDenied") and failed["account_name"] == HOSTILE["members"][MEMBER[1]]
+    # The retry file holds the host's clean name only, one per line: nothing --limit could read as a pattern.
+    retry = (report_dir / "organization_access.retry").read_text(encoding="utf-8").splitlines()
+    assert retry == [failed["host"]] and HOST_RE.fullmatch(retry[0])
 
     # The report: a private directory made by the role, private files, Markdown that shows the names as text.
     assert stat.S_IMODE(report_dir.stat().st_mode) == 0o700
-    for name in ("organization_access_report.json", "organization_access_report.md"):
+    for name in ("organization_access_report.json", "organization_access_report.md", "organization_access.retry"):
         assert stat.S_IMODE((report_dir / name).stat().st_mode) == 0o600, name
     markdown = (report_dir / "organization_access_report.md").read_text(encoding="utf-8")
     row = next(line for line in markdown.splitlines() if line.startswith(f"| {MEMBER[2]} |"))
-    assert row.count(" | ") == 5, row  # no cell was split by a "|" of the name
+    assert row.count(" | ") == 7, row  # eight cells: none was split by a "|" of the name
     for syntax in ("*x*", "_y_", "[l](", "<b>", "{{7*7}}"):
         assert syntax not in row, (syntax, row)
     assert "\\*x\\*" in row and "&lt;b&gt;" in row and "\\[l\\]\\(" in row

@@ -11,123 +11,48 @@ inventory's default ACTIVE filter leaves 222222222222 plus 19 generated members 
 
 from __future__ import annotations
 
-import collections
 import json
 import os
 import re
 import stat
-import typing as t
 from pathlib import Path
 
 import pytest
 from ansible_runner import REPO_ROOT, inventory_text, run_playbook
 from botocore.exceptions import ClientError
 from emulator.testing import RunningEmulator
-
-MAIN = REPO_ROOT / "playbooks" / "organization_access.yml"
-TEARDOWN = REPO_ROOT / "playbooks" / "organization_teardown.yml"
-VARS = REPO_ROOT / "playbooks" / "vars" / "organization_access.yml"
-EXAMPLE_INVENTORY = REPO_ROOT / "playbooks" / "inventory" / "emulator.organization_accounts.yml"
-ROLE = "crossaccount-org-auditor"
-POLICY = "assume-crossaccount-org-auditor"
-POLICY_ARN = f"arn:aws:iam::111111111111:policy/{POLICY}"
-ORG_ID = "o-emulator0001"
-SOURCE = "111111111111"
-OUTSIDER = "333333333333"
-ACCESS_ROLE = "OrganizationAccountAccessRole"
-GENERATED = 20
-# 222222222222 and the 19 ACTIVE generated members (the last generated one is SUSPENDED).
-MEMBERS = ["222222222222"] + [f"{200000000000 + i:012d}" for i in range(1, GENERATED)]
-# A few members for the tests that are about behaviour rather than scale.
-FEW = MEMBERS[1:4]
-# Calls besides one AssumeRole per account on a no-op rerun: none are expected, a small slack for the
-# source account lookup or a retried call.
-ASSUME_ROLE_CONSTANT = 2
-RECAP_RE = re.compile(r"^(\S+)\s*:\s*ok=(\d+)\s+changed=(\d+)\s+unreachable=(\d+)\s+failed=(\d+)", re.M)
+from organization_support import (
+    ACCESS_ROLE,
+    ASSUME_ROLE_CONSTANT,
+    EXAMPLE_INVENTORY,
+    FEW,
+    LEDGER_FILES,
+    MAIN,
+    MEMBERS,
+    ORG_ID,
+    OUTSIDER,
+    POLICY,
+    POLICY_ARN,
+    ROLE,
+    SOURCE,
+    TEARDOWN,
+    VARS,
+    aws_calls,
+    delete_access_role,
+    inventory,
+    member_iam,
+    per_action,
+    play,
+    report,
+    role_exists,
+    succeed,
+)
 
 
 @pytest.fixture
 def org(org_emu: RunningEmulator) -> RunningEmulator:
     # The shared 20-member organization of conftest.py (GENERATED must match it), reset before each test.
     return org_emu
-
-
-class Run(t.NamedTuple):
-    rc: int
-    output: str
-    recap: dict[str, dict[str, int]]
-
-    @property
-    def changed(self) -> int:
-        return sum(host["changed"] for host in self.recap.values())
-
-    @property
-    def failed_hosts(self) -> list[str]:
-        return sorted(name for name, host in self.recap.items() if host["failed"])
-
-
-def inventory(tmp_path: Path, accounts: t.Sequence[str] | None = None, **options: t.Any) -> Path:
-    """An inventory file of the plugin, as a user writes it (hostnames: id keeps the tests readable)."""
-    config: dict[str, t.Any] = {
-        "plugin": "crossaccount.aws.organization_accounts",
-        "profile": "management-admin",
-        "exclude_account_ids": [SOURCE],
-        "hostnames": "id",
-    }
-    if accounts is not None:
-        config["include_account_ids"] = list(accounts)
-    config.update(options)
-    path = tmp_path / "org.organization_accounts.yml"
-    path.write_text(json.dumps(config, indent=2) + "\n", encoding="utf-8")
-    return path
-
-
-def play(emu: RunningEmulator, tmp_path: Path, playbook: Path, inventory_file: Path, verbosity: int = 0, check: bool = False,
-         forks: int = 20, **overrides: t.Any) -> Run:
-    overrides.setdefault("organization_access_report_path", str(tmp_path / "report"))
-    overrides.setdefault("organization_access_verify_timeout", 30)
-    env = {"CROSSACCOUNT_EMULATOR_URL": emu.endpoint_url, "CROSSACCOUNT_AWS_CACHE_DIR": str(tmp_path / "cache")}
-    extra = ["-i", str(inventory_file), "--forks", str(forks), "-e", f"@{VARS}", "-e", json.dumps(overrides)]
-    result = run_playbook(emu, playbook, verbosity=verbosity, check=check, env=env, extra_args=extra)
-    recap = {m.group(1): {"ok": int(m.group(2)), "changed": int(m.group(3)), "unreachable": int(m.group(4)), "failed": int(m.group(5))}
-             for m in RECAP_RE.finditer(result.stdout)}
-    return Run(result.rc, result.stdout + result.stderr, recap)
-
-
-def succeed(run: Run) -> Run:
-    assert run.rc == 0, run.output[-6000:]
-    assert run.recap and not run.failed_hosts, run.output[-4000:]
-    return run
-
-
-def report(tmp_path: Path) -> dict[str, t.Any]:
-    return json.loads((tmp_path / "report" / "organization_access_report.json").read_text(encoding="utf-8"))
-
-
-def member_iam(emu: RunningEmulator, account: str) -> t.Any:
-    """IAM of a member account through its access role, as an administrator would read it (no retries)."""
-    sts = emu.aws("sts", "management-admin")
-    creds = sts.assume_role(RoleArn=f"arn:aws:iam::{account}:role/{ACCESS_ROLE}", RoleSessionName="test-reader")["Credentials"]
-    return emu.aws("iam", credentials=creds)
-
-
-def role_exists(iam: t.Any, name: str = ROLE) -> bool:
-    try:
-        iam.get_role(RoleName=name)
-    except ClientError as exc:
-        if exc.response["Error"]["Code"] == "NoSuchEntity":
-            return False
-        raise
-    return True
-
-
-def per_action(calls: list[dict[str, t.Any]]) -> dict[str, int]:
-    return dict(sorted(collections.Counter(f"{c['service']}:{c['action']}" for c in calls).items()))
-
-
-def aws_calls(emu: RunningEmulator) -> list[dict[str, t.Any]]:
-    # The inventory plugin's organizations:* reads are not the role's.
-    return [c for c in emu.client.calls() if c["service"] != "organizations"]
 
 
 def test_example_inventory_selects_every_active_member_but_the_source(org: RunningEmulator) -> None:
@@ -165,10 +90,11 @@ def test_fan_out_on_20_members_twice_second_run_changes_and_writes_nothing(org: 
     for account in (MEMBERS[0], MEMBERS[-1]):
         trust = member_iam(org, account).get_role(RoleName=ROLE)["Role"]["AssumeRolePolicyDocument"]
         assert "arn:aws:iam::111111111111:root" in json.dumps(trust)
-    files = {name: (tmp_path / "report" / name).stat().st_mtime_ns for name in ("organization_access_report.json", "organization_access_report.md")}
+    files = {name: (tmp_path / "report" / name).stat().st_mtime_ns for name in LEDGER_FILES}
     markdown = (tmp_path / "report" / "organization_access_report.md").read_text(encoding="utf-8")
-    assert "| account id | account name | role ARN | status | verified | error |" in markdown
+    assert "| account id | account name | joined | batch | role ARN | status | verified | error |" in markdown
     assert markdown.count("| ok | yes |") == len(MEMBERS)
+    assert (tmp_path / "report" / "organization_access.retry").read_text(encoding="utf-8") == ""
 
     org.client.clear_calls()
     second = succeed(play(org, tmp_path, MAIN, inv))
@@ -218,8 +144,9 @@ def test_auto_form_switches_to_the_organization_form_when_the_arns_do_not_fit(or
     org.client.clear_calls()
     refused = play(org, tmp_path, MAIN, inv, organization_access_role_path=path, organization_access_policy_form="arns")
     assert refused.rc != 0
-    assert "organization_access_policy_form: the role ARNs of the 20 selected accounts make a source policy of" in refused.output
-    assert re.search(r"about \d+ ARNs of this length fit", refused.output), refused.output[-3000:]
+    # The source_policy module's own refusal, naming the role's variable and how many ARNs fit.
+    assert "organization_access_policy_form: arns: the source_policy module refuses the role ARNs of the 20 selected accounts" in refused.output
+    assert re.search(r"which fits the first \d+ of these ARNs", refused.output), refused.output[-3000:]
     assert aws_calls(org) == [], "AWS was called before the input was refused"
 
     refused = play(org, tmp_path, MAIN, inv, organization_access_role_path=path, organization_access_organization_id="")
@@ -243,7 +170,7 @@ def test_teardown_leaves_nothing(org: RunningEmulator, tmp_path: Path) -> None:
     assert POLICY not in [p["PolicyName"] for p in source_iam.list_policies(Scope="Local")["Policies"]]
     assert source_iam.list_attached_user_policies(UserName="emulator-user")["AttachedPolicies"] == []
     rows = report(tmp_path)["accounts"]
-    assert [(r["status"], r["role_arn"]) for r in rows] == [("ok", "")] * len(FEW)
+    assert [(r["status"], r["role_arn"]) for r in rows] == [("removed", "")] * len(FEW)
     # The access roles themselves are untouched.
     assert all(role_exists(member_iam(org, account), ACCESS_ROLE) for account in FEW)
 
@@ -253,18 +180,9 @@ def test_teardown_leaves_nothing(org: RunningEmulator, tmp_path: Path) -> None:
     assert org.client.write_calls() == []
 
 
-def _delete_access_role(emu: RunningEmulator, account: str) -> None:
-    iam = member_iam(emu, account)
-    for policy in iam.list_attached_role_policies(RoleName=ACCESS_ROLE)["AttachedPolicies"]:
-        iam.detach_role_policy(RoleName=ACCESS_ROLE, PolicyArn=policy["PolicyArn"])
-    for name in iam.list_role_policies(RoleName=ACCESS_ROLE)["PolicyNames"]:
-        iam.delete_role_policy(RoleName=ACCESS_ROLE, PolicyName=name)
-    iam.delete_role(RoleName=ACCESS_ROLE)
-
-
 def test_member_without_its_access_role_is_reported_failed_while_the_others_succeed(org: RunningEmulator, tmp_path: Path) -> None:
     broken = FEW[1]
-    _delete_access_role(org, broken)
+    delete_access_role(org, broken)
     inv = inventory(tmp_path, FEW)
 
     run = play(org, tmp_path, MAIN, inv)
@@ -280,7 +198,8 @@ def test_member_without_its_access_role_is_reported_failed_while_the_others_succ
     tolerated = play(org, tmp_path, MAIN, inv, organization_access_fail_on_error=False)
     assert tolerated.rc == 0, tolerated.output[-4000:]
     assert tolerated.failed_hosts == []
-    assert report(tmp_path)["summary"] == {"accounts": len(FEW), "ok": len(FEW) - 1, "failed": 1}
+    assert report(tmp_path)["summary"] == {"accounts": len(FEW), "ok": len(FEW) - 1, "failed": 1, "pending": 0, "blocked": 0, "removed": 0}
+    assert (tmp_path / "report" / "organization_access.retry").read_text(encoding="utf-8") == f"{broken}\n"
 
 
 def test_throttling_during_the_fan_out_converges(org: RunningEmulator, tmp_path: Path) -> None:
@@ -346,14 +265,16 @@ def _secrets(emu: RunningEmulator, cache_dir: Path) -> list[str]:
 
 
 def test_secrets_never_appear_at_vvv(org: RunningEmulator, tmp_path: Path) -> None:
-    run = succeed(play(org, tmp_path, MAIN, inventory(tmp_path, FEW[:2]), verbosity=3))
+    # Two batches (the run's state carried between them) and module processes, whose arguments -vvv prints too.
+    run = succeed(play(org, tmp_path, MAIN, inventory(tmp_path, FEW[:2]), verbosity=3, organization_access_batch=1,
+                       crossaccount_aws_execution="module"))
     secrets = _secrets(org, tmp_path / "cache")
     # The profiles' secret keys, and a secret key and session token for each member the lookup reached.
     assert len(secrets) >= 4 + 2 * 2, f"only {len(secrets)} secrets found: the lookup cached no session for the members"
     leaked = [s[:6] + "..." for s in secrets if s in run.output]
     assert leaked == [], f"secrets in -vvv output: {leaked}"
     # Control: the run really printed at -vvv (every module execution line), on every ansible-core version.
-    assert "EXEC " in run.output and "<localhost>" in run.output
+    assert re.search(r"^<\d{12}> EXEC ", run.output, re.M), run.output[-3000:]
 
 
 def test_bad_input_is_refused_naming_the_variable_before_any_call(org: RunningEmulator, tmp_path: Path) -> None:
@@ -387,16 +308,18 @@ def test_check_mode_predicts_and_writes_nothing(org: RunningEmulator, tmp_path: 
     assert not any(role_exists(member_iam(org, account)) for account in FEW)
 
 
-def test_a_source_policy_that_fails_fails_every_account(org: RunningEmulator, tmp_path: Path) -> None:
+def test_a_source_policy_that_fails_fails_every_account_and_writes_in_none(org: RunningEmulator, tmp_path: Path) -> None:
     # A user that does not exist: source_policy refuses before its first write, and no account can be reached.
+    org.client.clear_calls()
     run = play(org, tmp_path, MAIN, inventory(tmp_path, FEW), organization_access_users=["nobody-here"])
     assert run.rc != 0
     assert run.failed_hosts == sorted(FEW), run.output[-4000:]
     rows = report(tmp_path)["accounts"]
     assert all(r["status"] == "failed" and not r["verified"] and r["error"].startswith("source policy: ") and "nobody-here" in r["error"]
                for r in rows), rows
-    # The roles themselves were made; the rerun with a real user converges.
-    assert all(r["role_arn"] == f"arn:aws:iam::{r['account_id']}:role/{ROLE}" for r in rows)
+    # The source policy comes before any write in the accounts: nothing was made there.
+    assert org.client.write_calls() == []
+    assert all(r["role_arn"] == "" for r in rows) and not any(role_exists(member_iam(org, account)) for account in FEW)
     succeed(play(org, tmp_path, MAIN, inventory(tmp_path, FEW)))
     assert report(tmp_path)["summary"]["ok"] == len(FEW)
 

@@ -55,7 +55,9 @@ syslog.openlog = lambda *args, **kwargs: None
 
 
 def modules() -> list[str]:
-    return sorted(path.stem for path in (REPO_ROOT / "plugins" / "modules").glob("*.py") if not path.stem.startswith("_"))
+    """The modules that run as module processes (a file that is only documentation belongs to a controller-side action)."""
+    return sorted(path.stem for path in (REPO_ROOT / "plugins" / "modules").glob("*.py")
+                  if not path.stem.startswith("_") and "\ndef main(" in path.read_text(encoding="utf-8"))
 
 
 def _documentation(path: Path) -> dict[str, t.Any]:

@@ -108,8 +108,21 @@ def test_every_constant_and_pattern_is_defined_once() -> None:
 
 # --- the module entry points (what an in-process runner builds on) ------------------------------------------
 
-MODULES = sorted(path.stem for path in (PLUGINS / "modules").glob("*.py") if path.stem != "__init__")
+def _has_main(path: Path) -> bool:
+    return any(isinstance(node, ast.FunctionDef) and node.name == "main" for node in ast.parse(path.read_text(encoding="utf-8")).body)
+
+
+# Modules whose file is documentation only: their action plugin always runs on the controller (access_ledger).
+CONTROLLER_MODULES = sorted(path.stem for path in (PLUGINS / "modules").glob("*.py") if path.stem != "__init__" and not _has_main(path))
+MODULES = sorted(path.stem for path in (PLUGINS / "modules").glob("*.py") if path.stem != "__init__" and path.stem not in CONTROLLER_MODULES)
 MAIN = ["module = CrossAccountModule(ARGSPEC)", "run_module(module, handle)"]
+
+
+@pytest.mark.parametrize("module", CONTROLLER_MODULES)
+def test_a_module_without_main_is_documentation_of_its_action_plugin(module: str) -> None:
+    tree = ast.parse((PLUGINS / "modules" / f"{module}.py").read_text(encoding="utf-8"))
+    assert all(isinstance(node, (ast.Assign, ast.ImportFrom, ast.Expr)) for node in tree.body)
+    assert (PLUGINS / "action" / f"{module}.py").is_file()
 
 
 def _logic_file(module: str) -> str:

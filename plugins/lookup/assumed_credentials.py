@@ -220,7 +220,6 @@ from ansible_collections.crossaccount.aws.plugins.module_utils._connection impor
     quiet_sdk_loggers,
     settings_from,
 )
-from ansible_collections.crossaccount.aws.plugins.module_utils._credential_cache import CacheUnusable, CredentialCache
 from ansible_collections.crossaccount.aws.plugins.module_utils._errors import CrossAccountError, ValidationFailure
 from ansible_collections.crossaccount.aws.plugins.module_utils._sts import (
     AssumedCredentials,
@@ -236,6 +235,7 @@ from ansible_collections.crossaccount.aws.plugins.plugin_utils._assumed import (
     step_keys,
     write_profile,
 )
+from ansible_collections.crossaccount.aws.plugins.plugin_utils._credential_cache import CacheUnusable, CredentialCache
 from ansible_collections.crossaccount.aws.plugins.plugin_utils._secret_options import check_secret_shapes, secret_names
 
 display = Display()

@@ -34,13 +34,6 @@ from ansible_collections.crossaccount.aws.plugins.module_utils._connection impor
     OptionAdapter,
     settings_from,
 )
-from ansible_collections.crossaccount.aws.plugins.module_utils._credential_cache import (
-    _SOURCE_ENV,
-    CacheUnusable,
-    CredentialCache,
-    cache_key,
-    source_fields,
-)
 from ansible_collections.crossaccount.aws.plugins.module_utils._errors import CrossAccountError, ValidationFailure
 from ansible_collections.crossaccount.aws.plugins.module_utils._sts import (
     AssumedCredentials,
@@ -49,7 +42,13 @@ from ansible_collections.crossaccount.aws.plugins.module_utils._sts import (
     chain_requests,
     request_from_options,
 )
-from ansible_collections.crossaccount.aws.plugins.plugin_utils._source import resolved_principal
+from ansible_collections.crossaccount.aws.plugins.plugin_utils._credential_cache import (
+    CacheUnusable,
+    CredentialCache,
+    cache_key,
+    source_fields,
+)
+from ansible_collections.crossaccount.aws.plugins.plugin_utils._source import SOURCE_ENV, resolved_principal
 
 # v2: no secret in it (v1, of 0.2, held explicit keys and inline tokens).
 DESCRIPTOR_FORMAT = "crossaccount.aws/profile-source/v2"
@@ -58,7 +57,7 @@ PROFILE_PREFIX = "crossaccount-"
 _LEGACY_DESCRIPTION_RE = re.compile(r"profile-[0-9a-f]{32}\.source\.json", re.ASCII)
 # Environment that decides the source principal when the lookup ran; the credential_process runs
 # inside a command whose AWS_CONFIG_FILE / AWS_PROFILE point at the generated profile instead.
-_RESTORED_ENV = (*_SOURCE_ENV, "AWS_REGION", "AWS_DEFAULT_REGION")
+_RESTORED_ENV = (*SOURCE_ENV, "AWS_REGION", "AWS_DEFAULT_REGION")
 # Placeholders: they let the credential_process rebuild the request (and its cache keys, which never
 # include these values) without ever being sent; the first step, the one that would send them, is refused.
 _NO_MFA_CODE = "000000"

@@ -153,10 +153,16 @@ def choice_list(values: t.Any, option: str, allowed: t.Iterable[str]) -> list[st
     return _unique(choice(item, f"{option}[{index}]", options) for index, item in enumerate(_items(values, option)))
 
 
-def boolean(value: t.Any, option: str) -> bool:
-    """A boolean, or its YAML/INI spellings as text (true/false, yes/no, 1/0)."""
+def boolean(value: t.Any, option: str, spellings: bool = True) -> bool:
+    """A boolean, or (``spellings``) its YAML/INI spellings as text (true/false, yes/no, 1/0).
+
+    Without ``spellings`` only a real boolean passes, and anything else is shown: for an option ansible-core has
+    converted already, a string there is a mistake to name.
+    """
     if isinstance(value, bool):
         return value
+    if not spellings:
+        raise ValidationFailure(option, f"must be a boolean, got {show(value)}")
     text = str(value).lower()
     if text not in ("true", "false", "yes", "no", "1", "0"):
         # Not echoed: a connection dict's values are never shown, whichever key they came under.
@@ -718,6 +724,25 @@ def secret_text(value: t.Any, option: str) -> str:
     return value
 
 
+def secret_shape(value: t.Any, option: str) -> None:
+    """A secret plugin option is text (or a number, which becomes text), never a structure; named by type only.
+
+    ansible-core checks a plugin option's type itself and quotes the value in its message: a secret given as a list
+    or a dict (an indentation slip, a ``{{ }}`` that rendered a structure) must be refused before that.
+    """
+    if isinstance(value, t.Mapping):
+        shape = "dict"
+    elif isinstance(value, (list, tuple)):
+        shape = "list"
+    elif isinstance(value, (set, frozenset)):
+        shape = "set"
+    elif isinstance(value, (bytes, bytearray)):
+        shape = "bytes"
+    else:
+        return
+    raise ValidationFailure(option, f"must be a string, got a {shape} (the value is not shown: it is a secret)")
+
+
 def web_identity_token(value: t.Any, option: str) -> str:
     """An OIDC token (JWT) for sts:AssumeRoleWithWebIdentity. Never echoed: it is a bearer secret."""
     if not isinstance(value, str):
@@ -1226,6 +1251,38 @@ def oidc_thumbprints(values: t.Any, option: str) -> list[str]:
 
 def lint_mode(value: t.Any, option: str = "lint") -> str:
     return t.cast(str, choice("warn" if value is None else value, option, LINT_MODES))
+
+
+# ============================================================================================
+# The assumed_credentials lookup: result formats, its cache, its terms
+# ============================================================================================
+
+CREDENTIAL_FORMATS = ("module_args", "env", "credential_process", "profile")
+
+
+def credential_format(value: t.Any, cache: bool, option: str = "format") -> str:
+    """One of CREDENTIAL_FORMATS; ``profile`` serves the credentials from the cache (``cache``: whether there is one)."""
+    fmt = t.cast(str, choice(value, option, CREDENTIAL_FORMATS))
+    if fmt == "profile" and not cache:
+        raise ValidationFailure(option, "profile serves the credentials from the cache: it needs cache=true")
+    return fmt
+
+
+def refresh_window(value: t.Any, option: str = "refresh_window") -> int | None:
+    """Seconds before expiry at which a cached entry stops being served: 0 or more; None leaves it to the cache."""
+    if value is None:
+        return None
+    number = _whole_number(value)
+    if number is None or number < 0:
+        raise ValidationFailure(option, f"must be 0 or more seconds, got {show(value)}")
+    return number
+
+
+def role_arn_terms(terms: t.Sequence[t.Any], option: str = "role_arn") -> list[t.Any]:
+    """The lookup's terms: at least one (each is checked as ``role_arn`` by the STS request)."""
+    if not terms:
+        raise ValidationFailure(option, "is required: pass the ARN of the role to assume as the lookup term")
+    return list(terms)
 
 
 # ============================================================================================

@@ -224,16 +224,24 @@ def write_profile(
         lines.append(f"endpoint_url = {endpoint_url}")
     if ca_bundle:
         lines.append(f"ca_bundle = {ca_bundle}")
+    profile_cache_ready(cache)
+    _remove_secret_descriptors(cache)
+    _write_if_changed(cache, source_path, json.dumps(descriptor, sort_keys=True).encode("utf-8"))
+    _write_if_changed(cache, config_path, ("\n".join(lines) + "\n").encode("utf-8"))
+    # Checked again last: whatever reads the config file runs its credential_process.
+    profile_cache_ready(cache)
+    return {"AWS_CONFIG_FILE": config_path, "AWS_PROFILE": name, "AWS_SDK_LOAD_CONFIG": "1"}
+
+
+def profile_cache_ready(cache: CredentialCache) -> None:
+    """The cache directory a format=profile result's credential_process reads, made or checked; refused by option.
+
+    What is checked is the directory on disk (owner, mode, its parents), not a value: hence here, not a validator.
+    """
     try:
-        cache.ensure_directory()
-        _remove_secret_descriptors(cache)
-        _write_if_changed(cache, source_path, json.dumps(descriptor, sort_keys=True).encode("utf-8"))
-        _write_if_changed(cache, config_path, ("\n".join(lines) + "\n").encode("utf-8"))
-        # Checked again last: whatever reads the config file runs its credential_process.
         cache.ensure_directory()
     except CacheUnusable as exc:
         raise ValidationFailure("cache_dir", f"format=profile needs a usable cache directory: {exc}") from None
-    return {"AWS_CONFIG_FILE": config_path, "AWS_PROFILE": name, "AWS_SDK_LOAD_CONFIG": "1"}
 
 
 def _remove_secret_descriptors(cache: CredentialCache) -> None:

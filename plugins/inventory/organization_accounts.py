@@ -167,7 +167,7 @@ from ansible_collections.crossaccount.aws.plugins.module_utils._connection impor
     quiet_sdk_loggers,
     settings_from,
 )
-from ansible_collections.crossaccount.aws.plugins.module_utils._errors import CrossAccountError
+from ansible_collections.crossaccount.aws.plugins.module_utils._errors import CrossAccountError, one_line
 from ansible_collections.crossaccount.aws.plugins.plugin_utils._organizations import (
     ALL_ACCOUNTS_GROUP,
     CACHE_FORMAT,
@@ -212,14 +212,14 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
         try:
             self._read_config_data(path)
         except AnsibleError as exc:
-            raise AnsibleParserError(_one_line(exc.message)) from None
+            raise AnsibleParserError(one_line(exc.message)) from None
         try:
             options = OptionAdapter.from_plugin(self)
             request = request_from_options(options)
             settings = settings_from(options)
             data = self._data(path, request, settings, cache)
         except CrossAccountError as exc:
-            raise AnsibleParserError(_one_line(exc.msg)) from None
+            raise AnsibleParserError(one_line(exc.msg)) from None
         self._populate(data, request)
 
     def _check_secret_shapes(self, path: str) -> None:
@@ -232,7 +232,7 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
             try:
                 check_secret_shapes(config, SECRET_OPTIONS)
             except CrossAccountError as exc:
-                raise AnsibleParserError(_one_line(exc.msg)) from None
+                raise AnsibleParserError(one_line(exc.msg)) from None
 
     def _data(self, path: str, request: InventoryRequest, settings: ConnectionSettings, cache: bool) -> dict[str, t.Any]:
         use_cache = bool(self.get_option("cache"))
@@ -307,6 +307,3 @@ def _options_digest(request: InventoryRequest, settings: ConnectionSettings) -> 
     }
     return hashlib.sha256(json.dumps(material, sort_keys=True).encode()).hexdigest()[:16]
 
-
-def _one_line(message: t.Any) -> str:
-    return " ".join(str(message).split())

@@ -212,6 +212,7 @@ import typing as t
 from ansible.errors import AnsibleError, AnsibleLookupError
 from ansible.plugins.lookup import LookupBase
 from ansible.utils.display import Display
+from ansible_collections.crossaccount.aws.plugins.module_utils import _validators as v
 from ansible_collections.crossaccount.aws.plugins.module_utils._connection import (
     AwsConnection,
     ConnectionSettings,
@@ -220,8 +221,7 @@ from ansible_collections.crossaccount.aws.plugins.module_utils._connection impor
     quiet_sdk_loggers,
     settings_from,
 )
-from ansible_collections.crossaccount.aws.plugins.module_utils._credential_cache import CacheUnusable, CredentialCache
-from ansible_collections.crossaccount.aws.plugins.module_utils._errors import CrossAccountError, ValidationFailure
+from ansible_collections.crossaccount.aws.plugins.module_utils._errors import CrossAccountError, one_line
 from ansible_collections.crossaccount.aws.plugins.module_utils._sts import (
     AssumedCredentials,
     AssumeRoleRequest,
@@ -232,15 +232,16 @@ from ansible_collections.crossaccount.aws.plugins.module_utils._sts import (
 from ansible_collections.crossaccount.aws.plugins.plugin_utils._assumed import (
     descriptor_options,
     fetch_chain,
+    profile_cache_ready,
     source_of,
     step_keys,
     write_profile,
 )
+from ansible_collections.crossaccount.aws.plugins.plugin_utils._credential_cache import CredentialCache
 from ansible_collections.crossaccount.aws.plugins.plugin_utils._secret_options import check_secret_shapes, secret_names
 
 display = Display()
 
-FORMATS = ("module_args", "env", "credential_process", "profile")
 SECRET_OPTIONS = secret_names(connection_argspec(), assume_role_argspec())
 
 
@@ -265,15 +266,15 @@ class LookupModule(LookupBase):
             # Before ansible-core's own type checks, whose messages quote the value.
             check_secret_shapes(kwargs, SECRET_OPTIONS)
         except CrossAccountError as exc:
-            raise AnsibleLookupError(_one_line(exc.msg)) from None
+            raise AnsibleLookupError(one_line(exc.msg)) from None
         try:
             self.set_options(var_options=variables, direct=kwargs)
         except AnsibleError as exc:
-            raise AnsibleLookupError(_one_line(exc.message)) from None
+            raise AnsibleLookupError(one_line(exc.message)) from None
         try:
             return self._run(terms)
         except CrossAccountError as exc:
-            raise AnsibleLookupError(_one_line(exc.msg)) from None
+            raise AnsibleLookupError(one_line(exc.msg)) from None
 
     def _reject_unknown(self, kwargs: t.Mapping[str, t.Any]) -> None:
         known: set[str] = set()
@@ -290,17 +291,10 @@ class LookupModule(LookupBase):
 
     def _validated(self, terms: list[t.Any]) -> tuple[ConnectionSettings, list[AssumeRoleRequest]]:
         options = OptionAdapter.from_plugin(self)
-        fmt = options.get("format", "module_args")
-        if fmt not in FORMATS:
-            raise ValidationFailure("format", f"must be one of {', '.join(FORMATS)}, got {fmt!r}")
-        if fmt == "profile" and not options.get("cache", True):
-            raise ValidationFailure("format", "profile serves the credentials from the cache: it needs cache=true")
-        window = options.get("refresh_window")
-        if window is not None and int(window) < 0:
-            raise ValidationFailure("refresh_window", f"must be 0 or more seconds, got {window}")
+        v.credential_format(options.get("format", "module_args"), bool(options.get("cache", True)))
+        v.refresh_window(options.get("refresh_window"))
         settings = settings_from(options)
-        if not terms:
-            raise ValidationFailure("role_arn", "is required: pass the ARN of the role to assume as the lookup term")
+        v.role_arn_terms(terms)
         requests = [request_from_options(_TermOptions(self, term)) for term in terms]
         for request in requests:
             check_web_identity_step(request)
@@ -319,11 +313,8 @@ class LookupModule(LookupBase):
         for term, request in zip(terms, requests):
             keys = step_keys(source_of(connection, request), request) if cache is not None else None
             if fmt == "profile" and cache is not None:
-                try:
-                    cache.ensure_directory()
-                except CacheUnusable as exc:
-                    # The profile's credential_process reads this cache: without it there is nothing to serve.
-                    raise ValidationFailure("cache_dir", f"format=profile needs a usable cache directory: {exc}") from None
+                # The profile's credential_process reads this cache: without it there is nothing to serve.
+                profile_cache_ready(cache)
             creds, fetched = fetch_chain(connection, request, cache, _warn, keys=keys)
             if cache is not None and keys is not None:
                 # Only non-secret facts at high verbosity: which entry, and whether AWS was called per step.
@@ -369,6 +360,3 @@ def _profile_setting(connection: AwsConnection, name: str) -> str | None:
 def _warn(message: str) -> None:
     display.warning(f"crossaccount.aws.assumed_credentials: {message}")
 
-
-def _one_line(message: t.Any) -> str:
-    return " ".join(str(message).split())

@@ -41,6 +41,12 @@ class ValidationFailure(CrossAccountError):
         self.option = option
 
 
+def one_line(message: t.Any) -> str:
+    """A message with every run of white space (newlines included) made one space: plugins raise Ansible errors
+    whose text is printed as it is, and a value quoted in a message must not forge lines of output."""
+    return " ".join(str(message).split())
+
+
 def error_code(exc: BaseException) -> str | None:
     if ClientError is not None and isinstance(exc, ClientError):
         code = exc.response.get("Error", {}).get("Code")

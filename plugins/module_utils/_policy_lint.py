@@ -45,7 +45,6 @@ from ansible_collections.crossaccount.aws.plugins.module_utils._policy import (
     statement_label,
     statements_of,
 )
-from ansible_collections.crossaccount.aws.plugins.module_utils._validators import oidc_subject_problem
 
 if t.TYPE_CHECKING:
     from ansible_collections.crossaccount.aws.plugins.module_utils._connection import OptionAdapter
@@ -148,7 +147,7 @@ def _lint_statement(index: int, statement: t.Mapping[str, t.Any], own: str | Non
                 f"{label} does not limit the token subject (…:sub) of {', '.join(federated)}: every identity of the "
                 "provider (for a CI service: every repository or project) can assume the role")))
         for subject in subjects:
-            problem = oidc_subject_problem(subject)
+            problem = v.oidc_subject_problem(subject)
             if problem is not None:
                 found.append(_finding(LINT_ERROR, "oidc_subject_broad", index, (
                     f"{label} accepts tokens of {', '.join(federated)} whose subject matches {subject!r}, which {problem}")))

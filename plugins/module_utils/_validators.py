@@ -153,10 +153,16 @@ def choice_list(values: t.Any, option: str, allowed: t.Iterable[str]) -> list[st
     return _unique(choice(item, f"{option}[{index}]", options) for index, item in enumerate(_items(values, option)))
 
 
-def boolean(value: t.Any, option: str) -> bool:
-    """A boolean, or its YAML/INI spellings as text (true/false, yes/no, 1/0)."""
+def boolean(value: t.Any, option: str, spellings: bool = True) -> bool:
+    """A boolean, or (``spellings``) its YAML/INI spellings as text (true/false, yes/no, 1/0).
+
+    Without ``spellings`` only a real boolean passes, and anything else is shown: for an option ansible-core has
+    converted already, a string there is a mistake to name.
+    """
     if isinstance(value, bool):
         return value
+    if not spellings:
+        raise ValidationFailure(option, f"must be a boolean, got {show(value)}")
     text = str(value).lower()
     if text not in ("true", "false", "yes", "no", "1", "0"):
         # Not echoed: a connection dict's values are never shown, whichever key they came under.
@@ -718,6 +724,25 @@ def secret_text(value: t.Any, option: str) -> str:
     return value
 
 
+def secret_shape(value: t.Any, option: str) -> None:
+    """A secret plugin option is text (or a number, which becomes text), never a structure; named by type only.
+
+    ansible-core checks a plugin option's type itself and quotes the value in its message: a secret given as a list
+    or a dict (an indentation slip, a ``{{ }}`` that rendered a structure) must be refused before that.
+    """
+    if isinstance(value, t.Mapping):
+        shape = "dict"
+    elif isinstance(value, (list, tuple)):
+        shape = "list"
+    elif isinstance(value, (set, frozenset)):
+        shape = "set"
+    elif isinstance(value, (bytes, bytearray)):
+        shape = "bytes"
+    else:
+        return
+    raise ValidationFailure(option, f"must be a string, got a {shape} (the value is not shown: it is a secret)")
+
+
 def web_identity_token(value: t.Any, option: str) -> str:
     """An OIDC token (JWT) for sts:AssumeRoleWithWebIdentity. Never echoed: it is a bearer secret."""
     if not isinstance(value, str):
@@ -1229,10 +1254,48 @@ def lint_mode(value: t.Any, option: str = "lint") -> str:
 
 
 # ============================================================================================
+# The assumed_credentials lookup: result formats, its cache, its terms
+# ============================================================================================
+
+CREDENTIAL_FORMATS = ("module_args", "env", "credential_process", "profile")
+
+
+def credential_format(value: t.Any, cache: bool, option: str = "format") -> str:
+    """One of CREDENTIAL_FORMATS; ``profile`` serves the credentials from the cache (``cache``: whether there is one)."""
+    fmt = t.cast(str, choice(value, option, CREDENTIAL_FORMATS))
+    if fmt == "profile" and not cache:
+        raise ValidationFailure(option, "profile serves the credentials from the cache: it needs cache=true")
+    return fmt
+
+
+def refresh_window(value: t.Any, option: str = "refresh_window") -> int | None:
+    """Seconds before expiry at which a cached entry stops being served: 0 or more; None leaves it to the cache."""
+    if value is None:
+        return None
+    number = _whole_number(value)
+    if number is None or number < 0:
+        raise ValidationFailure(option, f"must be 0 or more seconds, got {show(value)}")
+    return number
+
+
+def role_arn_terms(terms: t.Sequence[t.Any], option: str = "role_arn") -> list[t.Any]:
+    """The lookup's terms: at least one (each is checked as ``role_arn`` by the STS request)."""
+    if not terms:
+        raise ValidationFailure(option, "is required: pass the ARN of the role to assume as the lookup term")
+    return list(terms)
+
+
+# ============================================================================================
 # AWS CLI profiles
 # ============================================================================================
 
 _PROFILE_NAME_RE = re.compile(r"[A-Za-z0-9_+=,.@:/-]{1,128}", re.ASCII)
+PROFILE_KINDS = ("role", "credentials")
+# Where the AWS CLI takes the credentials that assume a profile's role from, when no source_profile names them.
+CREDENTIAL_SOURCES = ("Environment", "Ec2InstanceMetadata", "EcsContainer")
+# The options of one kind of profile only: giving them to the other kind is a mistake, not a no-op.
+PROFILE_ROLE_OPTIONS = ("role_arn", "source_profile", "credential_source", "external_id", "mfa_serial", "duration_seconds", "role_session_name")
+PROFILE_CREDENTIAL_OPTIONS = ("access_key", "secret_key", "session_token")
 
 
 def profile_name(value: t.Any, option: str = "name") -> str:
@@ -1244,3 +1307,88 @@ def profile_name(value: t.Any, option: str = "name") -> str:
             f"or newlines), got {show(value)}",
         )
     return value
+
+
+def profile_file(value: t.Any, option: str) -> str:
+    """The path of an AWS config or credentials file, before ``~`` and variables are expanded."""
+    if not isinstance(value, str) or "\x00" in value:
+        raise ValidationFailure(option, "must be a file path")
+    return value
+
+
+def profile_value(value: str, option: str) -> str:
+    """A value written as ``key = value``: one line, no surrounding blanks, not empty.
+
+    A newline would start a new key or section in the file; surrounding blanks are lost on reading.
+    """
+    if "\n" in value or "\r" in value:
+        raise ValidationFailure(option, "must be a single line")
+    if value != value.strip():
+        raise ValidationFailure(option, "must not start or end with whitespace")
+    if not value:
+        raise ValidationFailure(option, "must not be empty")
+    return value
+
+
+def profile_secret(value: t.Any, option: str) -> str:
+    """A secret key or session token written to a credentials file: as profile_value, and never echoed."""
+    if not isinstance(value, str) or not value or value != value.strip() or "\n" in value or "\r" in value:
+        raise ValidationFailure(option, "must be a single line without surrounding whitespace")
+    return value
+
+
+def profile_options_of_kind(given: t.Mapping[str, t.Any], kind: str) -> None:
+    """None of the options of the other kind of profile is given (``given``: option -> value, None when not given).
+
+    Secrets in a config-file profile would sit next to role settings the CLI ignores for them.
+    """
+    wrong = PROFILE_CREDENTIAL_OPTIONS if kind == "role" else PROFILE_ROLE_OPTIONS
+    for option in wrong:
+        if given.get(option) is not None:
+            raise ValidationFailure(option, f"is not valid with kind={kind}; use kind={'credentials' if kind == 'role' else 'role'}")
+
+
+def profile_role_settings(given: t.Mapping[str, t.Any]) -> dict[str, t.Any]:
+    """The role settings of a ``kind=role`` profile (``given``: PROFILE_ROLE_OPTIONS -> value), checked and cleaned.
+
+    The role ARN and exactly one source of the credentials that assume it are required.
+    """
+    if not given.get("role_arn"):
+        raise ValidationFailure("role_arn", "is required when kind=role and state=present")
+    values: dict[str, t.Any] = {"role_arn": role_arn(given.get("role_arn"), "role_arn")}
+    source_profile = given.get("source_profile")
+    credential_source = given.get("credential_source")
+    if bool(source_profile) == bool(credential_source):
+        raise ValidationFailure(
+            "source_profile",
+            "exactly one of source_profile and credential_source is required when kind=role "
+            "(they tell the AWS CLI where the credentials that assume the role come from)",
+        )
+    if source_profile:
+        values["source_profile"] = profile_name(source_profile, "source_profile")
+    if credential_source:
+        values["credential_source"] = choice(credential_source, "credential_source", CREDENTIAL_SOURCES)
+    checks: dict[str, t.Callable[[t.Any, str], t.Any]] = {
+        "external_id": external_id,
+        "mfa_serial": mfa_serial,
+        "duration_seconds": duration,
+        "role_session_name": session_name,
+    }
+    for option, check in checks.items():
+        if given.get(option) is not None:
+            values[option] = check(given.get(option), option)
+    return values
+
+
+def profile_credentials(given: t.Mapping[str, t.Any]) -> dict[str, t.Any]:
+    """The keys of a ``kind=credentials`` profile (``given``: PROFILE_CREDENTIAL_OPTIONS -> value); secrets never echoed."""
+    access_key = given.get("access_key")
+    secret_key = given.get("secret_key")
+    if not access_key or not secret_key:
+        missing = "access_key" if not access_key else "secret_key"
+        raise ValidationFailure(missing, "access_key and secret_key are both required when kind=credentials and state=present")
+    access_key_id(str(access_key), "access_key")
+    for option in ("secret_key", "session_token"):
+        if given.get(option) is not None:
+            profile_secret(given.get(option), option)
+    return {option: value for option, value in given.items() if value is not None}

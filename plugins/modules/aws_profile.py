@@ -214,32 +214,8 @@ profile:
       sample: false
 """
 
-from ansible_collections.crossaccount.aws.plugins.module_utils._argspec import ArgumentSpec
+from ansible_collections.crossaccount.aws.plugins.module_utils._aws_profile import ARGSPEC, handle
 from ansible_collections.crossaccount.aws.plugins.module_utils._module import CrossAccountModule, run_module
-from ansible_collections.crossaccount.aws.plugins.module_utils._profile_files import CREDENTIAL_SOURCES, handle
-
-# aws_profile makes no AWS call and takes no connection options.
-ARGSPEC = ArgumentSpec({
-    "name": {"type": "str", "required": True},
-    "kind": {"type": "str", "choices": ["role", "credentials"], "default": "role"},
-    "state": {"type": "str", "choices": ["present", "absent"], "default": "present"},
-    "config_file": {"type": "path"},
-    "credentials_file": {"type": "path"},
-    "role_arn": {"type": "str"},
-    "source_profile": {"type": "str"},
-    "credential_source": {"type": "str", "choices": list(CREDENTIAL_SOURCES)},
-    "external_id": {"type": "str"},
-    "mfa_serial": {"type": "str"},
-    "duration_seconds": {"type": "int"},
-    "role_session_name": {"type": "str"},
-    # The same aliases as the connection options of every other module, so a secret given under the
-    # name used elsewhere is recognised (and masked) rather than echoed as an unsupported parameter.
-    "region": {"type": "str", "aliases": ["aws_region"]},
-    "endpoint_url": {"type": "str", "aliases": ["aws_endpoint_url"]},
-    "access_key": {"type": "str", "aliases": ["aws_access_key_id", "aws_access_key"], "no_log": False},
-    "secret_key": {"type": "str", "aliases": ["aws_secret_access_key", "aws_secret_key"], "no_log": True},
-    "session_token": {"type": "str", "aliases": ["aws_session_token"], "no_log": True},
-})
 
 
 def main() -> None:

@@ -34,13 +34,6 @@ from ansible_collections.crossaccount.aws.plugins.module_utils._connection impor
     OptionAdapter,
     settings_from,
 )
-from ansible_collections.crossaccount.aws.plugins.module_utils._credential_cache import (
-    _SOURCE_ENV,
-    CacheUnusable,
-    CredentialCache,
-    cache_key,
-    source_fields,
-)
 from ansible_collections.crossaccount.aws.plugins.module_utils._errors import CrossAccountError, ValidationFailure
 from ansible_collections.crossaccount.aws.plugins.module_utils._sts import (
     AssumedCredentials,
@@ -49,7 +42,13 @@ from ansible_collections.crossaccount.aws.plugins.module_utils._sts import (
     chain_requests,
     request_from_options,
 )
-from ansible_collections.crossaccount.aws.plugins.plugin_utils._source import resolved_principal
+from ansible_collections.crossaccount.aws.plugins.plugin_utils._credential_cache import (
+    CacheUnusable,
+    CredentialCache,
+    cache_key,
+    source_fields,
+)
+from ansible_collections.crossaccount.aws.plugins.plugin_utils._source import SOURCE_ENV, resolved_principal
 
 # v2: no secret in it (v1, of 0.2, held explicit keys and inline tokens).
 DESCRIPTOR_FORMAT = "crossaccount.aws/profile-source/v2"
@@ -58,7 +57,7 @@ PROFILE_PREFIX = "crossaccount-"
 _LEGACY_DESCRIPTION_RE = re.compile(r"profile-[0-9a-f]{32}\.source\.json", re.ASCII)
 # Environment that decides the source principal when the lookup ran; the credential_process runs
 # inside a command whose AWS_CONFIG_FILE / AWS_PROFILE point at the generated profile instead.
-_RESTORED_ENV = (*_SOURCE_ENV, "AWS_REGION", "AWS_DEFAULT_REGION")
+_RESTORED_ENV = (*SOURCE_ENV, "AWS_REGION", "AWS_DEFAULT_REGION")
 # Placeholders: they let the credential_process rebuild the request (and its cache keys, which never
 # include these values) without ever being sent; the first step, the one that would send them, is refused.
 _NO_MFA_CODE = "000000"
@@ -225,16 +224,24 @@ def write_profile(
         lines.append(f"endpoint_url = {endpoint_url}")
     if ca_bundle:
         lines.append(f"ca_bundle = {ca_bundle}")
+    profile_cache_ready(cache)
+    _remove_secret_descriptors(cache)
+    _write_if_changed(cache, source_path, json.dumps(descriptor, sort_keys=True).encode("utf-8"))
+    _write_if_changed(cache, config_path, ("\n".join(lines) + "\n").encode("utf-8"))
+    # Checked again last: whatever reads the config file runs its credential_process.
+    profile_cache_ready(cache)
+    return {"AWS_CONFIG_FILE": config_path, "AWS_PROFILE": name, "AWS_SDK_LOAD_CONFIG": "1"}
+
+
+def profile_cache_ready(cache: CredentialCache) -> None:
+    """The cache directory a format=profile result's credential_process reads, made or checked; refused by option.
+
+    What is checked is the directory on disk (owner, mode, its parents), not a value: hence here, not a validator.
+    """
     try:
-        cache.ensure_directory()
-        _remove_secret_descriptors(cache)
-        _write_if_changed(cache, source_path, json.dumps(descriptor, sort_keys=True).encode("utf-8"))
-        _write_if_changed(cache, config_path, ("\n".join(lines) + "\n").encode("utf-8"))
-        # Checked again last: whatever reads the config file runs its credential_process.
         cache.ensure_directory()
     except CacheUnusable as exc:
         raise ValidationFailure("cache_dir", f"format=profile needs a usable cache directory: {exc}") from None
-    return {"AWS_CONFIG_FILE": config_path, "AWS_PROFILE": name, "AWS_SDK_LOAD_CONFIG": "1"}
 
 
 def _remove_secret_descriptors(cache: CredentialCache) -> None:

@@ -35,13 +35,13 @@ def main(argv: t.Sequence[str] | None = None) -> int:
     here = os.path.dirname(os.path.abspath(__file__))
     sys.path[:] = [entry for entry in sys.path if os.path.abspath(entry or os.curdir) != here]
 
-    from ansible_collections.crossaccount.aws.plugins.module_utils._errors import CrossAccountError
+    from ansible_collections.crossaccount.aws.plugins.module_utils._errors import CrossAccountError, one_line
     from ansible_collections.crossaccount.aws.plugins.plugin_utils._assumed import serve_credential_process
 
     try:
         result = serve_credential_process(args[0])
     except CrossAccountError as exc:
-        sys.stderr.write("crossaccount.aws credential_process: " + " ".join(str(exc.msg).split()) + "\n")
+        sys.stderr.write("crossaccount.aws credential_process: " + one_line(exc.msg) + "\n")
         return 1
     sys.stdout.write(json.dumps(result) + "\n")
     return 0

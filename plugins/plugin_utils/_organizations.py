@@ -30,13 +30,13 @@ import typing as t
 from collections import Counter
 from dataclasses import dataclass, field
 
-from ansible_collections.crossaccount.aws.plugins.module_utils import _validators as validate
+from ansible_collections.crossaccount.aws.plugins.module_utils import _validators as v
 from ansible_collections.crossaccount.aws.plugins.module_utils._arn import parse_arn, role_arn
 from ansible_collections.crossaccount.aws.plugins.module_utils._connection import (
     AwsConnection,
     OptionAdapter,
 )
-from ansible_collections.crossaccount.aws.plugins.module_utils._errors import CrossAccountError, ValidationFailure
+from ansible_collections.crossaccount.aws.plugins.module_utils._errors import CrossAccountError
 from ansible_collections.crossaccount.aws.plugins.module_utils._organizations_api import (
     describe_organization,
     list_accounts_for_parent,
@@ -81,18 +81,16 @@ def request_from_options(given: OptionAdapter) -> InventoryRequest:
     """Validate every inventory option (not the connection) before any AWS call."""
     options = OptionAdapter(lambda name: _plain(given.get(name)))
     include = options.get("include_account_ids")
-    include_management = options.get("include_management_account", False)
-    if not isinstance(include_management, bool):
-        raise ValidationFailure("include_management_account", f"must be a boolean, got {validate.show(include_management)}")
+    include_management = v.boolean(options.get("include_management_account", False), "include_management_account", spellings=False)
     return InventoryRequest(
-        ou_paths=tuple(validate.ou_selectors(options.get("ou_paths"), "ou_paths")),
-        include_account_ids=None if include is None else frozenset(validate.account_ids(include, "include_account_ids")),
-        exclude_account_ids=frozenset(validate.account_ids(options.get("exclude_account_ids"), "exclude_account_ids")),
+        ou_paths=tuple(v.ou_selectors(options.get("ou_paths"), "ou_paths")),
+        include_account_ids=None if include is None else frozenset(v.account_ids(include, "include_account_ids")),
+        exclude_account_ids=frozenset(v.account_ids(options.get("exclude_account_ids"), "exclude_account_ids")),
         include_management_account=include_management,
-        statuses=frozenset(validate.account_states(options.get("statuses", ["ACTIVE"]), "statuses")),
-        tag_filters=validate.tag_filters(options.get("tag_filters"), "tag_filters"),
-        access_role_name=validate.iam_name(options.get("access_role_name", DEFAULT_ACCESS_ROLE), "access_role_name"),
-        hostnames=validate.choice(options.get("hostnames", "name"), "hostnames", HOSTNAME_SOURCES),
+        statuses=frozenset(v.account_states(options.get("statuses", ["ACTIVE"]), "statuses")),
+        tag_filters=v.tag_filters(options.get("tag_filters"), "tag_filters"),
+        access_role_name=v.iam_name(options.get("access_role_name", DEFAULT_ACCESS_ROLE), "access_role_name"),
+        hostnames=v.choice(options.get("hostnames", "name"), "hostnames", HOSTNAME_SOURCES),
     )
 
 

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import typing as t
 
-from ansible_collections.crossaccount.aws.plugins.module_utils._errors import ValidationFailure
+from ansible_collections.crossaccount.aws.plugins.module_utils import _validators as v
 
 
 def secret_names(*argspecs: t.Mapping[str, t.Mapping[str, t.Any]]) -> tuple[str, ...]:
@@ -26,22 +26,7 @@ def secret_names(*argspecs: t.Mapping[str, t.Mapping[str, t.Any]]) -> tuple[str,
     return tuple(names)
 
 
-def _shape(value: t.Any) -> str | None:
-    """The type name of a value no secret option takes, else None (text, and numbers that convert to text)."""
-    if isinstance(value, t.Mapping):
-        return "dict"
-    if isinstance(value, (list, tuple)):
-        return "list"
-    if isinstance(value, (set, frozenset)):
-        return "set"
-    if isinstance(value, (bytes, bytearray)):
-        return "bytes"
-    return None
-
-
 def check_secret_shapes(given: t.Mapping[str, t.Any], names: t.Iterable[str]) -> None:
     """Raise for the first secret option given as a structure, naming the option and the type only."""
     for name in names:
-        shape = _shape(given.get(name))
-        if shape is not None:
-            raise ValidationFailure(name, f"must be a string, got a {shape} (the value is not shown: it is a secret)")
+        v.secret_shape(given.get(name), name)

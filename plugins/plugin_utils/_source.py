@@ -20,6 +20,23 @@ try:
 except ImportError:  # pragma: no cover - the lookup reports missing boto3 through AwsConnection
     pass
 
+# Environment that changes which principal boto3 resolves when no explicit option is given: part of the cache key
+# of the source, and restored for the credential_process of a format=profile result.
+SOURCE_ENV = (
+    "AWS_PROFILE",
+    "AWS_DEFAULT_PROFILE",
+    "AWS_ACCESS_KEY_ID",
+    "AWS_CONFIG_FILE",
+    "AWS_SHARED_CREDENTIALS_FILE",
+    "AWS_ENDPOINT_URL",
+    "AWS_ENDPOINT_URL_STS",
+    "AWS_ROLE_ARN",
+    "AWS_WEB_IDENTITY_TOKEN_FILE",
+    "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI",
+    "AWS_CONTAINER_CREDENTIALS_FULL_URI",
+    "AWS_CA_BUNDLE",
+)
+
 # A profile chain longer than this is a loop (botocore refuses it too).
 MAX_PROFILE_DEPTH = 5
 # Keys of a profile that name its source without being secret.

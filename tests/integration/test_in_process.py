@@ -6,13 +6,16 @@
 Every case of the table runs twice in one playbook, once with ``crossaccount_aws_execution: module`` and once
 with ``in_process``; the results as every callback receives them (a test callback logs them) and the lines the
 default callback prints at -vvv must be equal, masking included. Cases are chosen so that the first run does not
-change what the second sees (check mode, validation failures, reads, no-op updates).
+change what the second sees (check mode, validation failures, reads, no-op updates); a case that writes a file
+writes one per mode (``{{ crossaccount_aws_execution }}`` in its path), and the two paths are compared as one.
 """
 
 from __future__ import annotations
 
 import json
+import os
 import re
+import stat
 import typing as t
 from pathlib import Path
 
@@ -61,7 +64,18 @@ CASES: list[tuple[str, str, dict[str, t.Any], dict[str, t.Any]]] = [
     ("oidc_provider create in check mode", "oidc_provider",
      {"url": "https://token.actions.githubusercontent.com", "client_ids": ["sts.amazonaws.com"]}, {"check_mode": True}),
     ("trust_report of the target account", "trust_report", {"known_account_ids": [SOURCE]}, {}),
+    ("aws_profile credentials in check and diff mode, the secret masked", "aws_profile",
+     {"name": "equivalence", "kind": "credentials", "access_key": "AKIAEXAMPLEEXAMPLE00", "secret_key": SECRET,
+      "credentials_file": "{{ profile_dir }}/credentials"}, {"check_mode": True, "diff": True}),
+    ("aws_profile writes a role profile into a new config file", "aws_profile",
+     {"name": "equivalence", "role_arn": ROLE_ARN, "source_profile": "source-admin", "region": "us-east-1",
+      "config_file": "{{ profile_dir }}/{{ crossaccount_aws_execution }}/config"}, {"diff": True}),
+    ("aws_profile refuses a secret for a role profile", "aws_profile",
+     {"name": "equivalence", "role_arn": ROLE_ARN, "source_profile": "source-admin", "secret_key": SECRET,
+      "config_file": "{{ profile_dir }}/refused/config"}, {}),
 ]
+# aws_profile's files (the extra variable profile_dir); a case that writes puts each mode's file in a directory of its own.
+MODES = ("module", "in_process")
 
 
 def _playbook() -> str:
@@ -70,7 +84,7 @@ def _playbook() -> str:
         "crossaccount.aws.target_role": {"name": ROLE, "trusted_account_ids": [SOURCE]},
     }]
     for case, module, args, keywords in CASES:
-        for mode in ("module", "in_process"):
+        for mode in MODES:
             tasks.append({
                 "name": f"{case} [{mode}]",
                 f"crossaccount.aws.{module}": args,
@@ -125,14 +139,23 @@ def _display_blocks(stdout: str) -> dict[str, list[str]]:
 MODULE_PROCESS_LINES = re.compile(r"^(<localhost> (EXEC|PUT|ESTABLISH)|Using module file)")
 
 
+def _one_place(text: str, profile_dir: str) -> str:
+    """``text`` with each mode's own directory of written files named as one."""
+    for mode in MODES:
+        text = text.replace(f"{profile_dir}/{mode}/", f"{profile_dir}/<mode>/")
+    return text
+
+
 @pytest.fixture(scope="module")
 def both_ways(emulator: t.Any, tmp_path_factory: pytest.TempPathFactory) -> dict[str, t.Any]:
     emulator.reset()
     log = tmp_path_factory.mktemp("equivalence") / "results.jsonl"
+    profile_dir = str(tmp_path_factory.mktemp("profiles"))
     env = {"ANSIBLE_CALLBACK_PLUGINS": str(CALLBACKS), "ANSIBLE_CALLBACKS_ENABLED": "result_log", "RESULT_LOG_PATH": str(log)}
-    proc = run_playbook(emulator, _playbook(), verbosity=3, env=env)
-    records = [json.loads(line) for line in log.read_text(encoding="utf-8").splitlines()]
-    return {"proc": proc, "records": {record["task"]: record for record in records}, "display": _display_blocks(proc.stdout)}
+    proc = run_playbook(emulator, _playbook(), verbosity=3, env=env, extra_vars={"profile_dir": profile_dir})
+    records = [json.loads(_one_place(line, profile_dir)) for line in log.read_text(encoding="utf-8").splitlines()]
+    return {"proc": proc, "records": {record["task"]: record for record in records}, "profile_dir": profile_dir,
+            "display": _display_blocks(_one_place(proc.stdout, profile_dir))}
 
 
 @pytest.mark.smoke
@@ -142,6 +165,16 @@ def test_same_result_both_ways(both_ways: dict[str, t.Any], case: str) -> None:
     in_process = both_ways["records"][f"{case} [in_process]"]
     assert in_process["status"] == module["status"]
     assert _stable(in_process["result"]) == _stable(module["result"])
+
+
+def test_aws_profile_writes_the_same_file_both_ways(both_ways: dict[str, t.Any]) -> None:
+    written = {mode: Path(both_ways["profile_dir"], mode, "config") for mode in MODES}
+    assert written["in_process"].read_bytes() == written["module"].read_bytes()
+    assert f"role_arn = {ROLE_ARN}" in written["module"].read_text(encoding="utf-8")
+    for path in written.values():
+        assert (stat.S_IMODE(path.stat().st_mode), stat.S_IMODE(path.parent.stat().st_mode)) == (0o600, 0o700)
+    # Check mode and the refused case wrote nothing.
+    assert sorted(os.listdir(both_ways["profile_dir"])) == sorted(MODES)
 
 
 @pytest.mark.smoke
@@ -217,6 +250,16 @@ def test_become_runs_as_a_module_or_is_refused_in_process(emu: t.Any) -> None:
                           execution="in_process")
     assert pinned.rc != 0
     assert "crossaccount_aws_execution=in_process: this task cannot run in the controller's process: it uses become" in pinned.stdout
+
+
+def test_aws_profile_under_become_writes_as_the_become_user_in_a_module_process(emu: t.Any, tmp_path: Path) -> None:
+    # The file is written by whoever become names: that must be a process of that user, never the controller's worker.
+    config = tmp_path / "config"
+    args = {"name": "become", "role_arn": ROLE_ARN, "source_profile": "source-admin", "config_file": str(config)}
+    proc = run_playbook(emu, _one_task("aws_profile", args, become=True, become_method="su", become_user="root"), verbosity=3)
+    assert proc.rc == 0, proc.stdout
+    assert "<localhost> EXEC" in proc.stdout
+    assert "[profile become]" in config.read_text(encoding="utf-8")
 
 
 def test_remote_connection_runs_as_a_module_or_is_refused_in_process(emu: t.Any) -> None:

@@ -27,7 +27,7 @@ from integration.credentials_support import create_role
 
 from reliability.conftest import record_summary
 
-from ansible_collections.crossaccount.aws.plugins.module_utils._credential_cache import (  # isort: skip
+from ansible_collections.crossaccount.aws.plugins.plugin_utils._credential_cache import (  # isort: skip
     FORMAT,
     CacheUnusable,
     CredentialCache,
@@ -180,7 +180,7 @@ def test_world_writable_directory_is_refused_and_left_alone(cache_dir: Path) -> 
 KILLED_WRITER = textwrap.dedent("""
     import datetime, os, signal, sys
     sys.path.insert(0, sys.argv[1])
-    from ansible_collections.crossaccount.aws.plugins.module_utils import _credential_cache as cc
+    from ansible_collections.crossaccount.aws.plugins.plugin_utils import _credential_cache as cc
     from ansible_collections.crossaccount.aws.plugins.module_utils._sts import AssumedCredentials
     # Killed after the temp file is written and synced, right before the rename.
     cc.os.replace = lambda src, dst: os.kill(os.getpid(), signal.SIGKILL)
@@ -277,7 +277,7 @@ def test_lookup_works_without_cache_when_the_directory_is_untrusted(emu: t.Any, 
 WRITER = textwrap.dedent("""
     import datetime, json, os, sys, time
     sys.path.insert(0, sys.argv[1])
-    from ansible_collections.crossaccount.aws.plugins.module_utils._credential_cache import CredentialCache
+    from ansible_collections.crossaccount.aws.plugins.plugin_utils._credential_cache import CredentialCache
     from ansible_collections.crossaccount.aws.plugins.module_utils._sts import AssumedCredentials
     cache_dir, key, role, who, arg = sys.argv[2], sys.argv[3], sys.argv[4], int(sys.argv[5]), sys.argv[6]
     cache = CredentialCache(cache_dir)
@@ -372,7 +372,7 @@ def test_concurrent_writers_never_leave_a_torn_file(cache_dir: Path, tmp_path: P
 FETCHER = textwrap.dedent("""
     import datetime, json, os, sys, time
     sys.path.insert(0, sys.argv[1])
-    from ansible_collections.crossaccount.aws.plugins.module_utils._credential_cache import CredentialCache
+    from ansible_collections.crossaccount.aws.plugins.plugin_utils._credential_cache import CredentialCache
     from ansible_collections.crossaccount.aws.plugins.module_utils._sts import AssumedCredentials
     cache_dir, key, calls_file, who = sys.argv[2], sys.argv[3], sys.argv[4], sys.argv[5]
     def fetch():

@@ -29,6 +29,7 @@ from reliability.conftest import record_summary
 
 from ansible_collections.crossaccount.aws.plugins.inventory import organization_accounts  # isort: skip
 from ansible_collections.crossaccount.aws.plugins.lookup import assumed_credentials  # isort: skip
+from ansible_collections.crossaccount.aws.plugins.module_utils._argspec import ArgumentSpec  # isort: skip
 from ansible_collections.crossaccount.aws.plugins.module_utils._connection import connection_argspec  # isort: skip
 from ansible_collections.crossaccount.aws.plugins.module_utils._sts import assume_role_argspec  # isort: skip
 
@@ -71,8 +72,8 @@ def module_spec(name: str) -> dict[str, t.Any]:
     """The argument spec a module builds in main(), taken from its CrossAccountModule call."""
     module = importlib.import_module(f"ansible_collections.crossaccount.aws.plugins.modules.{name}")
 
-    def capture(spec: dict[str, t.Any], *_args: t.Any, **_kwargs: t.Any) -> t.NoReturn:
-        raise _Spec(spec)
+    def capture(spec: ArgumentSpec, *_args: t.Any, **_kwargs: t.Any) -> t.NoReturn:
+        raise _Spec(dict(spec.argument_spec))
 
     original = module.CrossAccountModule
     module.CrossAccountModule = capture

@@ -37,9 +37,6 @@ def test_the_version_in_development_is_after_the_last_release() -> None:
 
 PLUGINS = ROOT / "plugins"
 COLLECTION_PACKAGES = ("module_utils", "plugin_utils")
-# A private name of the credential cache that the lookup's engine reads: both files are being changed for the
-# security fixes at the same time, so the rename waits for that work to land.
-PRIVATE_IMPORTS_LEFT_FOR_LATER = {("plugins/plugin_utils/_assumed.py", "_credential_cache", "_SOURCE_ENV")}
 
 
 def _python_files() -> list[Path]:
@@ -67,8 +64,7 @@ def _private_imports(path: Path) -> list[tuple[str, str, str]]:
 
 
 def test_no_file_uses_another_file_s_private_names() -> None:
-    found = {item for path in _python_files() for item in _private_imports(path)}
-    assert found - PRIVATE_IMPORTS_LEFT_FOR_LATER == set()
+    assert [item for path in _python_files() for item in _private_imports(path)] == []
 
 
 def _literal(node: ast.AST) -> t.Any:
@@ -140,19 +136,25 @@ def test_every_main_is_the_same_three_lines(module: str) -> None:
     assert [ast.unparse(statement) for statement in main.body] == MAIN
 
 
-# aws_profile's logic file is being changed for the security fixes at the same time: its ARGSPEC stays in the
-# module file until that work has landed.
-ARGSPEC_IN_MODULE_FILE = {"aws_profile"}
-
-
 @pytest.mark.parametrize("module", MODULES)
 def test_every_logic_file_exposes_the_entry_points(module: str) -> None:
     logic = importlib.import_module(_logic_file(module))
-    spec_home = importlib.import_module(f"ansible_collections.crossaccount.aws.plugins.modules.{module}") if module in ARGSPEC_IN_MODULE_FILE else logic
-    assert isinstance(spec_home.ARGSPEC, ArgumentSpec)
+    assert isinstance(logic.ARGSPEC, ArgumentSpec)
     assert callable(logic.request_from_options) and callable(logic.handle)
     assert list(inspect.signature(logic.handle).parameters) == ["module"]
     assert any(name.endswith("Request") and inspect.isclass(value) for name, value in vars(logic).items())
+
+
+@pytest.mark.parametrize("module", MODULES)
+def test_every_module_has_an_action_plugin_running_its_logic_file(module: str) -> None:
+    # The in-process runner calls the same ARGSPEC and handle as main(): the action plugin must name main()'s logic file.
+    tree = ast.parse((PLUGINS / "action" / f"{module}.py").read_text(encoding="utf-8"))
+    imported = {alias.asname or alias.name: f"{node.module}.{alias.name}" for node in tree.body if isinstance(node, ast.ImportFrom)
+                for alias in node.names}
+    action = next(node for node in tree.body if isinstance(node, ast.ClassDef) and node.name == "ActionModule")
+    logic = [imported.get(ast.unparse(node.value)) for node in action.body
+             if isinstance(node, ast.Assign) and [ast.unparse(target) for target in node.targets] == ["LOGIC"]]
+    assert logic == [_logic_file(module)]
 
 
 # --- docs/architecture.md ----------------------------------------------------------------------------------

@@ -9,9 +9,9 @@ import datetime
 
 import botocore.session
 import pytest
-from ansible_collections.crossaccount.aws.plugins.module_utils import _credential_cache as cc
 from ansible_collections.crossaccount.aws.plugins.module_utils._sts import AssumedCredentials, AssumeRoleRequest, request_from_options
 from ansible_collections.crossaccount.aws.plugins.plugin_utils import _assumed
+from ansible_collections.crossaccount.aws.plugins.plugin_utils import _credential_cache as cc
 from ansible_collections.crossaccount.aws.plugins.plugin_utils._source import resolved_principal
 
 ROLE = "arn:aws:iam::222222222222:role/Target"

@@ -1,7 +1,7 @@
 # -*- coding: utf-8 -*-
 # Copyright: contributors to crossaccount.aws
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
-"""PRIVATE to the collection: the on-disk cache of assumed-role credentials used by the lookup.
+"""PRIVATE to the collection (controller only): the on-disk cache of assumed-role credentials used by the lookup.
 
 Ansible runs a lookup once per task and per host, each time in a fresh worker process, so without a
 cache a play of 50 tasks would make 50 AssumeRole calls. The cache is a directory of one JSON file
@@ -31,6 +31,7 @@ import typing as t
 
 from ansible_collections.crossaccount.aws.plugins.module_utils._private_files import TEMP_SUFFIX, replace_from_temp
 from ansible_collections.crossaccount.aws.plugins.module_utils._sts import AssumedCredentials
+from ansible_collections.crossaccount.aws.plugins.plugin_utils._source import SOURCE_ENV
 
 try:
     import fcntl
@@ -52,22 +53,6 @@ STALE_TEMP_SECONDS = 60.0
 REFRESH_FRACTION = 1.0 / 3.0
 # Symbolic links followed at most this many times while checking the directories above the cache.
 MAX_PARENT_SYMLINKS = 40
-# Environment that changes which principal boto3 resolves when no explicit option is given.
-_SOURCE_ENV = (
-    "AWS_PROFILE",
-    "AWS_DEFAULT_PROFILE",
-    "AWS_ACCESS_KEY_ID",
-    "AWS_CONFIG_FILE",
-    "AWS_SHARED_CREDENTIALS_FILE",
-    "AWS_ENDPOINT_URL",
-    "AWS_ENDPOINT_URL_STS",
-    "AWS_ROLE_ARN",
-    "AWS_WEB_IDENTITY_TOKEN_FILE",
-    "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI",
-    "AWS_CONTAINER_CREDENTIALS_FULL_URI",
-    "AWS_CA_BUNDLE",
-)
-
 
 class CacheUnusable(Exception):
     """The cache directory cannot be trusted; callers fall back to calling AWS without caching."""
@@ -89,7 +74,7 @@ def source_fields(
     env = os.environ if environ is None else environ
     fields: dict[str, t.Any] = {
         "settings": {key: public_settings.get(key) for key in sorted(public_settings)},
-        "env": {name: env.get(name) for name in _SOURCE_ENV if env.get(name)},
+        "env": {name: env.get(name) for name in SOURCE_ENV if env.get(name)},
     }
     if principal is not None:
         fields["principal"] = dict(principal)

@@ -13,8 +13,8 @@ import stat
 import time
 
 import pytest
-from ansible_collections.crossaccount.aws.plugins.module_utils import _credential_cache as cc
 from ansible_collections.crossaccount.aws.plugins.module_utils._sts import AssumedCredentials
+from ansible_collections.crossaccount.aws.plugins.plugin_utils import _credential_cache as cc
 
 T0 = 1_900_000_000.0
 SECRET = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYSECRETKEY"

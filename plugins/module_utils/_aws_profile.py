@@ -20,9 +20,10 @@ import stat
 import typing as t
 from dataclasses import dataclass, field
 
-from ansible_collections.crossaccount.aws.plugins.module_utils import _validators as validators
+from ansible_collections.crossaccount.aws.plugins.module_utils import _validators as v
+from ansible_collections.crossaccount.aws.plugins.module_utils._argspec import ArgumentSpec
 from ansible_collections.crossaccount.aws.plugins.module_utils._connection import OptionAdapter
-from ansible_collections.crossaccount.aws.plugins.module_utils._errors import CrossAccountError, ValidationFailure
+from ansible_collections.crossaccount.aws.plugins.module_utils._errors import CrossAccountError
 from ansible_collections.crossaccount.aws.plugins.module_utils._private_files import (
     FILE_MODE,
     Location,
@@ -34,11 +35,33 @@ from ansible_collections.crossaccount.aws.plugins.module_utils._private_files im
 )
 
 if t.TYPE_CHECKING:  # pragma: no cover - typing only; _module imports the module runner
-    from ansible_collections.crossaccount.aws.plugins.module_utils._module import CrossAccountModule
+    from ansible_collections.crossaccount.aws.plugins.module_utils._module import ModuleContext
 
-KINDS = ("role", "credentials")
-CREDENTIAL_SOURCES = ("Environment", "Ec2InstanceMetadata", "EcsContainer")
+STATES = ("present", "absent")
 MASK = "********"
+
+# aws_profile makes no AWS call and takes no connection options.
+ARGSPEC = ArgumentSpec({
+    "name": {"type": "str", "required": True},
+    "kind": {"type": "str", "choices": list(v.PROFILE_KINDS), "default": "role"},
+    "state": {"type": "str", "choices": list(STATES), "default": "present"},
+    "config_file": {"type": "path"},
+    "credentials_file": {"type": "path"},
+    "role_arn": {"type": "str"},
+    "source_profile": {"type": "str"},
+    "credential_source": {"type": "str", "choices": list(v.CREDENTIAL_SOURCES)},
+    "external_id": {"type": "str"},
+    "mfa_serial": {"type": "str"},
+    "duration_seconds": {"type": "int"},
+    "role_session_name": {"type": "str"},
+    # The same aliases as the connection options of every other module, so a secret given under the
+    # name used elsewhere is recognised (and masked) rather than echoed as an unsupported parameter.
+    "region": {"type": "str", "aliases": ["aws_region"]},
+    "endpoint_url": {"type": "str", "aliases": ["aws_endpoint_url"]},
+    "access_key": {"type": "str", "aliases": ["aws_access_key_id", "aws_access_key"], "no_log": False},
+    "secret_key": {"type": "str", "aliases": ["aws_secret_access_key", "aws_secret_key"], "no_log": True},
+    "session_token": {"type": "str", "aliases": ["aws_session_token"], "no_log": True},
+})
 
 # Module option -> key in the file, in the order new sections are written.
 ROLE_KEYS: dict[str, str] = {
@@ -64,9 +87,6 @@ KEYS_BY_KIND = {"role": ROLE_KEYS, "credentials": CREDENTIAL_KEYS}
 # a profile written without removing it would silently use the stale token.
 LEGACY_KEYS_BY_KIND: dict[str, tuple[str, ...]] = {"role": (), "credentials": ("aws_security_token",)}
 SECRET_FILE_KEYS = frozenset(("aws_secret_access_key", "aws_session_token", "aws_security_token"))
-# Options that only make sense for one kind: giving them to the other kind is a mistake, not a no-op.
-ROLE_ONLY_OPTIONS = ("role_arn", "source_profile", "credential_source", "external_id", "mfa_serial", "duration_seconds", "role_session_name")
-CREDENTIAL_ONLY_OPTIONS = ("access_key", "secret_key", "session_token")
 
 # botocore splits "[profile NAME]" with shlex, so whitespace and quotes would change the name it sees,
 # and "]", "[", "#", ";" or a newline would change the INI structure itself.
@@ -128,96 +148,42 @@ def default_file(kind: str, environ: t.Mapping[str, str] | None = None) -> tuple
     return "config_file", env.get("AWS_CONFIG_FILE") or os.path.join("~", ".aws", "config")
 
 
-def _check_value(option: str, value: str) -> str:
-    # A newline would start a new key or section in the file; surrounding blanks are lost on reading.
-    if "\n" in value or "\r" in value:
-        raise ValidationFailure(option, "must be a single line")
-    if value != value.strip():
-        raise ValidationFailure(option, "must not start or end with whitespace")
-    if not value:
-        raise ValidationFailure(option, "must not be empty")
-    return value
-
-
 def _role_settings(opts: OptionAdapter) -> dict[str, str]:
-    if not opts.get("role_arn"):
-        raise ValidationFailure("role_arn", "is required when kind=role and state=present")
-    values: dict[str, t.Any] = {"role_arn": validators.role_arn(opts.get("role_arn"), "role_arn")}
-    source_profile = opts.get("source_profile")
-    credential_source = opts.get("credential_source")
-    if bool(source_profile) == bool(credential_source):
-        raise ValidationFailure(
-            "source_profile",
-            "exactly one of source_profile and credential_source is required when kind=role "
-            "(they tell the AWS CLI where the credentials that assume the role come from)",
-        )
-    if source_profile:
-        values["source_profile"] = validators.profile_name(source_profile, "source_profile")
-    if credential_source:
-        values["credential_source"] = validators.choice(credential_source, "credential_source", CREDENTIAL_SOURCES)
-    checks: dict[str, t.Callable[[t.Any, str], t.Any]] = {
-        "external_id": validators.external_id,
-        "mfa_serial": validators.mfa_serial,
-        "duration_seconds": validators.duration,
-        "role_session_name": validators.session_name,
-    }
-    for option, check in checks.items():
-        if opts.get(option) is not None:
-            values[option] = check(opts.get(option), option)
+    values = v.profile_role_settings({option: opts.get(option) for option in v.PROFILE_ROLE_OPTIONS})
     for option in ("region", "endpoint_url"):
         values[option] = opts.get(option)
     return {key: str(values[opt]) for opt, key in ROLE_KEYS.items() if values.get(opt) not in (None, "")}
 
 
 def _credential_settings(opts: OptionAdapter) -> dict[str, str]:
-    access_key = opts.get("access_key")
-    secret_key = opts.get("secret_key")
-    if not access_key or not secret_key:
-        missing = "access_key" if not access_key else "secret_key"
-        raise ValidationFailure(missing, "access_key and secret_key are both required when kind=credentials and state=present")
-    validators.access_key_id(str(access_key), "access_key")
-    for option in ("secret_key", "session_token"):
-        value = opts.get(option)
-        # Never echo the value: it is a secret.
-        if value is not None and (not isinstance(value, str) or not value or value != value.strip() or "\n" in value or "\r" in value):
-            raise ValidationFailure(option, "must be a single line without surrounding whitespace")
+    v.profile_credentials({option: opts.get(option) for option in v.PROFILE_CREDENTIAL_OPTIONS})
     return {key: str(opts.get(opt)) for opt, key in CREDENTIAL_KEYS.items() if opts.get(opt) is not None}
 
 
 def request_from_options(opts: OptionAdapter, environ: t.Mapping[str, str] | None = None) -> ProfileRequest:
     """Validate every option before any file is touched (``environ``: the managed host's, for the default paths)."""
-    name = validators.profile_name(opts.get("name"))
-    kind = opts.get("kind") or "role"
-    if kind not in KINDS:
-        raise ValidationFailure("kind", f"must be one of {', '.join(KINDS)}")
-    state = opts.get("state") or "present"
-    if state not in ("present", "absent"):
-        raise ValidationFailure("state", "must be present or absent")
-    wrong = CREDENTIAL_ONLY_OPTIONS if kind == "role" else ROLE_ONLY_OPTIONS
-    for option in wrong:
-        if opts.get(option) is not None:
-            # Secrets in a config-file profile would sit next to role settings the CLI ignores for them.
-            raise ValidationFailure(option, f"is not valid with kind={kind}; use kind={'credentials' if kind == 'role' else 'role'}")
+    name = v.profile_name(opts.get("name"))
+    kind = v.choice(opts.get("kind") or "role", "kind", v.PROFILE_KINDS)
+    state = v.choice(opts.get("state") or "present", "state", STATES)
+    v.profile_options_of_kind({option: opts.get(option) for option in (*v.PROFILE_ROLE_OPTIONS, *v.PROFILE_CREDENTIAL_OPTIONS)}, kind)
     option, default_path = default_file(kind, environ)
-    path = opts.get(option) or default_path
-    if not isinstance(path, str) or "\x00" in path:
-        raise ValidationFailure(option, "must be a file path")
+    path = v.profile_file(opts.get(option) or default_path, option)
     path = os.path.abspath(os.path.expanduser(os.path.expandvars(path)))
     settings: dict[str, str] = {}
     if state == "present":
         for opt in ("region", "endpoint_url"):
             if opts.get(opt) is not None:
-                _check_value(opt, str(opts.get(opt)))
+                v.profile_value(str(opts.get(opt)), opt)
         region = opts.get("region")
         if region:
-            validators.region(region, "region")
+            v.region(region, "region")
         endpoint = opts.get("endpoint_url")
         if endpoint:
-            validators.endpoint_url(endpoint, "endpoint_url")
+            v.endpoint_url(endpoint, "endpoint_url")
         settings = _role_settings(opts) if kind == "role" else _credential_settings(opts)
         for key, value in settings.items():
             if key not in SECRET_FILE_KEYS:
-                _check_value(key, value)
+                v.profile_value(value, key)
     return ProfileRequest(name=name, kind=kind, state=state, path=path, option=option, settings=settings)
 
 
@@ -486,7 +452,7 @@ def _apply(request: ProfileRequest, where: Location | None, check_mode: bool) ->
     }
 
 
-def handle(module: CrossAccountModule) -> dict[str, t.Any]:
+def handle(module: ModuleContext) -> dict[str, t.Any]:
     request = request_from_options(module.options)
     result = ensure_profile(request, check_mode=module.check_mode)
     if not module.diff_mode:

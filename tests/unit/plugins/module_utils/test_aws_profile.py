@@ -1,7 +1,8 @@
 # -*- coding: utf-8 -*-
 # Copyright: contributors to crossaccount.aws
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
-"""Unit tests for _profile_files: validation, the byte-preserving splice, atomic 0600 writes."""
+"""aws_profile: every option checked before any file is touched (table-driven, through the module's ARGSPEC and handle),
+the byte-preserving splice, atomic 0600 writes."""
 
 from __future__ import annotations
 
@@ -11,9 +12,10 @@ import os
 import stat
 import threading
 import time
+import typing as t
 
 import pytest
-from ansible_collections.crossaccount.aws.plugins.module_utils import _profile_files as pf
+from ansible_collections.crossaccount.aws.plugins.module_utils import _aws_profile as pf
 from ansible_collections.crossaccount.aws.plugins.module_utils._connection import OptionAdapter
 from ansible_collections.crossaccount.aws.plugins.module_utils._errors import CrossAccountError, ValidationFailure
 
@@ -55,6 +57,42 @@ def parsed(text: str) -> configparser.RawConfigParser:
 
 
 # --- validation ---
+
+SECRET = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYzEXAMPLEKEY"
+ROLE = {"name": "p", "role_arn": ROLE_ARN, "source_profile": "default"}
+CREDENTIALS = {"name": "p", "kind": "credentials", "access_key": "AKIAEXAMPLEEXAMPLE00", "secret_key": SECRET}
+
+REFUSED = [
+    pytest.param({"name": "bad name"}, "name:", id="profile-name"),
+    pytest.param(dict(ROLE, kind="other"), "value of kind must be one of", id="kind"),
+    pytest.param(dict(ROLE, state="gone"), "value of state must be one of", id="state"),
+    pytest.param(dict(ROLE, secret_key=SECRET), "secret_key: is not valid with kind=role", id="credentials-option-for-a-role"),
+    pytest.param(dict(CREDENTIALS, role_arn=ROLE_ARN), "role_arn: is not valid with kind=credentials", id="role-option-for-credentials"),
+    pytest.param(dict(ROLE, config_file="/tmp/a\u0000b"), "config_file: must not contain a NUL character", id="nul-in-path"),
+    pytest.param(dict(ROLE, region="eu-west-1 "), "region: must not start or end with whitespace", id="region-blank"),
+    pytest.param(dict(ROLE, endpoint_url="https://sts.example.com\n[evil]"), "endpoint_url: must be a single line", id="endpoint-newline"),
+    pytest.param(dict(ROLE, region="Mars"), "region: must be an AWS region name", id="region"),
+    pytest.param({"name": "p", "source_profile": "default"}, "role_arn: is required when kind=role", id="no-role-arn"),
+    pytest.param(dict(ROLE, credential_source="Environment"), "source_profile: exactly one of", id="two-sources"),
+    pytest.param({"name": "p", "role_arn": ROLE_ARN}, "source_profile: exactly one of", id="no-source"),
+    pytest.param(dict(ROLE, credential_source="Laptop", source_profile=None), "value of credential_source must be one of", id="credential-source"),
+    pytest.param(dict(ROLE, duration_seconds=60), "duration_seconds: must be a whole number of seconds", id="duration"),
+    pytest.param({"name": "p", "kind": "credentials", "secret_key": SECRET}, "access_key: access_key and secret_key are both required",
+                 id="no-access-key"),
+    pytest.param(dict(CREDENTIALS, access_key="not-a-key"), "access_key: must be an AWS access key id", id="access-key"),
+    pytest.param(dict(CREDENTIALS, secret_key=SECRET + "\n"), "secret_key: must be a single line", id="secret-newline"),
+    pytest.param(dict(CREDENTIALS, session_token=" token"), "session_token: must be a single line", id="token-blank"),
+]
+
+
+@pytest.mark.parametrize(("args", "prefix"), REFUSED)
+def test_bad_input_is_refused_before_any_file_is_touched(offline: t.Any, tmp_path, args: dict[str, t.Any], prefix: str) -> None:
+    given = {"config_file": str(tmp_path / "config"), "credentials_file": str(tmp_path / "credentials"), **args}
+    message = offline("aws_profile", given)
+    assert message.startswith(prefix), message
+    assert SECRET not in message
+    assert os.listdir(tmp_path) == []
+
 
 
 @pytest.mark.parametrize(
@@ -534,7 +572,7 @@ def test_root_creates_files_and_directories_owned_like_their_parent(tmp_path) ->
 # in a process of its own, so the hook never outlives the test.
 RACE = r"""
 import json, os, sys
-from ansible_collections.crossaccount.aws.plugins.module_utils import _profile_files as pf
+from ansible_collections.crossaccount.aws.plugins.module_utils import _aws_profile as pf
 from ansible_collections.crossaccount.aws.plugins.module_utils._connection import OptionAdapter
 from ansible_collections.crossaccount.aws.plugins.module_utils._errors import CrossAccountError
 

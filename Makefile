@@ -110,6 +110,7 @@ older-cores: $(foreach core,$(OLD_CORES),sanity-$(core) units-$(core) smoke-$(co
 # Static checks and the unit tests, in one process each, without ansible-test: the feedback loop while editing.
 quick: venv collection-link
 	$(VENV)/bin/ruff check --no-cache .
+	$(VENV)/bin/pycodestyle --max-line-length 160 --ignore E402,W503,W504,E741,E203 --exclude '.venv*,.tox,_build' .
 	$(VENV)/bin/mypy -p ansible_collections.crossaccount.aws.plugins.module_utils
 	$(VENV)/bin/mypy -p ansible_collections.crossaccount.aws.plugins.plugin_utils
 	PYTHONPATH=$(BUILD)/collections $(VENV)/bin/$(PYTEST) tests/unit
@@ -158,6 +159,7 @@ docs-check: venv collection-link
 # mypy (strict on plugins/module_utils, see mypy.ini) and ruff (ruff.toml) over the whole tree.
 typecheck: venv collection-link
 	$(VENV)/bin/ruff check --no-cache .
+	$(VENV)/bin/pycodestyle --max-line-length 160 --ignore E402,W503,W504,E741,E203 --exclude '.venv*,.tox,_build' .
 	$(VENV)/bin/mypy -p ansible_collections.crossaccount.aws.plugins.module_utils
 	$(VENV)/bin/mypy -p ansible_collections.crossaccount.aws.plugins.plugin_utils
 

@@ -447,8 +447,8 @@ def record(planned: t.Mapping[str, t.Any], opened: t.Mapping[str, t.Any], result
         if outcome["error"]:
             run_rows[account_id] = _ledger.row(**{**before, "error": outcome["error"], "changed": False})
         else:
-            run_rows[account_id] = _ledger.row(**{**before, "status": "removed", "role_arn": "", "verified": False, "error": "",
-                                                 "batch": batch, "changed": outcome["changed"]})
+            run_rows[account_id] = _ledger.row(**{
+                **before, "status": "removed", "role_arn": "", "verified": False, "error": "", "batch": batch, "changed": outcome["changed"]})
     hosts: list[str] = list(request["hosts"])
     done = [*(carried.get("done") or []), *planned["accounts"]]
     sizes = batch_sizes(request.get("batch_spec"), len(hosts)) if request.get("batch_spec") not in (None, "") else []

@@ -81,8 +81,8 @@ def test_auto_takes_the_arns_while_the_module_accepts_them_then_the_organization
     with pytest.raises(ValidationFailure, match=r"organization_access_organization_id: is required: the role ARNs of the 12 selected"):
         plan(request(**wide), accounts=accounts)
     chosen = plan(request(**wide, organization_id="o-abcdefghij"), accounts=accounts)["policy"]
-    assert chosen == {"form": "organization", "options": {"target_organization_id": "o-abcdefghij", "target_role_name": "auditor",
-                                                         "target_role_path": long_path}}
+    assert chosen == {"form": "organization", "options": {
+        "target_organization_id": "o-abcdefghij", "target_role_name": "auditor", "target_role_path": long_path}}
     refused = r"organization_access_policy_form: arns: the source_policy module refuses the role ARNs of the 12 selected accounts \(12 role"
     with pytest.raises(ValidationFailure, match=refused):
         plan(request(**wide, policy_form="arns"), accounts=accounts)

@@ -46,10 +46,7 @@ try:  # ansible-core >= 2.19: the module serialisation profiles
     from ansible.module_utils.common.json import Direction, get_module_decoder, get_module_encoder
 
     _PROFILES = True
-except ImportError:  # ansible-core 2.17, 2.18
-    from ansible.module_utils.common.text.converters import jsonify
-    from ansible.parsing.ajson import AnsibleJSONEncoder
-
+except ImportError:  # ansible-core 2.17, 2.18: their encoders are imported where used (_legacy_encoders)
     _PROFILES = False
 
 try:  # ansible-core >= 2.19 keeps internal result keys in the parsed result object
@@ -135,7 +132,7 @@ def run_logic(argspec: ArgumentSpec, handler: Handler, module_args: dict[str, t.
         if _PROFILES:
             text = json.dumps(result, cls=get_module_encoder(PROFILE, Direction.MODULE_TO_CONTROLLER))
         else:
-            text = jsonify(result)
+            text = _legacy_encoders()[0](result)
         return (1 if result.get("failed") else 0), "\n" + text
 
     refused = refusal(argspec.argument_spec, params)
@@ -263,4 +260,13 @@ def _as_module_receives(module_args: dict[str, t.Any]) -> dict[str, t.Any]:
     if _PROFILES:
         text = json.dumps(module_args, cls=get_module_encoder(PROFILE, Direction.CONTROLLER_TO_MODULE))
         return t.cast("dict[str, t.Any]", json.loads(text, cls=get_module_decoder(PROFILE, Direction.CONTROLLER_TO_MODULE)))
-    return t.cast("dict[str, t.Any]", json.loads(json.dumps(module_args, cls=AnsibleJSONEncoder, vault_to_text=True)))
+    return t.cast("dict[str, t.Any]", json.loads(json.dumps(module_args, cls=_legacy_encoders()[1], vault_to_text=True)))
+
+
+def _legacy_encoders() -> tuple[t.Callable[..., str], type[json.JSONEncoder]]:
+    """AnsibleModule's jsonify and the controller's JSON encoder of ansible-core 2.17/2.18, which the newer cores
+    replace with serialisation profiles (and deprecate): imported only on the cores that use them."""
+    from ansible.module_utils.common.text.converters import jsonify
+    from ansible.parsing.ajson import AnsibleJSONEncoder
+
+    return jsonify, AnsibleJSONEncoder

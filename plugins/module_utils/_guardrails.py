@@ -27,7 +27,6 @@ Pure: no AWS call, no I/O.
 
 from __future__ import annotations
 
-import datetime
 import ipaddress
 import json
 import re
@@ -211,25 +210,6 @@ def _excluded(value: str, excluded: tuple[str, ...]) -> bool:
     return any(lowered == entry or (entry.endswith("/") and lowered.startswith(entry)) for entry in excluded)
 
 
-def _number(text: str) -> float | None:
-    try:
-        return float(text)
-    except ValueError:
-        return None
-
-
-def _instant(text: str) -> float | None:
-    """Seconds since the epoch of a date condition value (epoch seconds or ISO 8601, as IAM accepts)."""
-    number = _number(text)
-    if number is not None:
-        return number
-    try:
-        moment = datetime.datetime.fromisoformat(text.strip().replace("Z", "+00:00"))
-    except ValueError:
-        return None
-    return (moment if moment.tzinfo else moment.replace(tzinfo=datetime.UTC)).timestamp()
-
-
 def _witnesses(base: str, value: str) -> list[str]:
     """Values of a key that make an operator on ``value`` hold (or sit just beside it): together with some other
     value and the key's absence, the cases in which a condition on an unknown key can turn out either way."""
@@ -239,7 +219,7 @@ def _witnesses(base: str, value: str) -> list[str]:
         except ValueError:
             return []
     if base.startswith(("Numeric", "Date")):
-        number = _number(value) if base.startswith("Numeric") else _instant(value)
+        number = _policy.condition_number(value) if base.startswith("Numeric") else _policy.condition_instant(value)
         return [value] if number is None else [value, repr(number - 1), repr(number + 1)]
     if base == "Bool":
         return ["true", "false"]

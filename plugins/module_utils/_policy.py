@@ -20,6 +20,7 @@ literally reports "changed" on every run.
 from __future__ import annotations
 
 import copy
+import datetime
 import json
 import re
 import typing as t
@@ -516,6 +517,27 @@ def split_operator(operator: str) -> tuple[str | None, str, bool]:
     if if_exists:
         operator = operator[: -len("IfExists")]
     return prefix, operator, if_exists
+
+
+def condition_number(text: str) -> float | None:
+    """The number a Numeric condition value stands for, or None when it is none."""
+    try:
+        return float(text)
+    except ValueError:
+        return None
+
+
+def condition_instant(text: str) -> float | None:
+    """Seconds since the epoch of a Date condition value: an epoch number or an ISO 8601 date, as IAM accepts both."""
+    number = condition_number(text)
+    if number is not None:
+        return number
+    try:
+        # fromisoformat() before Python 3.11 does not read a "Z" suffix.
+        moment = datetime.datetime.fromisoformat(text.strip().replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return (moment if moment.tzinfo else moment.replace(tzinfo=datetime.UTC)).timestamp()
 
 
 def base_operator(operator: str) -> str:

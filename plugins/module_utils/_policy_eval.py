@@ -11,7 +11,6 @@ normalising and comparing documents are the engine's core (``_policy``).
 
 from __future__ import annotations
 
-import datetime
 import ipaddress
 import typing as t
 from dataclasses import dataclass, field
@@ -27,6 +26,8 @@ from ansible_collections.crossaccount.aws.plugins.module_utils._policy import (
     as_doc,
     as_list,
     aws_values,
+    condition_instant,
+    condition_number,
     condition_value_text,
     context_lookup,
     load,
@@ -91,28 +92,6 @@ _KEY_LABELS = {
 }
 
 
-def _number(text: str) -> float | None:
-    try:
-        return float(text)
-    except ValueError:
-        return None
-
-
-def _epoch(text: str) -> float | None:
-    """Seconds since the epoch from an epoch number or an ISO 8601 date (IAM accepts both)."""
-    number = _number(text)
-    if number is not None:
-        return number
-    try:
-        # fromisoformat() before Python 3.11 does not read a "Z" suffix.
-        moment = datetime.datetime.fromisoformat(text.strip().replace("Z", "+00:00"))
-    except ValueError:
-        return None
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=datetime.UTC)
-    return moment.timestamp()
-
-
 def _in_network(network: str, address: str) -> bool:
     try:
         return ipaddress.ip_address(address.strip()) in ipaddress.ip_network(network.strip(), strict=False)
@@ -136,7 +115,7 @@ def _value_matches(base: str, policy_value: str, value: str, context: t.Mapping[
     if positive == "IpAddress":
         return _in_network(policy_value, value)
     if positive.startswith(("Numeric", "Date")):
-        convert = _number if positive.startswith("Numeric") else _epoch
+        convert = condition_number if positive.startswith("Numeric") else condition_instant
         left, right = convert(value), convert(policy_value)
         if left is None or right is None:
             return False

@@ -4,7 +4,9 @@
 """Run every molecule scenario in extensions/molecule against one emulator process.
 
 Started once here (not per scenario) so the whole molecule stage pays the emulator start-up once;
-scenarios reset nothing but their own resources, so they may share it.
+scenarios reset nothing and touch only their own resources (role, policy and profile names of their own), so they
+share it and run two at a time (MOLECULE_JOBS): most of a scenario's time is ansible-playbook start-up, not AWS.
+Each scenario's output is printed whole when it ends, so two never interleave.
 """
 
 from __future__ import annotations
@@ -13,7 +15,9 @@ import os
 import subprocess
 import sys
 import tempfile
+import threading
 import time
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -30,7 +34,6 @@ def main() -> int:
         sys.stderr.write("no molecule scenarios found\n")
         return 1
     molecule = str(Path(sys.executable).parent / "molecule")
-    failed = []
     with tempfile.TemporaryDirectory(prefix="crossaccount-molecule-") as tmp:
         running = start_emulator(tmp)
         env = dict(running.env)
@@ -39,15 +42,21 @@ def main() -> int:
             ANSIBLE_COLLECTIONS_PATH=str(ROOT / "build" / "collections"),
             PATH=f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}",
         )
-        try:
-            for scenario in scenarios:
-                sys.stdout.write(f"=== molecule test -s {scenario}\n")
+
+        def run(scenario: str) -> int:
+            started = time.monotonic()
+            proc = subprocess.run([molecule, "test", "-s", scenario], cwd=ROOT, env=env, stdout=subprocess.PIPE,
+                                  stderr=subprocess.STDOUT, text=True, check=False)
+            with lock:
+                sys.stdout.write(f"=== molecule test -s {scenario}\n{proc.stdout}")
+                sys.stdout.write(f"=== {scenario}: rc={proc.returncode} in {time.monotonic() - started:.1f}s\n")
                 sys.stdout.flush()
-                started = time.monotonic()
-                rc = subprocess.call([molecule, "test", "-s", scenario], cwd=ROOT, env=env)
-                sys.stdout.write(f"=== {scenario}: rc={rc} in {time.monotonic() - started:.1f}s\n")
-                if rc:
-                    failed.append(scenario)
+            return proc.returncode
+
+        lock = threading.Lock()
+        try:
+            with ThreadPoolExecutor(max_workers=int(os.environ.get("MOLECULE_JOBS", "2"))) as pool:
+                failed = [scenario for scenario, rc in zip(scenarios, pool.map(run, scenarios)) if rc]
         finally:
             running.stop()
     sys.stdout.write(f"molecule: {len(scenarios) - len(failed)} passed, {len(failed)} failed\n")

@@ -23,6 +23,7 @@ import typing as t
 from dataclasses import dataclass, field
 
 from ansible_collections.crossaccount.aws.plugins.module_utils import _validators as v
+from ansible_collections.crossaccount.aws.plugins.module_utils import _validators_session as v_session
 from ansible_collections.crossaccount.aws.plugins.module_utils._argspec import ArgumentSpec
 from ansible_collections.crossaccount.aws.plugins.module_utils._arn import parse_arn
 from ansible_collections.crossaccount.aws.plugins.module_utils._connection import OptionAdapter
@@ -37,7 +38,7 @@ if t.TYPE_CHECKING:  # pragma: no cover
 
 DEFAULT_WAIT_TIMEOUT = 60
 # AWS refuses DurationSeconds above one hour when the caller is itself an assumed-role session.
-CHAINING_MAX_DURATION = v.CHAINING_MAX_DURATION
+CHAINING_MAX_DURATION = v_session.CHAINING_MAX_DURATION
 # Backoff while a fresh role propagates (typically 5-15 s): start at 0.5 s, grow by a quarter, never more than 1 s
 # between tries. A 3 s cap overshot a 5 s propagation by up to 2 s (measured: 1.9 s of an 8.3 s cold bench run); at
 # 1 s the wait ends within one second of the role becoming usable, at the pace of amazon.aws's documented
@@ -181,14 +182,14 @@ def default_session_name(caller_arn: str | None = None, now: float | None = None
 def read_web_identity_token_file(value: t.Any, option: str) -> str:
     """The token in the file named by ``value`` (never echoed): the file is read here, its path, kind, size
     and text are checked by the validators (which are pure)."""
-    path = v.token_file_path(value, option)
+    path = v_session.token_file_path(value, option)
     try:
-        v.token_file_info(os.stat(path), path, option)
+        v_session.token_file_info(os.stat(path), path, option)
         with open(path, "rb") as handle:
-            data = handle.read(v.TOKEN_FILE_MAX + 1)
+            data = handle.read(v_session.TOKEN_FILE_MAX + 1)
     except OSError as exc:
         raise ValidationFailure(option, f"cannot be read: {exc.strerror or exc} ({v.show(path)})") from None
-    return v.token_file_text(data, path, option)
+    return v_session.token_file_text(data, path, option)
 
 
 def _optional(options: OptionAdapter, name: str, check: t.Callable[[t.Any, str], t.Any]) -> t.Any:
@@ -198,9 +199,9 @@ def _optional(options: OptionAdapter, name: str, check: t.Callable[[t.Any, str],
 
 def _hops(options: OptionAdapter, chained_source: bool) -> tuple[Hop, ...]:
     hops = []
-    for index, item in enumerate(v.via(options.get("via"), "via")):
+    for index, item in enumerate(v_session.via(options.get("via"), "via")):
         if index > 0 or chained_source:
-            v.chained_duration(
+            v_session.chained_duration(
                 item["duration_seconds"], f"via[{index}].duration_seconds",
                 f"via[{index}] is assumed with the role credentials of the hop before it",
             )
@@ -220,19 +221,19 @@ def request_from_options(options: OptionAdapter, *, default_session_name: str | 
     generated = session_name is None
     if generated:
         session_name = default_session_name or _default_session_name()
-    session_name = v.session_name(session_name, "role_session_name")
+    session_name = v_session.session_name(session_name, "role_session_name")
 
     token = options.get("web_identity_token")
     token_file = options.get("web_identity_token_file")
     if token is not None and token_file is not None:
         raise ValidationFailure("web_identity_token", "and web_identity_token_file are mutually exclusive; give the token or the file holding it")
     if token is not None:
-        token = v.web_identity_token(token, "web_identity_token")
+        token = v_session.web_identity_token(token, "web_identity_token")
     elif token_file is not None:
         token = read_web_identity_token_file(token_file, "web_identity_token_file")
 
-    mfa_serial = _optional(options, "mfa_serial_number", v.mfa_serial)
-    mfa_token = _optional(options, "mfa_token", v.mfa_token)
+    mfa_serial = _optional(options, "mfa_serial_number", v_session.mfa_serial)
+    mfa_token = _optional(options, "mfa_token", v_session.mfa_token)
     if mfa_token is not None and mfa_serial is None:
         raise ValidationFailure("mfa_token", "requires mfa_serial_number")
     if mfa_serial is not None and mfa_token is None:
@@ -242,29 +243,29 @@ def request_from_options(options: OptionAdapter, *, default_session_name: str | 
         raise ValidationFailure(option, "cannot be combined with mfa_serial_number: sts:AssumeRoleWithWebIdentity takes no MFA code")
 
     via = _hops(options, chained_source=False)
-    duration = _optional(options, "duration_seconds", v.duration)
+    duration = _optional(options, "duration_seconds", v_session.duration)
     if via:
-        v.chained_duration(duration, "duration_seconds", "role_arn is assumed with the role credentials of the last via hop")
+        v_session.chained_duration(duration, "duration_seconds", "role_arn is assumed with the role credentials of the last via hop")
 
-    tags = v.session_tags(options.get("session_tags"), "session_tags")
+    tags = v_session.session_tags(options.get("session_tags"), "session_tags")
     return AssumeRoleRequest(
         role_arn=role_arn,
         session_name=session_name,
-        external_id=_optional(options, "external_id", v.external_id),
+        external_id=_optional(options, "external_id", v_session.external_id),
         duration_seconds=duration,
         mfa_serial=mfa_serial,
         mfa_token=mfa_token,
         policy=_optional(options, "policy", v.session_policy),
-        policy_arns=v.policy_arns(options.get("policy_arns"), "policy_arns"),
+        policy_arns=v_session.policy_arns(options.get("policy_arns"), "policy_arns"),
         session_tags=tags,
-        transitive_tag_keys=v.transitive_tag_keys(
+        transitive_tag_keys=v_session.transitive_tag_keys(
             options.get("transitive_tag_keys"), "transitive_tag_keys", [tag["Key"] for tag in tags]),
-        source_identity=_optional(options, "source_identity", v.source_identity),
+        source_identity=_optional(options, "source_identity", v_session.source_identity),
         session_name_generated=generated,
         via=via,
         web_identity_token=token,
         web_identity_token_file=token_file,
-        wait_timeout=v.wait_timeout(options.get("wait_timeout", DEFAULT_WAIT_TIMEOUT), "wait_timeout"),
+        wait_timeout=v_session.wait_timeout(options.get("wait_timeout", DEFAULT_WAIT_TIMEOUT), "wait_timeout"),
     )
 
 
@@ -298,7 +299,7 @@ def check_chaining(request: AssumeRoleRequest, caller_arn: str | None) -> None:
     """Fail before the call when an assumed-role caller asks for more than AWS's chaining cap."""
     if chaining_cap_applies(request) and is_assumed_role_arn(caller_arn):
         duration, option = _first_duration(request)
-        v.chained_duration(duration, option, f"the caller {caller_arn} is itself an assumed-role session")
+        v_session.chained_duration(duration, option, f"the caller {caller_arn} is itself an assumed-role session")
 
 
 def ensure_chaining_allowed(conn: AwsConnection, request: AssumeRoleRequest) -> None:

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 
 from ansible_collections.crossaccount.aws.plugins.module_utils import _sts
 from ansible_collections.crossaccount.aws.plugins.module_utils import _validators as v
+from ansible_collections.crossaccount.aws.plugins.module_utils import _validators_session as v_session
 from ansible_collections.crossaccount.aws.plugins.module_utils._argspec import ArgumentSpec
 from ansible_collections.crossaccount.aws.plugins.module_utils._arn import role_arn_from_assumed_role_arn
 from ansible_collections.crossaccount.aws.plugins.module_utils._connection import (
@@ -75,14 +76,14 @@ def request_from_options(options: OptionAdapter) -> VerifyRequest:
         for option in _ASSUME_ONLY:
             if options.get(option) not in (None, [], {}):
                 raise ValidationFailure(option, "only applies together with role_arn (without role_arn the given credentials are checked as they are)")
-    wait_timeout = v.wait_timeout(options.get("wait_timeout", _sts.DEFAULT_WAIT_TIMEOUT), "wait_timeout")
+    wait_timeout = v_session.wait_timeout(options.get("wait_timeout", _sts.DEFAULT_WAIT_TIMEOUT), "wait_timeout")
     expected_account = options.get("expected_account_id")
     if expected_account is not None:
         expected_account = v.account_id(expected_account, "expected_account_id")
     expected_role = options.get("expected_role_name")
     if expected_role is not None:
         expected_role = v.iam_name(expected_role, "expected_role_name", "role")
-    buckets = v.s3_buckets(options.get("s3_buckets"), "s3_buckets")
+    buckets = v_session.s3_buckets(options.get("s3_buckets"), "s3_buckets")
     target = None
     raw_target = options.get("target_aws")
     if raw_target:
@@ -121,7 +122,7 @@ def _check_identity(identity: t.Mapping[str, str], request: VerifyRequest, repor
 
 def _check_s3(conn: AwsConnection, buckets: list[str], report: Report) -> None:
     for bucket in buckets:
-        if bucket == v.ALL_BUCKETS:
+        if bucket == v_session.ALL_BUCKETS:
             try:
                 names = _list_buckets(conn.client("s3"))
                 report.check("s3:ListBuckets", True, f"{len(names)} buckets visible")

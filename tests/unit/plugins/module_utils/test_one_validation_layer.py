@@ -14,6 +14,7 @@ from ansible_collections.crossaccount.aws.plugins.module_utils import _connectio
 from ansible_collections.crossaccount.aws.plugins.module_utils import _option_kinds
 from ansible_collections.crossaccount.aws.plugins.module_utils import _sts as sts
 from ansible_collections.crossaccount.aws.plugins.module_utils import _validators as v
+from ansible_collections.crossaccount.aws.plugins.module_utils import _validators_session as v_session
 from ansible_collections.crossaccount.aws.plugins.module_utils._connection import OptionAdapter
 from ansible_collections.crossaccount.aws.plugins.module_utils._errors import ValidationFailure
 
@@ -227,14 +228,14 @@ def test_bad_endpoint_urls_name_the_option(url):
 
 def test_endpoint_url_with_credentials_is_refused_without_echo():
     with pytest.raises(ValidationFailure) as info:
-        v.endpoint_url("https://user:pa55word@host.example", "endpoint_url")
+        v_session.endpoint_url("https://user:pa55word@host.example", "endpoint_url")
     assert "pa55word" not in info.value.msg
 
 
 @pytest.mark.parametrize("url", ["http://127.0.0.1:5000", "https://sts.us-east-1.amazonaws.com", "http://[::1]:8080/", "http://localhost",
                                  "https://vpce-0123-abcd.sts.us-east-1.vpce.amazonaws.com/path/"])
 def test_good_endpoint_urls(url):
-    assert v.endpoint_url(url, "endpoint_url") == url
+    assert v_session.endpoint_url(url, "endpoint_url") == url
 
 
 # --- the roles' filter: same functions ------------------------------------------------------------

@@ -10,7 +10,7 @@ import json
 
 import pytest
 from ansible_collections.crossaccount.aws.plugins.module_utils import _sts as sts
-from ansible_collections.crossaccount.aws.plugins.module_utils import _validators as v
+from ansible_collections.crossaccount.aws.plugins.module_utils import _validators_session as v_session
 from ansible_collections.crossaccount.aws.plugins.module_utils._connection import OptionAdapter
 from ansible_collections.crossaccount.aws.plugins.module_utils._errors import CrossAccountError, ValidationFailure
 from botocore.exceptions import ClientError
@@ -111,13 +111,13 @@ def test_request_uses_given_default_session_name():
 def test_default_session_name_from_caller(caller, expected):
     name = sts.default_session_name(caller, now=1700000000)
     assert name == expected
-    assert v.session_name(name, "role_session_name") == name
+    assert v_session.session_name(name, "role_session_name") == name
 
 
 def test_default_session_name_sanitises_local_user(monkeypatch):
     monkeypatch.setattr(sts.getpass, "getuser", lambda: "jane doe/ä")
     name = sts.default_session_name(None, now=1700000000)
-    assert v.session_name(name, "role_session_name") == name
+    assert v_session.session_name(name, "role_session_name") == name
     assert name.startswith("ansible-jane-doe")
 
 

@@ -6,7 +6,7 @@
 from __future__ import annotations
 
 import pytest
-from ansible_collections.crossaccount.aws.plugins.module_utils import _validators as v
+from ansible_collections.crossaccount.aws.plugins.module_utils import _validators_organizations as v_org
 from ansible_collections.crossaccount.aws.plugins.module_utils._errors import ValidationFailure
 
 
@@ -27,7 +27,7 @@ def fails(func, *args, option: str) -> str:
     (" ou-ab12-cdef3456 ", ("id", "ou-ab12-cdef3456")),
 ])
 def test_ou_selector_accepts_paths_and_ids(text, expected):
-    assert v.ou_selector(text, "ou_paths[0]") == expected
+    assert v_org.ou_selector(text, "ou_paths[0]") == expected
 
 
 @pytest.mark.parametrize("value, needle", [
@@ -41,31 +41,31 @@ def test_ou_selector_accepts_paths_and_ids(text, expected):
     ("Root/" + "x" * 129, "at most 128"),
 ])
 def test_ou_selector_refuses_bad_values_naming_the_option(value, needle):
-    assert needle in fails(v.ou_selector, value, "ou_paths[2]", option="ou_paths[2]")
+    assert needle in fails(v_org.ou_selector, value, "ou_paths[2]", option="ou_paths[2]")
 
 
 def test_ou_selectors_name_the_item_and_drop_duplicates():
-    assert v.ou_selectors(["Root/A", "/Root/A/", "ou-ab12-cdef3456"], "ou_paths") == [
+    assert v_org.ou_selectors(["Root/A", "/Root/A/", "ou-ab12-cdef3456"], "ou_paths") == [
         ("path", ("Root", "A")), ("id", "ou-ab12-cdef3456")]
-    assert v.ou_selectors(None, "ou_paths") == []
-    fails(v.ou_selectors, ["Root/A", "ou-bad"], "ou_paths", option="ou_paths[1]")
-    fails(v.ou_selectors, "Root/A", "ou_paths", option="ou_paths")
+    assert v_org.ou_selectors(None, "ou_paths") == []
+    fails(v_org.ou_selectors, ["Root/A", "ou-bad"], "ou_paths", option="ou_paths[1]")
+    fails(v_org.ou_selectors, "Root/A", "ou_paths", option="ou_paths")
 
 
 def test_account_states_are_case_insensitive_and_known():
-    assert v.account_states(["active", "Suspended", "ACTIVE"], "statuses") == ["ACTIVE", "SUSPENDED"]
-    assert v.account_states(["CLOSED", "PENDING_ACTIVATION", "PENDING_CLOSURE"], "statuses") == [
+    assert v_org.account_states(["active", "Suspended", "ACTIVE"], "statuses") == ["ACTIVE", "SUSPENDED"]
+    assert v_org.account_states(["CLOSED", "PENDING_ACTIVATION", "PENDING_CLOSURE"], "statuses") == [
         "CLOSED", "PENDING_ACTIVATION", "PENDING_CLOSURE"]
-    assert "ACTIVE, SUSPENDED" in fails(v.account_states, ["ACTIVE", "DELETED"], "statuses", option="statuses[1]")
-    assert "at least one" in fails(v.account_states, [], "statuses", option="statuses")
-    fails(v.account_states, [1], "statuses", option="statuses[0]")
+    assert "ACTIVE, SUSPENDED" in fails(v_org.account_states, ["ACTIVE", "DELETED"], "statuses", option="statuses[1]")
+    assert "at least one" in fails(v_org.account_states, [], "statuses", option="statuses")
+    fails(v_org.account_states, [1], "statuses", option="statuses[0]")
 
 
 def test_tag_filters_take_a_value_or_a_list_of_values():
-    assert v.tag_filters({"env": "prod", "team": ["blue", "red", "blue"], "cost": 1234}, "tag_filters") == {
+    assert v_org.tag_filters({"env": "prod", "team": ["blue", "red", "blue"], "cost": 1234}, "tag_filters") == {
         "env": ("prod",), "team": ("blue", "red"), "cost": ("1234",)}
-    assert v.tag_filters(None, "tag_filters") == {}
-    assert v.tag_filters({"empty": ""}, "tag_filters") == {"empty": ("",)}
+    assert v_org.tag_filters(None, "tag_filters") == {}
+    assert v_org.tag_filters({"empty": ""}, "tag_filters") == {"empty": ("",)}
 
 
 @pytest.mark.parametrize("value, option, needle", [
@@ -79,4 +79,4 @@ def test_tag_filters_take_a_value_or_a_list_of_values():
     ({"env": "x" * 257}, "tag_filters.env", "0 to 256"),
 ])
 def test_tag_filters_refuse_bad_values_naming_the_option(value, option, needle):
-    assert needle in fails(v.tag_filters, value, "tag_filters", option=option)
+    assert needle in fails(v_org.tag_filters, value, "tag_filters", option=option)

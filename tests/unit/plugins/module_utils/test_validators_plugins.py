@@ -9,6 +9,8 @@ import typing as t
 
 import pytest
 from ansible_collections.crossaccount.aws.plugins.module_utils import _validators as v
+from ansible_collections.crossaccount.aws.plugins.module_utils import _validators_profiles as v_profile
+from ansible_collections.crossaccount.aws.plugins.module_utils import _validators_session as v_session
 from ansible_collections.crossaccount.aws.plugins.module_utils._errors import ValidationFailure
 
 SECRET = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYzEXAMPLEKEY"
@@ -25,30 +27,30 @@ def refusal(func: t.Callable[..., t.Any], *args: t.Any, **kwargs: t.Any) -> str:
 # --- the assumed_credentials lookup ---
 
 
-@pytest.mark.parametrize("fmt", v.CREDENTIAL_FORMATS)
+@pytest.mark.parametrize("fmt", v_session.CREDENTIAL_FORMATS)
 def test_every_format_is_accepted_with_a_cache(fmt: str) -> None:
-    assert v.credential_format(fmt, cache=True) == fmt
+    assert v_session.credential_format(fmt, cache=True) == fmt
 
 
 def test_an_unknown_format_and_a_profile_without_cache_are_refused() -> None:
-    assert refusal(v.credential_format, "json", True) == "format: must be one of module_args, env, credential_process, profile, got 'json'"
-    assert refusal(v.credential_format, "profile", False) == "format: profile serves the credentials from the cache: it needs cache=true"
-    assert v.credential_format("env", cache=False) == "env"
+    assert refusal(v_session.credential_format, "json", True) == "format: must be one of module_args, env, credential_process, profile, got 'json'"
+    assert refusal(v_session.credential_format, "profile", False) == "format: profile serves the credentials from the cache: it needs cache=true"
+    assert v_session.credential_format("env", cache=False) == "env"
 
 
 @pytest.mark.parametrize(("value", "expected"), [(None, None), (0, 0), (300, 300), ("60", 60)])
 def test_refresh_window(value: t.Any, expected: int | None) -> None:
-    assert v.refresh_window(value) == expected
+    assert v_session.refresh_window(value) == expected
 
 
 @pytest.mark.parametrize("value", [-1, "-5", 1.5, "soon", [60]])
 def test_a_negative_or_non_numeric_refresh_window_is_refused(value: t.Any) -> None:
-    assert refusal(v.refresh_window, value).startswith("refresh_window: must be 0 or more seconds, got ")
+    assert refusal(v_session.refresh_window, value).startswith("refresh_window: must be 0 or more seconds, got ")
 
 
 def test_the_lookup_needs_a_term() -> None:
-    assert refusal(v.role_arn_terms, []) == "role_arn: is required: pass the ARN of the role to assume as the lookup term"
-    assert v.role_arn_terms((ROLE_ARN,)) == [ROLE_ARN]
+    assert refusal(v_session.role_arn_terms, []) == "role_arn: is required: pass the ARN of the role to assume as the lookup term"
+    assert v_session.role_arn_terms((ROLE_ARN,)) == [ROLE_ARN]
 
 
 # --- the plugins' secret options and the inventory's flags ---
@@ -56,13 +58,13 @@ def test_the_lookup_needs_a_term() -> None:
 
 @pytest.mark.parametrize(("value", "shape"), [([SECRET], "list"), ({"k": SECRET}, "dict"), ({SECRET}, "set"), (SECRET.encode(), "bytes")])
 def test_a_secret_given_as_a_structure_is_named_by_type_only(value: t.Any, shape: str) -> None:
-    message = refusal(v.secret_shape, value, "secret_key")
+    message = refusal(v_session.secret_shape, value, "secret_key")
     assert message == f"secret_key: must be a string, got a {shape} (the value is not shown: it is a secret)"
 
 
 @pytest.mark.parametrize("value", [SECRET, 123456, None])
 def test_text_and_numbers_are_secret_shapes_ansible_core_converts(value: t.Any) -> None:
-    assert v.secret_shape(value, "secret_key") is None
+    assert v_session.secret_shape(value, "secret_key") is None
 
 
 def test_a_converted_boolean_option_takes_no_spelling() -> None:
@@ -79,39 +81,39 @@ def test_a_converted_boolean_option_takes_no_spelling() -> None:
     ("", "must not be empty"),
 ])
 def test_a_profile_value_is_one_line_without_surrounding_blanks(value: str, problem: str) -> None:
-    assert refusal(v.profile_value, value, "region") == f"region: {problem}"
-    assert v.profile_value("us-east-1", "region") == "us-east-1"
+    assert refusal(v_profile.profile_value, value, "region") == f"region: {problem}"
+    assert v_profile.profile_value("us-east-1", "region") == "us-east-1"
 
 
 @pytest.mark.parametrize("value", [SECRET + "\n", " " + SECRET, "", 42])
 def test_a_profile_secret_is_refused_without_being_shown(value: t.Any) -> None:
-    assert refusal(v.profile_secret, value, "secret_key") == "secret_key: must be a single line without surrounding whitespace"
+    assert refusal(v_profile.profile_secret, value, "secret_key") == "secret_key: must be a single line without surrounding whitespace"
 
 
 def test_a_profile_file_is_a_path_without_nul() -> None:
-    assert v.profile_file("~/.aws/config", "config_file") == "~/.aws/config"
-    assert refusal(v.profile_file, "a\x00b", "config_file") == "config_file: must be a file path"
+    assert v_profile.profile_file("~/.aws/config", "config_file") == "~/.aws/config"
+    assert refusal(v_profile.profile_file, "a\x00b", "config_file") == "config_file: must be a file path"
 
 
 def test_options_of_the_other_kind_are_refused() -> None:
-    assert refusal(v.profile_options_of_kind, {"session_token": SECRET}, "role") == (
+    assert refusal(v_profile.profile_options_of_kind, {"session_token": SECRET}, "role") == (
         "session_token: is not valid with kind=role; use kind=credentials")
-    assert refusal(v.profile_options_of_kind, {"external_id": "x"}, "credentials") == (
+    assert refusal(v_profile.profile_options_of_kind, {"external_id": "x"}, "credentials") == (
         "external_id: is not valid with kind=credentials; use kind=role")
-    v.profile_options_of_kind({"role_arn": ROLE_ARN, "secret_key": None}, "role")
+    v_profile.profile_options_of_kind({"role_arn": ROLE_ARN, "secret_key": None}, "role")
 
 
 def test_role_settings_need_the_role_and_one_source() -> None:
-    assert v.profile_role_settings({"role_arn": ROLE_ARN, "credential_source": "Environment", "duration_seconds": "3600"}) == {
+    assert v_profile.profile_role_settings({"role_arn": ROLE_ARN, "credential_source": "Environment", "duration_seconds": "3600"}) == {
         "role_arn": ROLE_ARN, "credential_source": "Environment", "duration_seconds": 3600}
-    assert refusal(v.profile_role_settings, {"source_profile": "default"}).startswith("role_arn: is required when kind=role")
-    assert refusal(v.profile_role_settings, {"role_arn": ROLE_ARN}).startswith("source_profile: exactly one of")
-    assert refusal(v.profile_role_settings, {"role_arn": ROLE_ARN, "source_profile": "a b"}).startswith("source_profile: must be a profile name")
+    assert refusal(v_profile.profile_role_settings, {"source_profile": "default"}).startswith("role_arn: is required when kind=role")
+    assert refusal(v_profile.profile_role_settings, {"role_arn": ROLE_ARN}).startswith("source_profile: exactly one of")
+    assert refusal(v_profile.profile_role_settings, {"role_arn": ROLE_ARN, "source_profile": "a b"}).startswith("source_profile: must be a profile name")
 
 
 def test_credentials_need_both_keys_and_never_show_the_secret() -> None:
     given = {"access_key": "AKIAEXAMPLEEXAMPLE00", "secret_key": SECRET, "session_token": None}
-    assert v.profile_credentials(given) == {"access_key": "AKIAEXAMPLEEXAMPLE00", "secret_key": SECRET}
-    assert refusal(v.profile_credentials, dict(given, access_key=None)).startswith("access_key: access_key and secret_key are both required")
-    assert refusal(v.profile_credentials, dict(given, secret_key="")).startswith("secret_key: access_key and secret_key are both required")
-    assert SECRET not in refusal(v.profile_credentials, dict(given, session_token=SECRET + "\n"))
+    assert v_profile.profile_credentials(given) == {"access_key": "AKIAEXAMPLEEXAMPLE00", "secret_key": SECRET}
+    assert refusal(v_profile.profile_credentials, dict(given, access_key=None)).startswith("access_key: access_key and secret_key are both required")
+    assert refusal(v_profile.profile_credentials, dict(given, secret_key="")).startswith("secret_key: access_key and secret_key are both required")
+    assert SECRET not in refusal(v_profile.profile_credentials, dict(given, session_token=SECRET + "\n"))

@@ -1,16 +1,14 @@
 # -*- coding: utf-8 -*-
 # Copyright: contributors to crossaccount.aws
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
-"""Validators of the trust intents, lint and the source_policy organization form."""
+"""Unit tests for _validators_trust.py: principal patterns, service principals, source ARNs, OIDC, lint mode."""
 
 from __future__ import annotations
 
 import pytest
-from ansible_collections.crossaccount.aws.plugins.module_utils import _validators_organizations as v_org
 from ansible_collections.crossaccount.aws.plugins.module_utils import _validators_trust as v_trust
 from ansible_collections.crossaccount.aws.plugins.module_utils._errors import ValidationFailure
 
-ORG = "o-emulator0001"
 GITHUB_ARN = "arn:aws:iam::222222222222:oidc-provider/token.actions.githubusercontent.com"
 
 
@@ -21,32 +19,6 @@ def refused(func, value, *args, match=None):
     if match:
         assert match in failure.value.msg
     return failure.value.msg
-
-
-@pytest.mark.parametrize("value", ["o-a1b2c3d4e5", ORG, "o-" + "a" * 32])
-def test_organization_id_accepted(value):
-    assert v_org.organization_id(value, "opt") == value
-
-
-@pytest.mark.parametrize("value", ["o-short", "o-UPPERCASE01", "a1b2c3d4e5", "o-a1b2c3d4e5 ", 12, None, "o-*"])
-def test_organization_id_refused(value):
-    refused(v_org.organization_id, value)
-
-
-@pytest.mark.parametrize("value", [f"{ORG}/r-emu1/", f"{ORG}/r-emu1/ou-emu1-00000002/", f"{ORG}/r-emu1/ou-emu1-00000002/*",
-                                   f"{ORG}/r-emu1/ou-emu1-00000002/ou-emu1-00000003/"])
-def test_organization_path_accepted(value):
-    assert v_org.organization_path(value, "opt", ORG) == value
-
-
-@pytest.mark.parametrize("value", [f"{ORG}/ou-emu1-00000002/", f"{ORG}/r-emu1", f"{ORG}/r-emu1/ou-emu1-00000002", "*",
-                                   f"{ORG}/*/ou-emu1-00000002/", "o-otherorg0001/r-emu1/"])
-def test_organization_path_refused(value):
-    refused(v_org.organization_path, value, ORG)
-
-
-def test_organization_paths_of_two_organizations_are_refused():
-    refused(v_org.organization_paths, [f"{ORG}/r-emu1/", "o-otherorg0001/r-abcd/"], match="one organization")
 
 
 @pytest.mark.parametrize("value", ["arn:aws:iam::111111111111:role/ci-*", "arn:aws-cn:iam::111111111111:user/bot?",

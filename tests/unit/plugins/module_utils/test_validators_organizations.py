@@ -1,7 +1,8 @@
 # -*- coding: utf-8 -*-
 # Copyright: contributors to crossaccount.aws
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
-"""Unit tests for the organization_accounts inventory validators (ou_paths, statuses, tag_filters)."""
+"""Unit tests for _validators_organizations.py: organization ids and paths, and the organization_accounts inventory's
+ou_paths, statuses and tag_filters."""
 
 from __future__ import annotations
 
@@ -80,3 +81,34 @@ def test_tag_filters_take_a_value_or_a_list_of_values():
 ])
 def test_tag_filters_refuse_bad_values_naming_the_option(value, option, needle):
     assert needle in fails(v_org.tag_filters, value, "tag_filters", option=option)
+
+
+# --- organization ids and paths (trusted_org_id, trusted_org_paths, target_organization_id) ---
+
+ORG = "o-emulator0001"
+
+
+@pytest.mark.parametrize("value", ["o-a1b2c3d4e5", ORG, "o-" + "a" * 32])
+def test_organization_id_accepted(value):
+    assert v_org.organization_id(value, "opt") == value
+
+
+@pytest.mark.parametrize("value", ["o-short", "o-UPPERCASE01", "a1b2c3d4e5", "o-a1b2c3d4e5 ", 12, None, "o-*"])
+def test_organization_id_refused(value):
+    fails(v_org.organization_id, value, "opt", option="opt")
+
+
+@pytest.mark.parametrize("value", [f"{ORG}/r-emu1/", f"{ORG}/r-emu1/ou-emu1-00000002/", f"{ORG}/r-emu1/ou-emu1-00000002/*",
+                                   f"{ORG}/r-emu1/ou-emu1-00000002/ou-emu1-00000003/"])
+def test_organization_path_accepted(value):
+    assert v_org.organization_path(value, "opt", ORG) == value
+
+
+@pytest.mark.parametrize("value", [f"{ORG}/ou-emu1-00000002/", f"{ORG}/r-emu1", f"{ORG}/r-emu1/ou-emu1-00000002", "*",
+                                   f"{ORG}/*/ou-emu1-00000002/", "o-otherorg0001/r-emu1/"])
+def test_organization_path_refused(value):
+    fails(v_org.organization_path, value, "opt", ORG, option="opt")
+
+
+def test_organization_paths_of_two_organizations_are_refused():
+    assert "one organization" in fails(v_org.organization_paths, [f"{ORG}/r-emu1/", "o-otherorg0001/r-abcd/"], "opt", option="opt")

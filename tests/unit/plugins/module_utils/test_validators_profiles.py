@@ -1,16 +1,14 @@
 # -*- coding: utf-8 -*-
 # Copyright: contributors to crossaccount.aws
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
-"""The validators of the lookup, the inventory, the plugins' secret options and aws_profile's files."""
+"""Unit tests for _validators_profiles.py: AWS CLI profile values, files and the options of each kind of profile."""
 
 from __future__ import annotations
 
 import typing as t
 
 import pytest
-from ansible_collections.crossaccount.aws.plugins.module_utils import _validators as v
 from ansible_collections.crossaccount.aws.plugins.module_utils import _validators_profiles as v_profile
-from ansible_collections.crossaccount.aws.plugins.module_utils import _validators_session as v_session
 from ansible_collections.crossaccount.aws.plugins.module_utils._errors import ValidationFailure
 
 SECRET = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYzEXAMPLEKEY"
@@ -22,55 +20,6 @@ def refusal(func: t.Callable[..., t.Any], *args: t.Any, **kwargs: t.Any) -> str:
         func(*args, **kwargs)
     assert "\n" not in info.value.msg
     return info.value.msg
-
-
-# --- the assumed_credentials lookup ---
-
-
-@pytest.mark.parametrize("fmt", v_session.CREDENTIAL_FORMATS)
-def test_every_format_is_accepted_with_a_cache(fmt: str) -> None:
-    assert v_session.credential_format(fmt, cache=True) == fmt
-
-
-def test_an_unknown_format_and_a_profile_without_cache_are_refused() -> None:
-    assert refusal(v_session.credential_format, "json", True) == "format: must be one of module_args, env, credential_process, profile, got 'json'"
-    assert refusal(v_session.credential_format, "profile", False) == "format: profile serves the credentials from the cache: it needs cache=true"
-    assert v_session.credential_format("env", cache=False) == "env"
-
-
-@pytest.mark.parametrize(("value", "expected"), [(None, None), (0, 0), (300, 300), ("60", 60)])
-def test_refresh_window(value: t.Any, expected: int | None) -> None:
-    assert v_session.refresh_window(value) == expected
-
-
-@pytest.mark.parametrize("value", [-1, "-5", 1.5, "soon", [60]])
-def test_a_negative_or_non_numeric_refresh_window_is_refused(value: t.Any) -> None:
-    assert refusal(v_session.refresh_window, value).startswith("refresh_window: must be 0 or more seconds, got ")
-
-
-def test_the_lookup_needs_a_term() -> None:
-    assert refusal(v_session.role_arn_terms, []) == "role_arn: is required: pass the ARN of the role to assume as the lookup term"
-    assert v_session.role_arn_terms((ROLE_ARN,)) == [ROLE_ARN]
-
-
-# --- the plugins' secret options and the inventory's flags ---
-
-
-@pytest.mark.parametrize(("value", "shape"), [([SECRET], "list"), ({"k": SECRET}, "dict"), ({SECRET}, "set"), (SECRET.encode(), "bytes")])
-def test_a_secret_given_as_a_structure_is_named_by_type_only(value: t.Any, shape: str) -> None:
-    message = refusal(v_session.secret_shape, value, "secret_key")
-    assert message == f"secret_key: must be a string, got a {shape} (the value is not shown: it is a secret)"
-
-
-@pytest.mark.parametrize("value", [SECRET, 123456, None])
-def test_text_and_numbers_are_secret_shapes_ansible_core_converts(value: t.Any) -> None:
-    assert v_session.secret_shape(value, "secret_key") is None
-
-
-def test_a_converted_boolean_option_takes_no_spelling() -> None:
-    assert v.boolean(True, "include_management_account", spellings=False) is True
-    assert refusal(v.boolean, "yes", "include_management_account", spellings=False) == "include_management_account: must be a boolean, got 'yes'"
-    assert v.boolean("yes", "validate_certs") is True
 
 
 # --- AWS CLI profiles ---

@@ -4,10 +4,10 @@
 """PRIVATE to the collection: what the roles check before their first AWS call, with the modules' own code.
 
 ``problems`` (filter ``crossaccount.aws.option_problems``): single values by kind, each kind a validator of
-``_validators``, the one the modules and the lookup use for an option of that kind; the filter's documentation
-lists the kinds, and a unit test holds the two equal. ``request_problems`` (filter
-``crossaccount.aws.request_problems``): a role's options for one module, checked by that module's own
-``request_from_options``, so a role refuses exactly what its module refuses, naming the role's variables.
+``_validators`` or of one of its domain files (``_validators_session``...), the one the modules and the lookup use
+for an option of that kind; the filter's documentation lists the kinds, and a unit test holds the two equal.
+``request_problems`` (filter ``crossaccount.aws.request_problems``): a role's options for one module, checked by that
+module's own ``request_from_options``, so a role refuses exactly what its module refuses, naming the role's variables.
 """
 
 from __future__ import annotations

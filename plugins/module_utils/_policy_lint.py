@@ -186,7 +186,7 @@ def lint_trust(doc: t.Any, *, own_account_id: str | None, known_account_ids: t.I
     ``sts:ExternalId`` or an organization condition; the account checks are skipped when
     ``own_account_id`` is None, since the role's own account would be reported),
     ``oidc_audience_missing``, ``oidc_subject_broad`` (a token subject pattern that names no owner, see
-    _validators.oidc_subject_problem), ``mixed_partition`` (ARNs of another partition than ``partition``, or of
+    _validators_trust.oidc_subject_problem), ``mixed_partition`` (ARNs of another partition than ``partition``, or of
     several). Warnings: ``org_trust_without_path``, ``root_trust_without_mfa`` (a foreign, unknown
     account's root without MFA), ``oidc_subject_missing``, ``dangling_principal``, ``broad_action``.
     The trust-size quota needs an AWS read and is checked by lint_size(). Pure and offline.

@@ -60,7 +60,7 @@ ASSUME_ROLE_ARGSPEC: dict[str, dict[str, t.Any]] = {
     "transitive_tag_keys": {"type": "list", "elements": "str", "no_log": False},
     "source_identity": {"type": "str"},
     "wait_timeout": {"type": "int", "default": DEFAULT_WAIT_TIMEOUT},
-    # Items are role ARNs or dicts; _validators.via checks both shapes and names the bad item.
+    # Items are role ARNs or dicts; _validators_session.via checks both shapes and names the bad item.
     "via": {"type": "list", "elements": "raw"},
     "web_identity_token": {"type": "str", "no_log": True},
     "web_identity_token_file": {"type": "path"},
@@ -211,7 +211,7 @@ def _hops(options: OptionAdapter, chained_source: bool) -> tuple[Hop, ...]:
 
 
 def request_from_options(options: OptionAdapter, *, default_session_name: str | None = None) -> AssumeRoleRequest:
-    """Validate the AssumeRole options with _validators; raises ValidationFailure naming the option. No AWS call."""
+    """Validate the AssumeRole options with _validators_session; raises ValidationFailure naming the option. No AWS call."""
     raw_role_arn = options.get("role_arn")
     if raw_role_arn is None:
         raise ValidationFailure("role_arn", "is required: the ARN of the role to assume, e.g. arn:aws:iam::123456789012:role/Name")

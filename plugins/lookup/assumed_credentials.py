@@ -222,8 +222,8 @@ from ansible_collections.crossaccount.aws.plugins.module_utils._connection impor
     settings_from,
 )
 from ansible_collections.crossaccount.aws.plugins.module_utils._errors import CrossAccountError, one_line
-from ansible_collections.crossaccount.aws.plugins.module_utils._sts import (
-    AssumedCredentials,
+from ansible_collections.crossaccount.aws.plugins.module_utils._sts import AssumedCredentials
+from ansible_collections.crossaccount.aws.plugins.module_utils._sts_request import (
     AssumeRoleRequest,
     assume_role_argspec,
     check_web_identity_step,

@@ -13,6 +13,7 @@ import pytest
 from ansible_collections.crossaccount.aws.plugins.module_utils import _connection as c
 from ansible_collections.crossaccount.aws.plugins.module_utils import _option_kinds
 from ansible_collections.crossaccount.aws.plugins.module_utils import _sts as sts
+from ansible_collections.crossaccount.aws.plugins.module_utils import _sts_request as sts_request
 from ansible_collections.crossaccount.aws.plugins.module_utils import _validators as v
 from ansible_collections.crossaccount.aws.plugins.module_utils import _validators_session as v_session
 from ansible_collections.crossaccount.aws.plugins.module_utils._connection import OptionAdapter
@@ -25,7 +26,7 @@ TOKEN = "eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJjaSJ9.c2lnbmF0dXJlLXNlY3JldC12YWx1ZQ"
 
 def req(**options):
     options.setdefault("role_arn", ROLE)
-    return sts.request_from_options(OptionAdapter.from_dict(options))
+    return sts_request.request_from_options(OptionAdapter.from_dict(options))
 
 
 def refused(option: str, **options) -> ValidationFailure:
@@ -86,7 +87,7 @@ def test_policy_arns_name_the_item(policy_arns, option):
 # --- wait_timeout is part of the request ----------------------------------------------------------
 
 def test_wait_timeout_in_request():
-    assert req().wait_timeout == sts.DEFAULT_WAIT_TIMEOUT
+    assert req().wait_timeout == sts_request.DEFAULT_WAIT_TIMEOUT
     assert req(wait_timeout=0).wait_timeout == 0
     assert req(wait_timeout="30").wait_timeout == 30
     for bad in (-1, 3601, "soon", True, 1.5):
@@ -124,7 +125,7 @@ def test_assume_role_reads_wait_timeout_from_request():
 def test_via_hops_are_built():
     request = req(via=[HUB, {"role_arn": "arn:aws:iam::333333333333:role/Mid", "external_id": "ext-1", "role_session_name": "hop",
                              "duration_seconds": "900"}])
-    assert request.via == (sts.Hop(role_arn=HUB), sts.Hop("arn:aws:iam::333333333333:role/Mid", "ext-1", "hop", 900))
+    assert request.via == (sts_request.Hop(role_arn=HUB), sts_request.Hop("arn:aws:iam::333333333333:role/Mid", "ext-1", "hop", 900))
     assert req().via == ()
 
 
@@ -156,10 +157,10 @@ def test_chaining_cap_before_any_call():
 def test_chaining_cap_against_an_assumed_role_caller_names_the_first_hop():
     session = "arn:aws:sts::111111111111:assumed-role/Admin/s"
     with pytest.raises(ValidationFailure) as info:
-        sts.check_chaining(req(via=[{"role_arn": HUB, "duration_seconds": 7200}]), session)
+        sts_request.check_chaining(req(via=[{"role_arn": HUB, "duration_seconds": 7200}]), session)
     assert info.value.option == "via[0].duration_seconds"
     # A web identity token is no assumed-role session.
-    assert not sts.chaining_cap_applies(req(duration_seconds=7200, web_identity_token=TOKEN))
+    assert not sts_request.chaining_cap_applies(req(duration_seconds=7200, web_identity_token=TOKEN))
 
 
 # --- web identity -------------------------------------------------------------------------------------

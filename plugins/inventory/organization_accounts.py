@@ -306,4 +306,3 @@ def _options_digest(request: InventoryRequest, settings: ConnectionSettings) -> 
         "connection": settings.public(),
     }
     return hashlib.sha256(json.dumps(material, sort_keys=True).encode()).hexdigest()[:16]
-

@@ -359,4 +359,3 @@ def _profile_setting(connection: AwsConnection, name: str) -> str | None:
 
 def _warn(message: str) -> None:
     display.warning(f"crossaccount.aws.assumed_credentials: {message}")
-

@@ -14,9 +14,10 @@ check; the registry of kinds the roles reach through the ``option_problems`` fil
 The layer is one file per domain, so the file name says where an option is checked:
 
 - ``_validators.py`` (this file): shared helpers (how a bad value is shown, strings, lists, numbers, choices,
-  known keys), AWS account ids and ARNs, IAM names and paths, policy documents, tags;
-- ``_validators_session.py``: STS sessions (AssumeRole and web identity parameters, secrets), endpoints, regions
-  and connection options, the assumed_credentials lookup's own options;
+  known keys), AWS account ids and ARNs, IAM names and paths, policy documents, resource tags (and the tag key and
+  value rules that session tags and tag filters share);
+- ``_validators_session.py``: STS sessions (AssumeRole and web identity parameters, session tags, secrets),
+  endpoints, regions and connection options, the assumed_credentials lookup's own options;
 - ``_validators_organizations.py``: organization ids and paths, OUs, account states, tag filters, the principals of
   the SCP pre-flight;
 - ``_validators_trust.py``: trust beyond account ids: principal patterns, service principals, source ARNs, OIDC;

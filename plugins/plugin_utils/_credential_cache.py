@@ -54,6 +54,7 @@ REFRESH_FRACTION = 1.0 / 3.0
 # Symbolic links followed at most this many times while checking the directories above the cache.
 MAX_PARENT_SYMLINKS = 40
 
+
 class CacheUnusable(Exception):
     """The cache directory cannot be trusted; callers fall back to calling AWS without caching."""
 

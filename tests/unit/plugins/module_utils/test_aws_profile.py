@@ -94,7 +94,6 @@ def test_bad_input_is_refused_before_any_file_is_touched(offline: t.Any, tmp_pat
     assert os.listdir(tmp_path) == []
 
 
-
 @pytest.mark.parametrize(
     "opts, option",
     [

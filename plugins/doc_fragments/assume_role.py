@@ -7,7 +7,7 @@ from __future__ import annotations
 
 class ModuleDocFragment:
     # The sts:AssumeRole options shared by assume_role, verify_access and the assumed_credentials lookup
-    # (one argument spec: _sts.ASSUME_ROLE_ARGSPEC). role_arn is documented by each, as its role differs.
+    # (one argument spec: _sts_request.ASSUME_ROLE_ARGSPEC). role_arn is documented by each, as its role differs.
     DOCUMENTATION = r"""
 options:
   role_session_name:

@@ -212,7 +212,7 @@ import typing as t
 from ansible.errors import AnsibleError, AnsibleLookupError
 from ansible.plugins.lookup import LookupBase
 from ansible.utils.display import Display
-from ansible_collections.crossaccount.aws.plugins.module_utils import _validators as v
+from ansible_collections.crossaccount.aws.plugins.module_utils import _validators_session as v_session
 from ansible_collections.crossaccount.aws.plugins.module_utils._connection import (
     AwsConnection,
     ConnectionSettings,
@@ -222,8 +222,8 @@ from ansible_collections.crossaccount.aws.plugins.module_utils._connection impor
     settings_from,
 )
 from ansible_collections.crossaccount.aws.plugins.module_utils._errors import CrossAccountError, one_line
-from ansible_collections.crossaccount.aws.plugins.module_utils._sts import (
-    AssumedCredentials,
+from ansible_collections.crossaccount.aws.plugins.module_utils._sts import AssumedCredentials
+from ansible_collections.crossaccount.aws.plugins.module_utils._sts_request import (
     AssumeRoleRequest,
     assume_role_argspec,
     check_web_identity_step,
@@ -291,10 +291,10 @@ class LookupModule(LookupBase):
 
     def _validated(self, terms: list[t.Any]) -> tuple[ConnectionSettings, list[AssumeRoleRequest]]:
         options = OptionAdapter.from_plugin(self)
-        v.credential_format(options.get("format", "module_args"), bool(options.get("cache", True)))
-        v.refresh_window(options.get("refresh_window"))
+        v_session.credential_format(options.get("format", "module_args"), bool(options.get("cache", True)))
+        v_session.refresh_window(options.get("refresh_window"))
         settings = settings_from(options)
-        v.role_arn_terms(terms)
+        v_session.role_arn_terms(terms)
         requests = [request_from_options(_TermOptions(self, term)) for term in terms]
         for request in requests:
             check_web_identity_step(request)

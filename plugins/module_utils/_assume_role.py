@@ -3,7 +3,7 @@
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 """PRIVATE to the collection: logic of module assume_role.
 
-The request and the chain of calls are the STS layer's (``_sts``), shared with verify_access and the
+The request is ``_sts_request``'s and the chain of calls ``_sts``', shared with verify_access and the
 lookup; this file makes them a module: ``role_arn`` required, the credentials as the result.
 """
 
@@ -12,11 +12,10 @@ from __future__ import annotations
 import typing as t
 
 from ansible_collections.crossaccount.aws.plugins.module_utils._connection import CONNECTION_SPEC
-from ansible_collections.crossaccount.aws.plugins.module_utils._sts import (
+from ansible_collections.crossaccount.aws.plugins.module_utils._sts import assume_chain, iso8601
+from ansible_collections.crossaccount.aws.plugins.module_utils._sts_request import (
     ASSUME_ROLE_SPEC,
     AssumeRoleRequest,
-    assume_chain,
-    iso8601,
     request_from_options,
 )
 

@@ -21,6 +21,8 @@ import typing as t
 from dataclasses import dataclass, field
 
 from ansible_collections.crossaccount.aws.plugins.module_utils import _validators as v
+from ansible_collections.crossaccount.aws.plugins.module_utils import _validators_profiles as v_profile
+from ansible_collections.crossaccount.aws.plugins.module_utils import _validators_session as v_session
 from ansible_collections.crossaccount.aws.plugins.module_utils._argspec import ArgumentSpec
 from ansible_collections.crossaccount.aws.plugins.module_utils._connection import OptionAdapter
 from ansible_collections.crossaccount.aws.plugins.module_utils._errors import CrossAccountError
@@ -43,13 +45,13 @@ MASK = "********"
 # aws_profile makes no AWS call and takes no connection options.
 ARGSPEC = ArgumentSpec({
     "name": {"type": "str", "required": True},
-    "kind": {"type": "str", "choices": list(v.PROFILE_KINDS), "default": "role"},
+    "kind": {"type": "str", "choices": list(v_profile.PROFILE_KINDS), "default": "role"},
     "state": {"type": "str", "choices": list(STATES), "default": "present"},
     "config_file": {"type": "path"},
     "credentials_file": {"type": "path"},
     "role_arn": {"type": "str"},
     "source_profile": {"type": "str"},
-    "credential_source": {"type": "str", "choices": list(v.CREDENTIAL_SOURCES)},
+    "credential_source": {"type": "str", "choices": list(v_profile.CREDENTIAL_SOURCES)},
     "external_id": {"type": "str"},
     "mfa_serial": {"type": "str"},
     "duration_seconds": {"type": "int"},
@@ -149,41 +151,41 @@ def default_file(kind: str, environ: t.Mapping[str, str] | None = None) -> tuple
 
 
 def _role_settings(opts: OptionAdapter) -> dict[str, str]:
-    values = v.profile_role_settings({option: opts.get(option) for option in v.PROFILE_ROLE_OPTIONS})
+    values = v_profile.profile_role_settings({option: opts.get(option) for option in v_profile.PROFILE_ROLE_OPTIONS})
     for option in ("region", "endpoint_url"):
         values[option] = opts.get(option)
     return {key: str(values[opt]) for opt, key in ROLE_KEYS.items() if values.get(opt) not in (None, "")}
 
 
 def _credential_settings(opts: OptionAdapter) -> dict[str, str]:
-    v.profile_credentials({option: opts.get(option) for option in v.PROFILE_CREDENTIAL_OPTIONS})
+    v_profile.profile_credentials({option: opts.get(option) for option in v_profile.PROFILE_CREDENTIAL_OPTIONS})
     return {key: str(opts.get(opt)) for opt, key in CREDENTIAL_KEYS.items() if opts.get(opt) is not None}
 
 
 def request_from_options(opts: OptionAdapter, environ: t.Mapping[str, str] | None = None) -> ProfileRequest:
     """Validate every option before any file is touched (``environ``: the managed host's, for the default paths)."""
-    name = v.profile_name(opts.get("name"))
-    kind = v.choice(opts.get("kind") or "role", "kind", v.PROFILE_KINDS)
+    name = v_profile.profile_name(opts.get("name"))
+    kind = v.choice(opts.get("kind") or "role", "kind", v_profile.PROFILE_KINDS)
     state = v.choice(opts.get("state") or "present", "state", STATES)
-    v.profile_options_of_kind({option: opts.get(option) for option in (*v.PROFILE_ROLE_OPTIONS, *v.PROFILE_CREDENTIAL_OPTIONS)}, kind)
+    v_profile.profile_options_of_kind({option: opts.get(option) for option in (*v_profile.PROFILE_ROLE_OPTIONS, *v_profile.PROFILE_CREDENTIAL_OPTIONS)}, kind)
     option, default_path = default_file(kind, environ)
-    path = v.profile_file(opts.get(option) or default_path, option)
+    path = v_profile.profile_file(opts.get(option) or default_path, option)
     path = os.path.abspath(os.path.expanduser(os.path.expandvars(path)))
     settings: dict[str, str] = {}
     if state == "present":
         for opt in ("region", "endpoint_url"):
             if opts.get(opt) is not None:
-                v.profile_value(str(opts.get(opt)), opt)
+                v_profile.profile_value(str(opts.get(opt)), opt)
         region = opts.get("region")
         if region:
-            v.region(region, "region")
+            v_session.region(region, "region")
         endpoint = opts.get("endpoint_url")
         if endpoint:
-            v.endpoint_url(endpoint, "endpoint_url")
+            v_session.endpoint_url(endpoint, "endpoint_url")
         settings = _role_settings(opts) if kind == "role" else _credential_settings(opts)
         for key, value in settings.items():
             if key not in SECRET_FILE_KEYS:
-                v.profile_value(value, key)
+                v_profile.profile_value(value, key)
     return ProfileRequest(name=name, kind=kind, state=state, path=path, option=option, settings=settings)
 
 

@@ -15,7 +15,7 @@ import logging
 import typing as t
 from dataclasses import dataclass, field
 
-from ansible_collections.crossaccount.aws.plugins.module_utils import _validators as v
+from ansible_collections.crossaccount.aws.plugins.module_utils import _validators_session as v_session
 from ansible_collections.crossaccount.aws.plugins.module_utils._argspec import ArgumentSpec
 from ansible_collections.crossaccount.aws.plugins.module_utils._errors import (
     CrossAccountError,
@@ -111,7 +111,7 @@ def _alias_map() -> dict[str, str]:
 
 def normalize_connection_dict(data: t.Mapping[str, t.Any] | None, option: str) -> dict[str, t.Any]:
     """Canonical names for a connection-options dict such as ``target_aws``; unknown keys are errors."""
-    return v.connection_options(data, option, _alias_map())
+    return v_session.connection_options(data, option, _alias_map())
 
 
 @dataclass(frozen=True)
@@ -153,13 +153,13 @@ def settings_from(options: OptionAdapter, where: str = "") -> ConnectionSettings
     if session_token and not access_key:
         raise ValidationFailure(f"{where}session_token", "requires access_key and secret_key")
     if secret_key:
-        secret_key = v.secret_text(secret_key, f"{where}secret_key")
+        secret_key = v_session.secret_text(secret_key, f"{where}secret_key")
     if session_token:
-        session_token = v.secret_text(session_token, f"{where}session_token")
+        session_token = v_session.secret_text(session_token, f"{where}session_token")
     endpoint_url = options.get("endpoint_url")
     if endpoint_url is not None:
         # botocore raises a bare ValueError (a traceback) for "http://a b" or a port out of range.
-        endpoint_url = v.endpoint_url(endpoint_url, f"{where}endpoint_url")
+        endpoint_url = v_session.endpoint_url(endpoint_url, f"{where}endpoint_url")
     validate_certs = options.get("validate_certs", True)
     ca_bundle = options.get("aws_ca_bundle")
     verify: bool | str = ca_bundle if (validate_certs and ca_bundle) else bool(validate_certs)

@@ -16,7 +16,7 @@ import datetime
 import typing as t
 from dataclasses import dataclass
 
-from ansible_collections.crossaccount.aws.plugins.module_utils import _iam, _policy, _policy_eval, _sts
+from ansible_collections.crossaccount.aws.plugins.module_utils import _iam, _policy, _policy_eval, _sts_request
 from ansible_collections.crossaccount.aws.plugins.module_utils._arn import parse_arn, role_arn_from_assumed_role_arn
 from ansible_collections.crossaccount.aws.plugins.module_utils._errors import CrossAccountError
 
@@ -89,7 +89,7 @@ def _caller_kind(caller_arn: str) -> tuple[str, str]:
     return "other", ""
 
 
-def request_context(request: _sts.AssumeRoleRequest, caller_arn: str) -> dict[str, t.Any]:
+def request_context(request: _sts_request.AssumeRoleRequest, caller_arn: str) -> dict[str, t.Any]:
     """The condition keys the AssumeRole request carries, as IAM would see them."""
     ctx: dict[str, t.Any] = {"sts:RoleSessionName": request.session_name}
     if request.external_id is not None:
@@ -108,7 +108,7 @@ def request_context(request: _sts.AssumeRoleRequest, caller_arn: str) -> dict[st
     return ctx
 
 
-def _actions(request: _sts.AssumeRoleRequest) -> list[str]:
+def _actions(request: _sts_request.AssumeRoleRequest) -> list[str]:
     actions = [_policy.ASSUME_ROLE]
     if request.session_tags or request.transitive_tag_keys:
         actions.append(_policy.TAG_SESSION)
@@ -186,7 +186,8 @@ def read_role(role_arn: str, caller_account: str, source: AwsConnection, target:
     return RoleFacts(role=role)
 
 
-def _trust_sentences(decision: _policy_eval.TrustDecision, request: _sts.AssumeRoleRequest, name: str, principal: str, caller_account: str) -> list[str]:
+def _trust_sentences(decision: _policy_eval.TrustDecision, request: _sts_request.AssumeRoleRequest, name: str, principal: str,
+                     caller_account: str) -> list[str]:
     if decision.allowed:
         return []
     if not decision.matched_principal:
@@ -227,7 +228,7 @@ def _age_seconds(created: t.Any) -> float | None:
     return float((datetime.datetime.now(datetime.UTC) - created).total_seconds())
 
 
-def diagnose_denied(source: AwsConnection, target: AwsConnection | None, request: _sts.AssumeRoleRequest, caller: t.Mapping[str, str],
+def diagnose_denied(source: AwsConnection, target: AwsConnection | None, request: _sts_request.AssumeRoleRequest, caller: t.Mapping[str, str],
                     report: Report, waited: float | None = None) -> bool:
     """Add reasons for an AccessDenied to ``report``; True when a definite (non-propagation) reason was found."""
     role_arn = request.role_arn
@@ -301,7 +302,7 @@ def _duration_sentence(duration: int, name: str, max_duration: int | None) -> st
             "max_session_duration (crossaccount.aws.target_role)")
 
 
-def diagnose_validation(error: CrossAccountError, source: AwsConnection, target: AwsConnection | None, request: _sts.AssumeRoleRequest,
+def diagnose_validation(error: CrossAccountError, source: AwsConnection, target: AwsConnection | None, request: _sts_request.AssumeRoleRequest,
                         caller: t.Mapping[str, str], report: Report) -> None:
     text = error.msg.lower()
     name = role_name_of(request.role_arn)

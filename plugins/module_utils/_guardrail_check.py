@@ -20,6 +20,8 @@ from dataclasses import dataclass
 
 from ansible_collections.crossaccount.aws.plugins.module_utils import _guardrails
 from ansible_collections.crossaccount.aws.plugins.module_utils import _validators as v
+from ansible_collections.crossaccount.aws.plugins.module_utils import _validators_organizations as v_org
+from ansible_collections.crossaccount.aws.plugins.module_utils import _validators_session as v_session
 from ansible_collections.crossaccount.aws.plugins.module_utils._argspec import ArgumentSpec
 from ansible_collections.crossaccount.aws.plugins.module_utils._arn import role_arn, root_arn
 from ansible_collections.crossaccount.aws.plugins.module_utils._connection import CONNECTION_SPEC
@@ -67,11 +69,11 @@ def request_from_options(options: OptionAdapter) -> GuardrailCheckRequest:
     accounts = v.account_ids(options.get("account_ids"), "account_ids")
     external_id = options.get("external_id")
     return GuardrailCheckRequest(
-        source_principals=tuple(v.source_principals(options.get("source_principals"), "source_principals")),
+        source_principals=tuple(v_org.source_principals(options.get("source_principals"), "source_principals")),
         account_ids=tuple(accounts),
         role_name=v.iam_name(options.get("role_name"), "role_name", "role"),
         role_path=v.iam_path(options.get("role_path", "/"), "role_path"),
-        external_id=v.external_id(external_id, "external_id") if external_id is not None else None,
+        external_id=v_session.external_id(external_id, "external_id") if external_id is not None else None,
         allow_session_tags=bool(options.get("allow_session_tags", False)),
         allow_source_identity=bool(options.get("allow_source_identity", False)),
         fail_on_blocked=bool(options.get("fail_on_blocked", False)),

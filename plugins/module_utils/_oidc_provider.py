@@ -18,6 +18,7 @@ from dataclasses import dataclass
 
 from ansible_collections.crossaccount.aws.plugins.module_utils import _iam
 from ansible_collections.crossaccount.aws.plugins.module_utils import _validators as v
+from ansible_collections.crossaccount.aws.plugins.module_utils import _validators_trust as v_trust
 from ansible_collections.crossaccount.aws.plugins.module_utils._argspec import ArgumentSpec
 from ansible_collections.crossaccount.aws.plugins.module_utils._arn import parse_arn
 from ansible_collections.crossaccount.aws.plugins.module_utils._connection import CONNECTION_SPEC
@@ -58,7 +59,7 @@ class OidcProviderRequest:
 
 def request_from_options(options: OptionAdapter) -> OidcProviderRequest:
     """Validate every option; no AWS call."""
-    url = v.oidc_issuer(options.get("url"), "url")
+    url = v_trust.oidc_issuer(options.get("url"), "url")
     state = v.choice(options.get("state", "present"), "state", ("present", "absent"))
     client_ids = options.get("client_ids")
     thumbprints = options.get("thumbprints")
@@ -66,8 +67,8 @@ def request_from_options(options: OptionAdapter) -> OidcProviderRequest:
     return OidcProviderRequest(
         url=url,
         state=state,
-        client_ids=tuple(v.oidc_client_ids(client_ids, "client_ids")) if client_ids is not None else None,
-        thumbprints=tuple(v.oidc_thumbprints(thumbprints, "thumbprints")) if thumbprints is not None else None,
+        client_ids=tuple(v_trust.oidc_client_ids(client_ids, "client_ids")) if client_ids is not None else None,
+        thumbprints=tuple(v_trust.oidc_thumbprints(thumbprints, "thumbprints")) if thumbprints is not None else None,
         tags=v.tags(tags, "tags") if tags is not None else None,
         purge_tags=options.get("purge_tags", True) is not False,
     )

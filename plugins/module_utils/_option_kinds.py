@@ -4,10 +4,10 @@
 """PRIVATE to the collection: what the roles check before their first AWS call, with the modules' own code.
 
 ``problems`` (filter ``crossaccount.aws.option_problems``): single values by kind, each kind a validator of
-``_validators``, the one the modules and the lookup use for an option of that kind; the filter's documentation
-lists the kinds, and a unit test holds the two equal. ``request_problems`` (filter
-``crossaccount.aws.request_problems``): a role's options for one module, checked by that module's own
-``request_from_options``, so a role refuses exactly what its module refuses, naming the role's variables.
+``_validators`` or of one of its domain files (``_validators_session``...), the one the modules and the lookup use
+for an option of that kind; the filter's documentation lists the kinds, and a unit test holds the two equal.
+``request_problems`` (filter ``crossaccount.aws.request_problems``): a role's options for one module, checked by that
+module's own ``request_from_options``, so a role refuses exactly what its module refuses, naming the role's variables.
 """
 
 from __future__ import annotations
@@ -15,6 +15,10 @@ from __future__ import annotations
 import typing as t
 
 from ansible_collections.crossaccount.aws.plugins.module_utils import _validators as v
+from ansible_collections.crossaccount.aws.plugins.module_utils import _validators_organizations as v_org
+from ansible_collections.crossaccount.aws.plugins.module_utils import _validators_profiles as v_profile
+from ansible_collections.crossaccount.aws.plugins.module_utils import _validators_session as v_session
+from ansible_collections.crossaccount.aws.plugins.module_utils import _validators_trust as v_trust
 from ansible_collections.crossaccount.aws.plugins.module_utils._connection import OptionAdapter, normalize_connection_dict, settings_from
 from ansible_collections.crossaccount.aws.plugins.module_utils._errors import ValidationFailure
 
@@ -44,24 +48,24 @@ KINDS: dict[str, Validator] = {
     "user_names": _iam_names("user"),
     "group_names": _iam_names("group"),
     "iam_path": v.iam_path,
-    "external_id": v.external_id,
-    "session_name": v.session_name,
-    "source_identity": v.source_identity,
-    "duration": v.duration,
-    "max_session_duration": v.max_session_duration,
-    "mfa_serial": v.mfa_serial,
-    "wait_timeout": v.wait_timeout,
-    "endpoint_url": v.endpoint_url,
+    "external_id": v_session.external_id,
+    "session_name": v_session.session_name,
+    "source_identity": v_session.source_identity,
+    "duration": v_session.duration,
+    "max_session_duration": v_session.max_session_duration,
+    "mfa_serial": v_session.mfa_serial,
+    "wait_timeout": v_session.wait_timeout,
+    "endpoint_url": v_session.endpoint_url,
     "tags": v.tags,
-    "session_tags": v.session_tags,
-    "policy_arns": v.policy_arns,
+    "session_tags": v_session.session_tags,
+    "policy_arns": v_session.policy_arns,
     "policy_document": v.policy_document,
-    "via": v.via,
-    "organization_id": v.organization_id,
-    "organization_paths": v.organization_paths,
-    "principal_patterns": v.principal_patterns,
-    "lint_mode": v.lint_mode,
-    "profile_name": v.profile_name,
+    "via": v_session.via,
+    "organization_id": v_org.organization_id,
+    "organization_paths": v_org.organization_paths,
+    "principal_patterns": v_trust.principal_patterns,
+    "lint_mode": v_trust.lint_mode,
+    "profile_name": v_profile.profile_name,
 }
 
 

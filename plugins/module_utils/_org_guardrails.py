@@ -232,7 +232,7 @@ def statement_verdicts(organization: AwsConnection, document: t.Any, role_arn: s
 
 
 def explain_assume_denial(message: str, request: t.Any, caller_arn: str, organization: AwsConnection | None, report: t.Any) -> bool:
-    """explain_denial() for a denied sts:AssumeRole request (an ``_sts.AssumeRoleRequest``) of ``caller_arn``."""
+    """explain_denial() for a denied sts:AssumeRole request (an ``_sts_request.AssumeRoleRequest``) of ``caller_arn``."""
     context = request_context(request, caller_arn)
     absent = [key for key, missing in (
         ("sts:ExternalId", request.external_id is None),

@@ -19,6 +19,7 @@ import typing as t
 from dataclasses import dataclass
 
 from ansible_collections.crossaccount.aws.plugins.module_utils import _validators as v
+from ansible_collections.crossaccount.aws.plugins.module_utils import _validators_trust as v_trust
 from ansible_collections.crossaccount.aws.plugins.module_utils._argspec import ArgumentSpec
 from ansible_collections.crossaccount.aws.plugins.module_utils._arn import ACCOUNT_ID_RE, ARN_PARTITION_RE, is_unique_id, parse_arn
 from ansible_collections.crossaccount.aws.plugins.module_utils._policy import (
@@ -52,7 +53,7 @@ if t.TYPE_CHECKING:
 LINT_ERROR = "error"
 LINT_WARNING = "warning"
 LINT_SPEC = ArgumentSpec({
-    "lint": {"type": "str", "choices": list(v.LINT_MODES), "default": "warn"},
+    "lint": {"type": "str", "choices": list(v_trust.LINT_MODES), "default": "warn"},
     "known_account_ids": {"type": "list", "elements": "str", "default": []},
 })
 # A negated operator or Null: the key does not have to be in the request for the condition to hold.
@@ -147,7 +148,7 @@ def _lint_statement(index: int, statement: t.Mapping[str, t.Any], own: str | Non
                 f"{label} does not limit the token subject (…:sub) of {', '.join(federated)}: every identity of the "
                 "provider (for a CI service: every repository or project) can assume the role")))
         for subject in subjects:
-            problem = v.oidc_subject_problem(subject)
+            problem = v_trust.oidc_subject_problem(subject)
             if problem is not None:
                 found.append(_finding(LINT_ERROR, "oidc_subject_broad", index, (
                     f"{label} accepts tokens of {', '.join(federated)} whose subject matches {subject!r}, which {problem}")))
@@ -185,7 +186,7 @@ def lint_trust(doc: t.Any, *, own_account_id: str | None, known_account_ids: t.I
     ``sts:ExternalId`` or an organization condition; the account checks are skipped when
     ``own_account_id`` is None, since the role's own account would be reported),
     ``oidc_audience_missing``, ``oidc_subject_broad`` (a token subject pattern that names no owner, see
-    _validators.oidc_subject_problem), ``mixed_partition`` (ARNs of another partition than ``partition``, or of
+    _validators_trust.oidc_subject_problem), ``mixed_partition`` (ARNs of another partition than ``partition``, or of
     several). Warnings: ``org_trust_without_path``, ``root_trust_without_mfa`` (a foreign, unknown
     account's root without MFA), ``oidc_subject_missing``, ``dangling_principal``, ``broad_action``.
     The trust-size quota needs an AWS read and is checked by lint_size(). Pure and offline.
@@ -243,6 +244,6 @@ class LintOptions:
 def lint_options(options: OptionAdapter) -> LintOptions:
     """LintOptions from an OptionAdapter (no AWS call)."""
     return LintOptions(
-        mode=v.lint_mode(options.raw("lint")),
+        mode=v_trust.lint_mode(options.raw("lint")),
         known_account_ids=tuple(v.account_ids(options.raw("known_account_ids"), "known_account_ids")),
     )

@@ -24,6 +24,7 @@ from dataclasses import dataclass, field
 
 from ansible_collections.crossaccount.aws.plugins.module_utils import _iam, _policy, _policy_build, _policy_lint
 from ansible_collections.crossaccount.aws.plugins.module_utils import _validators as v
+from ansible_collections.crossaccount.aws.plugins.module_utils import _validators_organizations as v_org
 from ansible_collections.crossaccount.aws.plugins.module_utils._argspec import ArgumentSpec
 from ansible_collections.crossaccount.aws.plugins.module_utils._arn import parse_arn, policy_arn
 from ansible_collections.crossaccount.aws.plugins.module_utils._connection import CONNECTION_SPEC
@@ -144,7 +145,7 @@ def _organization_options(options: OptionAdapter, request: SourcePolicyRequest) 
             if value is not None:
                 raise ValidationFailure(option, "applies to target_organization_id (the organization form); give target_organization_id as well")
         return
-    request.organization_id = v.organization_id(org, "target_organization_id")
+    request.organization_id = v_org.organization_id(org, "target_organization_id")
     if request.target_role_arns:
         raise ValidationFailure(
             "target_organization_id",

@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 
 from ansible_collections.crossaccount.aws.plugins.module_utils import _iam, _org_guardrails, _policy, _trust
 from ansible_collections.crossaccount.aws.plugins.module_utils import _validators as v
+from ansible_collections.crossaccount.aws.plugins.module_utils import _validators_session as v_session
 from ansible_collections.crossaccount.aws.plugins.module_utils._argspec import ArgumentSpec
 from ansible_collections.crossaccount.aws.plugins.module_utils._arn import aws_managed_policy_arn, parse_arn, policy_arn, role_arn
 from ansible_collections.crossaccount.aws.plugins.module_utils._connection import CONNECTION_SPEC
@@ -111,7 +112,7 @@ def request_from_options(options: OptionAdapter) -> TargetRoleRequest:
         managed=managed,
         inline=v.inline_policies(options.raw("inline_policies"), "inline_policies") if options.raw("inline_policies") is not None else None,
         purge_policies=options.raw("purge_policies") is not False,
-        max_session_duration=v.max_session_duration(duration, "max_session_duration") if duration is not None else None,
+        max_session_duration=v_session.max_session_duration(duration, "max_session_duration") if duration is not None else None,
         boundary=boundary,
         tags=tags,
         purge_tags=options.raw("purge_tags") is not False,

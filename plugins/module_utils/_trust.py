@@ -21,6 +21,9 @@ import typing as t
 
 from ansible_collections.crossaccount.aws.plugins.module_utils import _iam, _org_guardrails, _policy, _policy_build, _policy_lint, _policy_merge
 from ansible_collections.crossaccount.aws.plugins.module_utils import _validators as v
+from ansible_collections.crossaccount.aws.plugins.module_utils import _validators_organizations as v_org
+from ansible_collections.crossaccount.aws.plugins.module_utils import _validators_session as v_session
+from ansible_collections.crossaccount.aws.plugins.module_utils import _validators_trust as v_trust
 from ansible_collections.crossaccount.aws.plugins.module_utils._argspec import ArgumentSpec
 from ansible_collections.crossaccount.aws.plugins.module_utils._arn import PARTITION_PATTERN, parse_arn
 from ansible_collections.crossaccount.aws.plugins.module_utils._errors import CrossAccountError, ValidationFailure
@@ -90,23 +93,23 @@ def intent_from_options(options: OptionAdapter, check_conditions: bool = True) -
     removed whatever their conditions) and OIDC needs only its provider.
     """
     external_id = options.raw("external_id")
-    org_id = v.organization_id(options.raw("trusted_org_id"), "trusted_org_id") if options.raw("trusted_org_id") is not None else None
-    oidc_provider, audiences, subjects = v.trusted_oidc(options.raw("trusted_oidc"), "trusted_oidc", present=check_conditions)
+    org_id = v_org.organization_id(options.raw("trusted_org_id"), "trusted_org_id") if options.raw("trusted_org_id") is not None else None
+    oidc_provider, audiences, subjects = v_trust.trusted_oidc(options.raw("trusted_oidc"), "trusted_oidc", present=check_conditions)
     source_account = options.raw("source_account")
     source_arn = options.raw("source_arn")
     intent = TrustIntent(
         account_ids=tuple(v.account_ids(options.raw("trusted_account_ids"), "trusted_account_ids")),
         principal_arns=tuple(v.principal_arns(options.raw("trusted_principal_arns"), "trusted_principal_arns")),
-        external_id=v.external_id(external_id, "external_id") if external_id is not None else None,
+        external_id=v_session.external_id(external_id, "external_id") if external_id is not None else None,
         require_mfa=bool(options.raw("require_mfa")),
         allow_session_tags=bool(options.raw("allow_session_tags")),
         allow_source_identity=bool(options.raw("allow_source_identity")),
         org_id=org_id,
-        org_paths=tuple(v.organization_paths(options.raw("trusted_org_paths"), "trusted_org_paths", org_id)),
-        principal_patterns=tuple(v.principal_patterns(options.raw("trusted_principal_patterns"), "trusted_principal_patterns")),
-        services=tuple(v.service_principals(options.raw("trusted_services"), "trusted_services")),
+        org_paths=tuple(v_org.organization_paths(options.raw("trusted_org_paths"), "trusted_org_paths", org_id)),
+        principal_patterns=tuple(v_trust.principal_patterns(options.raw("trusted_principal_patterns"), "trusted_principal_patterns")),
+        services=tuple(v_trust.service_principals(options.raw("trusted_services"), "trusted_services")),
         source_account=v.account_id(source_account, "source_account") if source_account is not None else None,
-        source_arn=v.source_arn(source_arn, "source_arn") if source_arn is not None else None,
+        source_arn=v_trust.source_arn(source_arn, "source_arn") if source_arn is not None else None,
         oidc_provider=oidc_provider,
         oidc_audiences=audiences,
         oidc_subjects=subjects,

@@ -13,8 +13,9 @@ from __future__ import annotations
 import typing as t
 from dataclasses import dataclass, field
 
-from ansible_collections.crossaccount.aws.plugins.module_utils import _sts
+from ansible_collections.crossaccount.aws.plugins.module_utils import _sts, _sts_request
 from ansible_collections.crossaccount.aws.plugins.module_utils import _validators as v
+from ansible_collections.crossaccount.aws.plugins.module_utils import _validators_session as v_session
 from ansible_collections.crossaccount.aws.plugins.module_utils._argspec import ArgumentSpec
 from ansible_collections.crossaccount.aws.plugins.module_utils._arn import role_arn_from_assumed_role_arn
 from ansible_collections.crossaccount.aws.plugins.module_utils._connection import (
@@ -40,7 +41,7 @@ from ansible_collections.crossaccount.aws.plugins.module_utils._org_guardrails i
 if t.TYPE_CHECKING:  # pragma: no cover
     from ansible_collections.crossaccount.aws.plugins.module_utils._module import ModuleContext
 
-ARGSPEC = CONNECTION_SPEC.merge(_sts.ASSUME_ROLE_SPEC, ArgumentSpec({
+ARGSPEC = CONNECTION_SPEC.merge(_sts_request.ASSUME_ROLE_SPEC, ArgumentSpec({
     "expected_account_id": {"type": "str"},
     "expected_role_name": {"type": "str"},
     "s3_buckets": {"type": "list", "elements": "str"},
@@ -56,7 +57,7 @@ _ASSUME_ONLY = ("role_session_name", "external_id", "duration_seconds", "mfa_ser
 
 @dataclass
 class VerifyRequest:
-    assume: _sts.AssumeRoleRequest | None
+    assume: _sts_request.AssumeRoleRequest | None
     wait_timeout: int
     expected_account_id: str | None = None
     expected_role_name: str | None = None
@@ -70,19 +71,19 @@ def request_from_options(options: OptionAdapter) -> VerifyRequest:
     role_arn = options.get("role_arn")
     assume = None
     if role_arn is not None:
-        assume = _sts.request_from_options(options)
+        assume = _sts_request.request_from_options(options)
     else:
         for option in _ASSUME_ONLY:
             if options.get(option) not in (None, [], {}):
                 raise ValidationFailure(option, "only applies together with role_arn (without role_arn the given credentials are checked as they are)")
-    wait_timeout = v.wait_timeout(options.get("wait_timeout", _sts.DEFAULT_WAIT_TIMEOUT), "wait_timeout")
+    wait_timeout = v_session.wait_timeout(options.get("wait_timeout", _sts_request.DEFAULT_WAIT_TIMEOUT), "wait_timeout")
     expected_account = options.get("expected_account_id")
     if expected_account is not None:
         expected_account = v.account_id(expected_account, "expected_account_id")
     expected_role = options.get("expected_role_name")
     if expected_role is not None:
         expected_role = v.iam_name(expected_role, "expected_role_name", "role")
-    buckets = v.s3_buckets(options.get("s3_buckets"), "s3_buckets")
+    buckets = v_session.s3_buckets(options.get("s3_buckets"), "s3_buckets")
     target = None
     raw_target = options.get("target_aws")
     if raw_target:
@@ -121,7 +122,7 @@ def _check_identity(identity: t.Mapping[str, str], request: VerifyRequest, repor
 
 def _check_s3(conn: AwsConnection, buckets: list[str], report: Report) -> None:
     for bucket in buckets:
-        if bucket == v.ALL_BUCKETS:
+        if bucket == v_session.ALL_BUCKETS:
             try:
                 names = _list_buckets(conn.client("s3"))
                 report.check("s3:ListBuckets", True, f"{len(names)} buckets visible")
@@ -182,15 +183,15 @@ def verify(source: AwsConnection, request: VerifyRequest, target: AwsConnection 
         report.identity = public_identity(caller.get())
     else:
         assume = request.assume
-        steps = _sts.chain_requests(assume)
+        steps = _sts_request.chain_requests(assume)
         chained = len(steps) > 1
         token = assume.web_identity_token
-        if _sts.chaining_cap_applies(assume):
+        if _sts_request.chaining_cap_applies(assume):
             caller_arn = caller.get()["arn"]
             try:
-                _sts.check_chaining(assume, caller_arn)
+                _sts_request.check_chaining(assume, caller_arn)
             except ValidationFailure as exc:
-                prefix = f"{_sts.step_label(assume, 0)}: " if chained else ""
+                prefix = f"{_sts_request.step_label(assume, 0)}: " if chained else ""
                 report.check("assume_role", False, exc.msg)
                 report.reasons.append(f"{prefix}duration_seconds {steps[0].duration_seconds} is above the 1-hour cap for role chaining: "
                                       f"the caller {caller_arn} is itself an assumed-role session")
@@ -200,7 +201,7 @@ def verify(source: AwsConnection, request: VerifyRequest, target: AwsConnection 
             # The previous hop's session is the caller of this one, and what the diagnosis reads with.
             step_source = source if creds is None else _sts.hop_connection(source, creds)
             step_caller = caller if creds is None else SourceCaller(step_source, report)
-            label = _sts.step_label(assume, index) if chained else None
+            label = _sts_request.step_label(assume, index) if chained else None
             name = "assume_role" if index == len(steps) - 1 else f"assume_role:via[{index}]"
             if index == 0 and token is not None:
                 creds = _assume_web_identity(step_source, step, token, request.wait_timeout, report, name, label)
@@ -236,7 +237,7 @@ def handle(module: ModuleContext) -> dict[str, t.Any]:
     return verify(source, request, target, organization)
 
 
-def _assume_web_identity(source: AwsConnection, step: _sts.AssumeRoleRequest, token: str, wait_timeout: int, report: Report,
+def _assume_web_identity(source: AwsConnection, step: _sts_request.AssumeRoleRequest, token: str, wait_timeout: int, report: Report,
                          name: str, label: str | None) -> _sts.AssumedCredentials:
     try:
         return _sts.assume_role_with_web_identity(source, step, token, wait_timeout=wait_timeout)
@@ -247,7 +248,7 @@ def _assume_web_identity(source: AwsConnection, step: _sts.AssumeRoleRequest, to
         raise report.fail(exc.msg, exc) from None
 
 
-def _assume(source: AwsConnection, target: AwsConnection | None, request: _sts.AssumeRoleRequest, wait_timeout: int,
+def _assume(source: AwsConnection, target: AwsConnection | None, request: _sts_request.AssumeRoleRequest, wait_timeout: int,
             source_caller: SourceCaller, report: Report, label: str | None = None,
             organization: AwsConnection | None = None) -> _sts.AssumedCredentials:
     """AssumeRole; on a denial, diagnose at once and wait for propagation only when nothing else explains it.

@@ -35,10 +35,9 @@ from ansible_collections.crossaccount.aws.plugins.module_utils._connection impor
     settings_from,
 )
 from ansible_collections.crossaccount.aws.plugins.module_utils._errors import CrossAccountError, ValidationFailure
-from ansible_collections.crossaccount.aws.plugins.module_utils._sts import (
-    AssumedCredentials,
+from ansible_collections.crossaccount.aws.plugins.module_utils._sts import AssumedCredentials, assume_chain
+from ansible_collections.crossaccount.aws.plugins.module_utils._sts_request import (
     AssumeRoleRequest,
-    assume_chain,
     chain_requests,
     request_from_options,
 )

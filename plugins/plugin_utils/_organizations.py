@@ -31,6 +31,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 
 from ansible_collections.crossaccount.aws.plugins.module_utils import _validators as v
+from ansible_collections.crossaccount.aws.plugins.module_utils import _validators_organizations as v_org
 from ansible_collections.crossaccount.aws.plugins.module_utils._arn import parse_arn, role_arn
 from ansible_collections.crossaccount.aws.plugins.module_utils._connection import (
     AwsConnection,
@@ -83,12 +84,12 @@ def request_from_options(given: OptionAdapter) -> InventoryRequest:
     include = options.get("include_account_ids")
     include_management = v.boolean(options.get("include_management_account", False), "include_management_account", spellings=False)
     return InventoryRequest(
-        ou_paths=tuple(v.ou_selectors(options.get("ou_paths"), "ou_paths")),
+        ou_paths=tuple(v_org.ou_selectors(options.get("ou_paths"), "ou_paths")),
         include_account_ids=None if include is None else frozenset(v.account_ids(include, "include_account_ids")),
         exclude_account_ids=frozenset(v.account_ids(options.get("exclude_account_ids"), "exclude_account_ids")),
         include_management_account=include_management,
-        statuses=frozenset(v.account_states(options.get("statuses", ["ACTIVE"]), "statuses")),
-        tag_filters=v.tag_filters(options.get("tag_filters"), "tag_filters"),
+        statuses=frozenset(v_org.account_states(options.get("statuses", ["ACTIVE"]), "statuses")),
+        tag_filters=v_org.tag_filters(options.get("tag_filters"), "tag_filters"),
         access_role_name=v.iam_name(options.get("access_role_name", DEFAULT_ACCESS_ROLE), "access_role_name"),
         hostnames=v.choice(options.get("hostnames", "name"), "hostnames", HOSTNAME_SOURCES),
     )

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import typing as t
 
-from ansible_collections.crossaccount.aws.plugins.module_utils import _validators as v
+from ansible_collections.crossaccount.aws.plugins.module_utils import _validators_session as v_session
 
 
 def secret_names(*argspecs: t.Mapping[str, t.Mapping[str, t.Any]]) -> tuple[str, ...]:
@@ -29,4 +29,4 @@ def secret_names(*argspecs: t.Mapping[str, t.Mapping[str, t.Any]]) -> tuple[str,
 def check_secret_shapes(given: t.Mapping[str, t.Any], names: t.Iterable[str]) -> None:
     """Raise for the first secret option given as a structure, naming the option and the type only."""
     for name in names:
-        v.secret_shape(given.get(name), name)
+        v_session.secret_shape(given.get(name), name)

@@ -31,7 +31,7 @@ from ansible_collections.crossaccount.aws.plugins.inventory import organization_
 from ansible_collections.crossaccount.aws.plugins.lookup import assumed_credentials  # isort: skip
 from ansible_collections.crossaccount.aws.plugins.module_utils._argspec import ArgumentSpec  # isort: skip
 from ansible_collections.crossaccount.aws.plugins.module_utils._connection import connection_argspec  # isort: skip
-from ansible_collections.crossaccount.aws.plugins.module_utils._sts import assume_role_argspec  # isort: skip
+from ansible_collections.crossaccount.aws.plugins.module_utils._sts_request import assume_role_argspec  # isort: skip
 
 MODULES = ("assume_role", "aws_profile", "oidc_provider", "source_policy", "target_role", "trust_policy", "trust_report",
            "verify_access")

@@ -67,6 +67,36 @@ def test_no_file_uses_another_file_s_private_names() -> None:
     assert [item for path in _python_files() for item in _private_imports(path)] == []
 
 
+# The validation layer is one file per domain: each is imported under one alias wherever it is used, and the file of
+# shared helpers depends on none of the domain files (they import its helpers, under public names).
+VALIDATOR_ALIASES = {"_validators": "v", "_validators_session": "v_session", "_validators_organizations": "v_org",
+                     "_validators_trust": "v_trust", "_validators_profiles": "v_profile"}
+
+
+def test_every_validator_file_has_its_alias() -> None:
+    assert {path.stem for path in (PLUGINS / "module_utils").glob("_validators*.py")} == set(VALIDATOR_ALIASES)
+
+
+def test_each_validator_file_is_imported_under_its_one_alias() -> None:
+    package = "ansible_collections.crossaccount.aws.plugins.module_utils"
+    wrong = []
+    for path in _python_files() + sorted((ROOT / "tests" / "unit").rglob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.ImportFrom) and node.module == package:
+                wrong += [(path.name, alias.name, alias.asname) for alias in node.names
+                          if alias.name in VALIDATOR_ALIASES and alias.asname != VALIDATOR_ALIASES[alias.name]]
+    assert wrong == []
+
+
+def test_the_shared_validators_import_no_domain_file() -> None:
+    tree = ast.parse((PLUGINS / "module_utils" / "_validators.py").read_text(encoding="utf-8"))
+    imported = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.ImportFrom) and node.module:
+            imported |= {node.module.rsplit(".", 1)[-1]} | {alias.name for alias in node.names}
+    assert {name for name in imported if name in VALIDATOR_ALIASES} == set()
+
+
 def _literal(node: ast.AST) -> t.Any:
     try:
         return ast.literal_eval(node)

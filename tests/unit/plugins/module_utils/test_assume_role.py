@@ -8,7 +8,7 @@ from __future__ import annotations
 import typing as t
 
 import pytest
-from ansible_collections.crossaccount.aws.plugins.module_utils import _assume_role, _sts
+from ansible_collections.crossaccount.aws.plugins.module_utils import _assume_role, _sts_request
 from ansible_collections.crossaccount.aws.plugins.module_utils._connection import CONNECTION_OPTIONS
 
 ROLE = "arn:aws:iam::222222222222:role/Deploy"
@@ -16,9 +16,9 @@ ROLE = "arn:aws:iam::222222222222:role/Deploy"
 
 def test_the_argument_spec_is_the_sts_one_with_role_arn_required() -> None:
     spec = _assume_role.ARGSPEC.argument_spec
-    assert set(spec) == set(_sts.ASSUME_ROLE_ARGSPEC) | set(CONNECTION_OPTIONS)
-    assert spec["role_arn"]["required"] is True and "required" not in _sts.ASSUME_ROLE_ARGSPEC["role_arn"]
-    assert _assume_role.request_from_options is _sts.request_from_options and _assume_role.AssumeRoleRequest is _sts.AssumeRoleRequest
+    assert set(spec) == set(_sts_request.ASSUME_ROLE_ARGSPEC) | set(CONNECTION_OPTIONS)
+    assert spec["role_arn"]["required"] is True and "required" not in _sts_request.ASSUME_ROLE_ARGSPEC["role_arn"]
+    assert _assume_role.request_from_options is _sts_request.request_from_options and _assume_role.AssumeRoleRequest is _sts_request.AssumeRoleRequest
 
 
 REFUSED = [

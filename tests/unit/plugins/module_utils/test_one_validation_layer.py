@@ -13,7 +13,9 @@ import pytest
 from ansible_collections.crossaccount.aws.plugins.module_utils import _connection as c
 from ansible_collections.crossaccount.aws.plugins.module_utils import _option_kinds
 from ansible_collections.crossaccount.aws.plugins.module_utils import _sts as sts
+from ansible_collections.crossaccount.aws.plugins.module_utils import _sts_request as sts_request
 from ansible_collections.crossaccount.aws.plugins.module_utils import _validators as v
+from ansible_collections.crossaccount.aws.plugins.module_utils import _validators_session as v_session
 from ansible_collections.crossaccount.aws.plugins.module_utils._connection import OptionAdapter
 from ansible_collections.crossaccount.aws.plugins.module_utils._errors import ValidationFailure
 
@@ -24,7 +26,7 @@ TOKEN = "eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJjaSJ9.c2lnbmF0dXJlLXNlY3JldC12YWx1ZQ"
 
 def req(**options):
     options.setdefault("role_arn", ROLE)
-    return sts.request_from_options(OptionAdapter.from_dict(options))
+    return sts_request.request_from_options(OptionAdapter.from_dict(options))
 
 
 def refused(option: str, **options) -> ValidationFailure:
@@ -85,7 +87,7 @@ def test_policy_arns_name_the_item(policy_arns, option):
 # --- wait_timeout is part of the request ----------------------------------------------------------
 
 def test_wait_timeout_in_request():
-    assert req().wait_timeout == sts.DEFAULT_WAIT_TIMEOUT
+    assert req().wait_timeout == sts_request.DEFAULT_WAIT_TIMEOUT
     assert req(wait_timeout=0).wait_timeout == 0
     assert req(wait_timeout="30").wait_timeout == 30
     for bad in (-1, 3601, "soon", True, 1.5):
@@ -123,7 +125,7 @@ def test_assume_role_reads_wait_timeout_from_request():
 def test_via_hops_are_built():
     request = req(via=[HUB, {"role_arn": "arn:aws:iam::333333333333:role/Mid", "external_id": "ext-1", "role_session_name": "hop",
                              "duration_seconds": "900"}])
-    assert request.via == (sts.Hop(role_arn=HUB), sts.Hop("arn:aws:iam::333333333333:role/Mid", "ext-1", "hop", 900))
+    assert request.via == (sts_request.Hop(role_arn=HUB), sts_request.Hop("arn:aws:iam::333333333333:role/Mid", "ext-1", "hop", 900))
     assert req().via == ()
 
 
@@ -155,10 +157,10 @@ def test_chaining_cap_before_any_call():
 def test_chaining_cap_against_an_assumed_role_caller_names_the_first_hop():
     session = "arn:aws:sts::111111111111:assumed-role/Admin/s"
     with pytest.raises(ValidationFailure) as info:
-        sts.check_chaining(req(via=[{"role_arn": HUB, "duration_seconds": 7200}]), session)
+        sts_request.check_chaining(req(via=[{"role_arn": HUB, "duration_seconds": 7200}]), session)
     assert info.value.option == "via[0].duration_seconds"
     # A web identity token is no assumed-role session.
-    assert not sts.chaining_cap_applies(req(duration_seconds=7200, web_identity_token=TOKEN))
+    assert not sts_request.chaining_cap_applies(req(duration_seconds=7200, web_identity_token=TOKEN))
 
 
 # --- web identity -------------------------------------------------------------------------------------
@@ -227,14 +229,14 @@ def test_bad_endpoint_urls_name_the_option(url):
 
 def test_endpoint_url_with_credentials_is_refused_without_echo():
     with pytest.raises(ValidationFailure) as info:
-        v.endpoint_url("https://user:pa55word@host.example", "endpoint_url")
+        v_session.endpoint_url("https://user:pa55word@host.example", "endpoint_url")
     assert "pa55word" not in info.value.msg
 
 
 @pytest.mark.parametrize("url", ["http://127.0.0.1:5000", "https://sts.us-east-1.amazonaws.com", "http://[::1]:8080/", "http://localhost",
                                  "https://vpce-0123-abcd.sts.us-east-1.vpce.amazonaws.com/path/"])
 def test_good_endpoint_urls(url):
-    assert v.endpoint_url(url, "endpoint_url") == url
+    assert v_session.endpoint_url(url, "endpoint_url") == url
 
 
 # --- the roles' filter: same functions ------------------------------------------------------------

@@ -1,7 +1,8 @@
 # -*- coding: utf-8 -*-
 # Copyright: contributors to crossaccount.aws
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
-"""Unit tests for the pure input validators (_validators.py): good values, bad values, messages."""
+"""Unit tests for the shared helpers and the core validators of _validators.py (ids, ARNs, IAM names and paths,
+tags, policy documents): good values, bad values, messages."""
 
 from __future__ import annotations
 
@@ -10,27 +11,7 @@ import json
 import pytest
 from ansible_collections.crossaccount.aws.plugins.module_utils import _validators as v
 from ansible_collections.crossaccount.aws.plugins.module_utils._arn import Arn
-from ansible_collections.crossaccount.aws.plugins.module_utils._errors import CrossAccountError, ValidationFailure
-
-ACCT = "123456789012"
-PARTITIONS = ["aws", "aws-cn", "aws-us-gov"]
-# Values every string validator must refuse: wrong types and hostile-looking text.
-NOT_STRINGS = [None, 123, 1.5, True, ["a"], {"a": 1}, b"bytes"]
-HOSTILE = ["a;rm -rf /", "../../etc/passwd x", "$(id)", "`id`", "a\nb", "a b", "a\x00b", "<script>", "'; DROP TABLE x;--"]
-
-
-def fails(func, *args, option="opt", **kwargs) -> ValidationFailure:
-    """Run a validator that must fail; return the exception after the checks every message obeys."""
-    with pytest.raises(ValidationFailure) as info:
-        func(*args, **kwargs)
-    exc = info.value
-    assert isinstance(exc, CrossAccountError)
-    assert exc.msg.startswith(f"{option}")
-    assert exc.option.startswith(option)
-    assert "\n" not in exc.msg
-    assert len(exc.msg) < 400
-    return exc
-
+from ansible_collections.crossaccount.aws.tests.unit.validator_checks import ACCT, HOSTILE, NOT_STRINGS, PARTITIONS, fails
 
 # ---------------------------------------------------------------------------------------------
 # show(): the bad-value echo used in every message
@@ -364,136 +345,6 @@ def test_iam_path_bad(value, needle):
 
 
 # ---------------------------------------------------------------------------------------------
-# external id, session name, source identity
-
-
-# "../.." is only text to STS (the value never touches a file system), and AWS's pattern allows it.
-@pytest.mark.parametrize("value", ["ab", "my-external-id", "a+=,.@:/-_9", "x" * 1224, "urn:example:id/123", "../../etc/passwd"])
-def test_external_id_good(value):
-    assert v.external_id(value, "external_id") == value
-
-
-@pytest.mark.parametrize("value", ["a", "", "x" * 1225, "has space", "semi;colon", "ünï", "a\nb"] + NOT_STRINGS + HOSTILE)
-def test_external_id_bad(value):
-    exc = fails(v.external_id, value, "external_id", option="external_id")
-    assert "external id" in exc.msg
-
-
-@pytest.mark.parametrize("func", [v.session_name, v.source_identity])
-@pytest.mark.parametrize("value", ["ab", "ansible-session", "user@example.com", "a+=,.@_-9", "s" * 64])
-def test_session_name_and_source_identity_good(func, value):
-    assert func(value, "opt") == value
-
-
-@pytest.mark.parametrize("func", [v.session_name, v.source_identity])
-@pytest.mark.parametrize("value", ["a", "", "s" * 65, "a:b", "a/b", "aws:x", "ünï"] + NOT_STRINGS + HOSTILE)
-def test_session_name_and_source_identity_bad(func, value):
-    fails(func, value, "role_session_name", option="role_session_name")
-
-
-# ---------------------------------------------------------------------------------------------
-# durations
-
-
-@pytest.mark.parametrize("value, expected", [(900, 900), (3600, 3600), (43200, 43200), ("3600", 3600), (" 3600 ", 3600), (3600.0, 3600)])
-def test_duration_good(value, expected):
-    assert v.duration(value, "duration_seconds") == expected
-    result = v.duration(value, "duration_seconds")
-    assert isinstance(result, int) and not isinstance(result, bool)
-
-
-@pytest.mark.parametrize(
-    "value",
-    [899, 43201, 0, -3600, "-3600", "3600.5", 3600.5, "1h", "", "abc", "١٢٠٠", True, False, None, [3600], 10 ** 30, "9" * 40, float("nan"), float("inf")],
-)
-def test_duration_bad(value):
-    exc = fails(v.duration, value, "duration_seconds", option="duration_seconds")
-    assert "from 900 to 43200" in exc.msg
-
-
-def test_duration_custom_bounds():
-    assert v.duration(60, "d", minimum=1, maximum=60) == 60
-    # bool is an int subclass: True must not pass as 1 second even when 1 is in range.
-    fails(v.duration, True, "d", minimum=0, maximum=60, option="d")
-    exc = fails(v.duration, 61, "d", minimum=1, maximum=60, option="d")
-    assert "from 1 to 60" in exc.msg
-
-
-@pytest.mark.parametrize("value", [3600, 43200, "7200"])
-def test_max_session_duration_good(value):
-    assert v.max_session_duration(value, "max_session_duration") == int(value)
-
-
-@pytest.mark.parametrize("value", [3599, 900, 43201, None, "x"])
-def test_max_session_duration_bad(value):
-    exc = fails(v.max_session_duration, value, "max_session_duration", option="max_session_duration")
-    assert "from 3600 to 43200" in exc.msg
-
-
-# ---------------------------------------------------------------------------------------------
-# MFA
-
-
-@pytest.mark.parametrize("partition", PARTITIONS)
-@pytest.mark.parametrize("resource", ["mfa/alice", "mfa/team/alice-phone"])
-def test_mfa_serial_arn_good(partition, resource):
-    value = f"arn:{partition}:iam::{ACCT}:{resource}"
-    assert v.mfa_serial(value, "mfa_serial_number") == value
-
-
-@pytest.mark.parametrize("value", ["GAHT12345678", "123456789", "x" * 256, "serial:with/slash=ok"])
-def test_mfa_serial_hardware_good(value):
-    assert v.mfa_serial(value, "mfa_serial_number") == value
-
-
-@pytest.mark.parametrize(
-    "value",
-    [
-        f"arn:aws:iam::{ACCT}:user/alice",
-        f"arn:aws:iam::{ACCT}:mfa/",
-        f"arn:aws:iam::{ACCT}:mfa",
-        f"arn:aws:iam::{ACCT}:mfa:alice",
-        f"arn:aws:iam::{ACCT}:mfa/a//alice",
-        f"arn:aws:iam::{ACCT}:mfa/" + "m" * 240,
-        f"arn:aws:iam::{ACCT}:mfa/a b",
-        f"arn:aws:iam::{ACCT}:u2f/alice",
-        f"arn:aws:sts::{ACCT}:mfa/alice",
-        "arn:aws:iam::aws:mfa/alice",
-        "arn:aws:iam::12345678901:mfa/alice",
-        "arn:nope",
-        "12345678",  # 8 characters
-        "x" * 257,
-        "has space",
-        "",
-    ]
-    + NOT_STRINGS
-    + HOSTILE,
-)
-def test_mfa_serial_bad(value):
-    exc = fails(v.mfa_serial, value, "mfa_serial_number", option="mfa_serial_number")
-    assert "MFA device" in exc.msg
-
-
-@pytest.mark.parametrize("value, expected", [("123456", "123456"), ("012345", "012345"), (123456, "123456")])
-def test_mfa_token_good(value, expected):
-    assert v.mfa_token(value, "mfa_token") == expected
-
-
-@pytest.mark.parametrize("value", ["12345", "1234567", "12345a", "١٢٣٤٥٦", " 123456", "", 12345, 1234567, True, None, 123456.0, ["123456"]])
-def test_mfa_token_bad_never_echoes_value(value):
-    exc = fails(v.mfa_token, value, "mfa_token", option="mfa_token")
-    assert "6-digit" in exc.msg
-    if value not in ("", None, True):
-        assert str(value).strip("[]'") not in exc.msg
-
-
-def test_mfa_token_int_hint():
-    # 012345 unquoted in YAML 1.1 is octal 5349: the hint tells the user why their code failed.
-    exc = fails(v.mfa_token, 5349, "mfa_token", option="mfa_token")
-    assert "quote" in exc.msg and "5349" not in exc.msg
-
-
-# ---------------------------------------------------------------------------------------------
 # tags
 
 
@@ -538,59 +389,6 @@ def test_tags_too_many():
     assert "at most 50" in exc.msg
     assert v.tags({"a": "1", "b": "2"}, "tags", max_count=2)
     fails(v.tags, {"a": "1", "b": "2", "c": "3"}, "tags", max_count=2, option="tags")
-
-
-@pytest.mark.parametrize(
-    "value",
-    [
-        {"Project": "x", "Team": "ops"},
-        [{"Key": "Project", "Value": "x"}, {"Key": "Team", "Value": "ops"}],
-        [{"key": "Project", "value": "x"}, {"key": "Team", "value": "ops"}],
-    ],
-)
-def test_session_tags_good(value):
-    assert v.session_tags(value, "session_tags") == [{"Key": "Project", "Value": "x"}, {"Key": "Team", "Value": "ops"}]
-
-
-def test_session_tags_empty():
-    assert v.session_tags(None, "session_tags") == []
-    assert v.session_tags([], "session_tags") == []
-    assert v.session_tags({}, "session_tags") == []
-
-
-@pytest.mark.parametrize(
-    "value, needle",
-    [
-        ([{"Key": "a", "Value": "1"}, {"Key": "a", "Value": "2"}], "given twice"),
-        ([{"Key": "a", "Value": "1"}, {"Key": "A", "Value": "2"}], "differ only in case"),
-        ([{"Value": "1"}], "Key and Value"),
-        ([{"Key": "a", "Value": "1", "Extra": "x"}], "Key and Value"),
-        (["a=1"], "Key and Value"),
-        ("a=1", "must be a dict"),
-        ({f"k{i}": "v" for i in range(51)}, "at most 50"),
-        ({"aws:x": "v"}, "reserved"),
-        ({"k": "v" * 257}, "0 to 256"),
-    ],
-)
-def test_session_tags_bad(value, needle):
-    exc = fails(v.session_tags, value, "session_tags", option="session_tags")
-    assert needle in exc.msg
-
-
-def test_transitive_tag_keys():
-    assert v.transitive_tag_keys(["Project", "team", "Project"], "transitive_tag_keys", ["Project", "Team"]) == ["Project", "team"]
-    assert v.transitive_tag_keys(None, "transitive_tag_keys", []) == []
-
-
-@pytest.mark.parametrize("values, needle", [(["Other"], "not one of the session tags"), ("Project", "must be a list"), ([None], "must be a string")])
-def test_transitive_tag_keys_bad(values, needle):
-    exc = fails(v.transitive_tag_keys, values, "transitive_tag_keys", ["Project"], option="transitive_tag_keys")
-    assert needle in exc.msg
-
-
-def test_transitive_tag_keys_names_the_item():
-    exc = fails(v.transitive_tag_keys, ["Project", "Nope"], "transitive_tag_keys", ["Project"], option="transitive_tag_keys")
-    assert exc.msg.startswith("transitive_tag_keys[1]: ")
 
 
 # ---------------------------------------------------------------------------------------------
@@ -691,6 +489,17 @@ def test_choice_bad(value, choices):
 
 
 # ---------------------------------------------------------------------------------------------
+# booleans
+
+
+def test_a_converted_boolean_option_takes_no_spelling():
+    assert v.boolean(True, "include_management_account", spellings=False) is True
+    assert fails(v.boolean, "yes", "include_management_account", spellings=False, option="include_management_account").msg == (
+        "include_management_account: must be a boolean, got 'yes'")
+    assert v.boolean("yes", "validate_certs") is True
+
+
+# ---------------------------------------------------------------------------------------------
 # cross-cutting: every message starts with the option name and never carries raw control characters
 
 
@@ -703,12 +512,6 @@ def test_choice_bad(value, choices):
         (v.policy_arn, ("x\ny",)),
         (v.iam_name, ("x\ny",)),
         (v.iam_path, ("/x\ny/",)),
-        (v.external_id, ("x\ny",)),
-        (v.session_name, ("x\ny",)),
-        (v.source_identity, ("x\ny",)),
-        (v.duration, ("x\ny",)),
-        (v.mfa_serial, ("x\ny",)),
-        (v.mfa_token, ("x\ny",)),
         (v.tags, ({"x\ny": "v"},)),
         (v.policy_document, ("x\ny",)),
     ],

@@ -1,15 +1,14 @@
 # -*- coding: utf-8 -*-
 # Copyright: contributors to crossaccount.aws
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
-"""Validators of the trust intents, lint and the source_policy organization form."""
+"""Unit tests for _validators_trust.py: principal patterns, service principals, source ARNs, OIDC, lint mode."""
 
 from __future__ import annotations
 
 import pytest
-from ansible_collections.crossaccount.aws.plugins.module_utils import _validators as v
+from ansible_collections.crossaccount.aws.plugins.module_utils import _validators_trust as v_trust
 from ansible_collections.crossaccount.aws.plugins.module_utils._errors import ValidationFailure
 
-ORG = "o-emulator0001"
 GITHUB_ARN = "arn:aws:iam::222222222222:oidc-provider/token.actions.githubusercontent.com"
 
 
@@ -22,36 +21,10 @@ def refused(func, value, *args, match=None):
     return failure.value.msg
 
 
-@pytest.mark.parametrize("value", ["o-a1b2c3d4e5", ORG, "o-" + "a" * 32])
-def test_organization_id_accepted(value):
-    assert v.organization_id(value, "opt") == value
-
-
-@pytest.mark.parametrize("value", ["o-short", "o-UPPERCASE01", "a1b2c3d4e5", "o-a1b2c3d4e5 ", 12, None, "o-*"])
-def test_organization_id_refused(value):
-    refused(v.organization_id, value)
-
-
-@pytest.mark.parametrize("value", [f"{ORG}/r-emu1/", f"{ORG}/r-emu1/ou-emu1-00000002/", f"{ORG}/r-emu1/ou-emu1-00000002/*",
-                                   f"{ORG}/r-emu1/ou-emu1-00000002/ou-emu1-00000003/"])
-def test_organization_path_accepted(value):
-    assert v.organization_path(value, "opt", ORG) == value
-
-
-@pytest.mark.parametrize("value", [f"{ORG}/ou-emu1-00000002/", f"{ORG}/r-emu1", f"{ORG}/r-emu1/ou-emu1-00000002", "*",
-                                   f"{ORG}/*/ou-emu1-00000002/", "o-otherorg0001/r-emu1/"])
-def test_organization_path_refused(value):
-    refused(v.organization_path, value, ORG)
-
-
-def test_organization_paths_of_two_organizations_are_refused():
-    refused(v.organization_paths, [f"{ORG}/r-emu1/", "o-otherorg0001/r-abcd/"], match="one organization")
-
-
 @pytest.mark.parametrize("value", ["arn:aws:iam::111111111111:role/ci-*", "arn:aws-cn:iam::111111111111:user/bot?",
                                    "arn:aws:iam::111111111111:role/team/*"])
 def test_principal_pattern_accepted(value):
-    assert v.principal_pattern(value, "opt") == value
+    assert v_trust.principal_pattern(value, "opt") == value
 
 
 @pytest.mark.parametrize(("value", "match"), [
@@ -64,18 +37,18 @@ def test_principal_pattern_accepted(value):
     ("*", None),
 ])
 def test_principal_pattern_refused(value, match):
-    refused(v.principal_pattern, value, match=match)
+    refused(v_trust.principal_pattern, value, match=match)
 
 
 @pytest.mark.parametrize(("value", "expected"), [("ec2.amazonaws.com", "ec2.amazonaws.com"), ("EC2.AmazonAWS.com", "ec2.amazonaws.com"),
                                                  ("pods.eks.amazonaws.com", "pods.eks.amazonaws.com"), ("ec2.amazonaws.com.cn", "ec2.amazonaws.com.cn")])
 def test_service_principal_accepted(value, expected):
-    assert v.service_principal(value, "opt") == expected
+    assert v_trust.service_principal(value, "opt") == expected
 
 
 @pytest.mark.parametrize("value", ["ec2", "arn:aws:iam::111111111111:role/x", "*.amazonaws.com", "ec2.example.com", "", "*"])
 def test_service_principal_refused(value):
-    refused(v.service_principal, value)
+    refused(v_trust.service_principal, value)
 
 
 @pytest.mark.parametrize(("value", "expected"), [
@@ -84,18 +57,18 @@ def test_service_principal_refused(value):
     (GITHUB_ARN, GITHUB_ARN),
 ])
 def test_oidc_provider_accepted(value, expected):
-    assert v.oidc_provider(value, "opt") == expected
+    assert v_trust.oidc_provider(value, "opt") == expected
 
 
 @pytest.mark.parametrize(("value", "match"), [("http://oidc.example.com", "https://"), ("oidc.example.com", "https://"),
                                               ("https://oidc.example.com?x=1", None), ("arn:aws:iam::222222222222:role/x", None)])
 def test_oidc_provider_refused(value, match):
-    refused(v.oidc_provider, value, match=match)
+    refused(v_trust.oidc_provider, value, match=match)
 
 
 @pytest.mark.parametrize("value", ["*", "**", "?", "*?*"])
 def test_subject_of_only_wildcards_refused(value):
-    refused(v.oidc_subject, value, match="only wildcards")
+    refused(v_trust.oidc_subject, value, match="only wildcards")
 
 
 @pytest.mark.parametrize(("value", "match"), [
@@ -116,7 +89,7 @@ def test_subject_of_only_wildcards_refused(value):
     ("project_path:*/app:ref_type:branch:ref:main", "concrete owner"),
 ])
 def test_subject_that_names_no_owner_is_refused(value, match):
-    refused(v.oidc_subject, value, match=match)
+    refused(v_trust.oidc_subject, value, match=match)
 
 
 @pytest.mark.parametrize("value", [
@@ -132,28 +105,28 @@ def test_subject_that_names_no_owner_is_refused(value, match):
     "12345678901234567890",
 ])
 def test_subject_with_a_concrete_owner_is_accepted(value):
-    assert v.oidc_subject(value, "opt") == value
-    assert v.oidc_subject_problem(value) is None
+    assert v_trust.oidc_subject(value, "opt") == value
+    assert v_trust.oidc_subject_problem(value) is None
 
 
 def test_subject_and_audience_accepted():
-    assert v.oidc_subject("repo:org/app:*", "opt") == "repo:org/app:*"
-    assert v.oidc_audience("sts.amazonaws.com", "opt") == "sts.amazonaws.com"
-    refused(v.oidc_audience, "sts*")
+    assert v_trust.oidc_subject("repo:org/app:*", "opt") == "repo:org/app:*"
+    assert v_trust.oidc_audience("sts.amazonaws.com", "opt") == "sts.amazonaws.com"
+    refused(v_trust.oidc_audience, "sts*")
 
 
 @pytest.mark.parametrize("value", ["arn:aws:sns:us-east-1:111111111111:topic", "arn:aws:s3:::bucket", "arn:aws:lambda:*:111111111111:function:*"])
 def test_source_arn_accepted(value):
-    assert v.source_arn(value, "opt") == value
+    assert v_trust.source_arn(value, "opt") == value
 
 
 @pytest.mark.parametrize("value", ["bucket", "arn:aws", "*"])
 def test_source_arn_refused(value):
-    refused(v.source_arn, value)
+    refused(v_trust.source_arn, value)
 
 
 def test_lint_mode():
-    assert v.lint_mode(None) == "warn"
-    assert v.lint_mode("error") == "error"
+    assert v_trust.lint_mode(None) == "warn"
+    assert v_trust.lint_mode("error") == "error"
     with pytest.raises(ValidationFailure, match=r"^lint: must be one of warn, error, off"):
-        v.lint_mode("loud")
+        v_trust.lint_mode("loud")

@@ -16,7 +16,7 @@ import typing as t
 
 import pytest
 from ansible_collections.crossaccount.aws.plugins.module_utils._connection import AwsConnection, OptionAdapter, settings_from
-from ansible_collections.crossaccount.aws.plugins.module_utils._sts import request_from_options
+from ansible_collections.crossaccount.aws.plugins.module_utils._sts_request import request_from_options
 from ansible_collections.crossaccount.aws.plugins.plugin_utils import _assumed
 
 ROLE = "arn:aws:iam::222222222222:role/Target"

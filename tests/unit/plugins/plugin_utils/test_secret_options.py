@@ -8,7 +8,7 @@ from __future__ import annotations
 import pytest
 from ansible_collections.crossaccount.aws.plugins.module_utils._connection import connection_argspec
 from ansible_collections.crossaccount.aws.plugins.module_utils._errors import ValidationFailure
-from ansible_collections.crossaccount.aws.plugins.module_utils._sts import assume_role_argspec
+from ansible_collections.crossaccount.aws.plugins.module_utils._sts_request import assume_role_argspec
 from ansible_collections.crossaccount.aws.plugins.plugin_utils._secret_options import check_secret_shapes, secret_names
 
 SECRET = "wJalrXUtnFEMI-not-to-be-shown"

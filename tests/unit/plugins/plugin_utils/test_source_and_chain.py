@@ -9,7 +9,8 @@ import datetime
 
 import botocore.session
 import pytest
-from ansible_collections.crossaccount.aws.plugins.module_utils._sts import AssumedCredentials, AssumeRoleRequest, request_from_options
+from ansible_collections.crossaccount.aws.plugins.module_utils._sts import AssumedCredentials
+from ansible_collections.crossaccount.aws.plugins.module_utils._sts_request import AssumeRoleRequest, request_from_options
 from ansible_collections.crossaccount.aws.plugins.plugin_utils import _assumed
 from ansible_collections.crossaccount.aws.plugins.plugin_utils import _credential_cache as cc
 from ansible_collections.crossaccount.aws.plugins.plugin_utils._source import resolved_principal
@@ -207,7 +208,7 @@ def test_the_credential_process_computes_the_lookup_s_cache_keys_without_the_sec
 ])
 def test_web_identity_step_refuses_what_the_api_cannot_carry(via, extra, option):
     from ansible_collections.crossaccount.aws.plugins.module_utils._errors import ValidationFailure
-    from ansible_collections.crossaccount.aws.plugins.module_utils._sts import Hop, check_web_identity_step
+    from ansible_collections.crossaccount.aws.plugins.module_utils._sts_request import Hop, check_web_identity_step
 
     hops = tuple(Hop(role_arn="arn:aws:iam::111111111111:role/Hub", external_id="x-1") for _hop in via)
     request = AssumeRoleRequest(role_arn=ROLE, session_name="s", web_identity_token="eyJ.token.sig", via=hops, **extra)

@@ -12,23 +12,29 @@ execution mode and a latency added to every AWS call (the emulator's ``latency_m
 
 One emulator per size (``--member-accounts N+1``: the last generated member is suspended), reset before each variant,
 the variants of a size run back to back so that machine load hits them alike. Per run: wall time, API calls from the
-emulator's call log (all, AssumeRole, writes, by action) and the hosts that ended ``ok``. Per variant: the marginal
-cost of one more account (least-squares slope of wall time and of API calls against N) and, where a variant did not
-run at a size that another did, its wall time there extrapolated along that slope (marked so). Output:
+emulator's call log (all, AssumeRole, writes, by action), the hosts that ended ``ok`` and the machine's load average.
+Per variant: the marginal cost of one more account (least-squares slope of wall time and of API calls against N) and,
+where a variant did not run at a size that another did, its wall time there extrapolated along that slope (marked so). Output:
 ``bench/results/fanout.json`` and ``bench/results/fanout.png`` (wall time against N, one line per variant and phase).
 
-``--run MODE:LATENCY_MS:SIZES`` (repeatable) picks the variants; the default is what ``make bench`` runs:
+``--run MODE:LATENCY_MS:SIZES`` (repeatable) picks the variants. The default, what ``make bench`` runs (about 20
+minutes on a busy 2-core machine), is
+
+    python bench/fanout.py --run in_process:0:100,200,500 --run in_process:100:200 --run module:0:50,100
+
+Module processes cost about 1.5 s per account there, so the module variant stops at 100 accounts by default and its
+500 is extrapolated along its slope (the output says EXTRAPOLATED). The run recorded in bench/README.md:
 
     python bench/fanout.py --run in_process:0:100,200,500 --run in_process:100:500 --run module:0:100,200
 
-Module processes cost about a second a task on a 2-core machine, so the module variant stops at 200 accounts by
-default and its 500 is extrapolated. ``python bench/fanout.py --run in_process:0:10,20`` for a quick look.
+``python bench/fanout.py --run in_process:0:10,20`` for a quick look.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 import tempfile
 import time
@@ -54,7 +60,8 @@ VARS_FILE = ROOT / "playbooks" / "vars" / "organization_access.yml"
 SOURCE = "111111111111"
 EXTERNAL_ID = "bench-fanout-9d2c"
 MODES = ("in_process", "module")
-DEFAULT_RUNS = ("in_process:0:100,200,500", "in_process:100:500", "module:0:100,200")
+# About 20 minutes on a busy 2-core machine (module processes cost ~1.5 s per account, so they stop at 100 by default).
+DEFAULT_RUNS = ("in_process:0:100,200,500", "in_process:100:200", "module:0:50,100")
 TARGET_SIZE = 500
 # Issue targets at 500 accounts and 0 ms, in process.
 TARGET_COLD_SECONDS = 120.0
@@ -108,12 +115,14 @@ def _run(running: RunningEmulator, what: str, env: dict[str, str], extra: list[s
     started = time.perf_counter()
     result = run_playbook(running, PLAYBOOK, env=env, extra_args=extra)
     elapsed = time.perf_counter() - started
+    # The machine is shared: the 1-minute load average at the end says how far to trust the wall time.
+    load = round(os.getloadavg()[0], 1)
     if result.returncode != 0:
         raise SystemExit(f"{what} failed (rc={result.returncode}):\n{result.stdout[-4000:]}\n{result.stderr[-2000:]}")
     summary = json.loads((report / "organization_access_report.json").read_text(encoding="utf-8"))["summary"]
     if summary.get("ok") != n:
         raise SystemExit(f"{what}: not every account ended ok: {summary}")
-    return {"seconds": round(elapsed, 1), **_calls(running)}
+    return {"seconds": round(elapsed, 1), "load_average": load, **_calls(running)}
 
 
 def bench_size(n: int, variants: list[Variant], forks: int) -> dict[str, t.Any]:
@@ -285,8 +294,8 @@ def main(argv: list[str] | None = None) -> int:
         for phase in ("cold", "noop"):
             fit = entry[f"{phase}_seconds_fit"]
             calls = entry[f"{phase}_api_calls_per_account"]
-            line.append(f"{'no-op' if phase == 'noop' else phase}: " + (f"{fit['per_account']:.3f} s and {calls:.2f} calls per account" if fit else
-                                                                       "one size, no slope"))
+            slope_text = f"{fit['per_account']:.3f} s and {calls:.2f} calls per account" if fit else "one size, no slope"
+            line.append(f"{'no-op' if phase == 'noop' else phase}: {slope_text}")
             for n, seconds in sorted((entry.get(f"{phase}_seconds_extrapolated") or {}).items(), key=lambda item: int(item[0])):
                 line.append(f"{phase} at {n} EXTRAPOLATED {seconds} s")
         sys.stdout.write("  ".join(line) + "\n")

@@ -1,31 +1,40 @@
 # -*- coding: utf-8 -*-
 # Copyright: contributors to crossaccount.aws
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
-"""Fan-out benchmark: role organization_access over N member accounts against a loop of cross_account_access.
+"""Fan-out benchmark: organization_access over N member accounts, modules in process against module processes.
 
-For each N (default 10, 50, 100; the loop at 10 and 50 unless ``--loop-sizes`` says more) one emulator with N
-ACTIVE generated members (``--member-accounts N+1``: the last generated member is suspended) and, in the same run:
+``playbooks/organization_access.yml`` over the ``organization_accounts`` inventory plugin (every ACTIVE generated
+member of the emulator's organization, ``--forks 50``): a cold run, then its no-op rerun. Each variant is an
+execution mode and a latency added to every AWS call (the emulator's ``latency_ms``; real IAM answers in 50-150 ms):
 
-- ``fanout``: ``playbooks/organization_access.yml`` over the ``organization_accounts`` inventory plugin
-  (every generated member, ``--forks 20``), then its no-op rerun;
-- ``loop``: what a user writes without it: one play on localhost with ``include_role`` of the two-account
-  ``crossaccount.aws.cross_account_access`` in a ``loop`` over the same accounts (target connection from the
-  ``assumed_credentials`` lookup through each member's access role, one source policy per account).
+- ``in_process``: ``crossaccount_aws_execution: in_process``, the modules' logic in the controller's workers (after);
+- ``module``: ``crossaccount_aws_execution: module``, one module process per task (before).
 
-Both make the same role in every account, trusting the source account, with an external id and
-``ReadOnlyAccess``, and prove each account with a real AssumeRole as the source administrator. The emulator
-is reset between the two. Reported per N: wall time of each, the ratio loop / fan-out, API calls (all, and
-AssumeRole, and writes) of the fan-out's first run and no-op rerun; per variant the marginal cost per account
-(least-squares slope of wall time against N). Output: ``bench/results/fanout.json`` and the plot
-``bench/results/fanout.png`` (wall time and API calls against N).
+One emulator per size (``--member-accounts N+1``: the last generated member is suspended), reset before each variant,
+the variants of a size run back to back so that machine load hits them alike. Per run: wall time, API calls from the
+emulator's call log (all, AssumeRole, writes, by action), the hosts that ended ``ok`` and the machine's load average.
+Per variant: the marginal cost of one more account (least-squares slope of wall time and of API calls against N) and,
+where a variant did not run at a size that another did, its wall time there extrapolated along that slope (marked so). Output:
+``bench/results/fanout.json`` and ``bench/results/fanout.png`` (wall time against N, one line per variant and phase).
 
-    python bench/fanout.py [--sizes 10 50 100] [--loop-sizes 10 50] [--forks 20] [--latency-ms 0]
+``--run MODE:LATENCY_MS:SIZES`` (repeatable) picks the variants. The default, what ``make bench`` runs (about 20
+minutes on a busy 2-core machine), is
+
+    python bench/fanout.py --run in_process:0:100,200,500 --run in_process:100:200 --run module:0:50,100
+
+Module processes cost about 1.5 s per account there, so the module variant stops at 100 accounts by default and its
+500 is extrapolated along its slope (the output says EXTRAPOLATED). The run recorded in bench/README.md:
+
+    python bench/fanout.py --run in_process:0:100,200,500 --run in_process:100:500 --run module:0:100,200
+
+``python bench/fanout.py --run in_process:0:10,20`` for a quick look.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 import tempfile
 import time
@@ -42,47 +51,48 @@ from ansible_runner import ensure_collection_link, run_playbook
 from emulator.testing import RunningEmulator, start_emulator
 
 ensure_collection_link()
-# A serial loop over 100 accounts takes longer than the integration tests' playbook timeout.
-ansible_runner.PLAYBOOK_TIMEOUT = 4 * 3600
+# Module processes over 500 accounts take longer than the integration tests' playbook timeout.
+ansible_runner.PLAYBOOK_TIMEOUT = 3 * 3600
 
 RESULTS = ROOT / "bench" / "results"
+PLAYBOOK = ROOT / "playbooks" / "organization_access.yml"
+VARS_FILE = ROOT / "playbooks" / "vars" / "organization_access.yml"
 SOURCE = "111111111111"
 EXTERNAL_ID = "bench-fanout-9d2c"
-GOAL_AT_50 = 3.0
-
-LOOP_PLAYBOOK = """
-- name: Cross-account access in many accounts, the way a user writes it without organization_access
-  hosts: localhost
-  connection: local
-  gather_facts: false
-  tasks:
-    - name: Run the two-account role once per account
-      ansible.builtin.include_role:
-        name: crossaccount.aws.cross_account_access
-      loop: "{{ bench_accounts }}"
-      loop_control:
-        loop_var: bench_account
-      vars:
-        cross_account_access_source_aws: {profile: source-admin}
-        cross_account_access_target_aws: >-
-          {{ lookup('crossaccount.aws.assumed_credentials',
-                    'arn:aws:iam::' ~ bench_account ~ ':role/OrganizationAccountAccessRole',
-                    profile='management-admin', endpoint_url=bench_endpoint_url, wait_timeout=0) }}
-        cross_account_access_source_account_id: "111111111111"
-        cross_account_access_role_name: bench-loop
-        cross_account_access_policy_name: "assume-bench-loop-{{ bench_account }}"
-        cross_account_access_external_id: bench-fanout-9d2c
-        cross_account_access_managed_policies: [ReadOnlyAccess]
-        cross_account_access_verify_aws: {profile: source-admin}
-        cross_account_access_verify_timeout: 60
-"""
+MODES = ("in_process", "module")
+# About 20 minutes on a busy 2-core machine (module processes cost ~1.5 s per account, so they stop at 100 by default).
+DEFAULT_RUNS = ("in_process:0:100,200,500", "in_process:100:200", "module:0:50,100")
+TARGET_SIZE = 500
+# Issue targets at 500 accounts and 0 ms, in process.
+TARGET_COLD_SECONDS = 120.0
+TARGET_NOOP_SECONDS = 60.0
 
 
-def members(n: int) -> list[str]:
-    return [f"{200000000000 + i:012d}" for i in range(1, n + 1)]
+class Variant(t.NamedTuple):
+    mode: str
+    latency_ms: int
+
+    @property
+    def name(self) -> str:
+        return f"{self.mode}@{self.latency_ms}ms"
 
 
-def _inventory(tmp: Path, n: int) -> Path:
+def parse_run(text: str) -> tuple[Variant, list[int]]:
+    """``MODE:LATENCY_MS:N[,N...]`` -> (variant, sizes)."""
+    parts = text.split(":")
+    if len(parts) != 3 or parts[0] not in MODES:
+        raise argparse.ArgumentTypeError(f"--run {text!r}: expected MODE:LATENCY_MS:SIZES with MODE one of {', '.join(MODES)}")
+    try:
+        latency = int(parts[1])
+        sizes = sorted({int(size) for size in parts[2].split(",") if size})
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(f"--run {text!r}: latency and sizes are integers") from exc
+    if latency < 0 or not sizes or any(not 1 <= size <= 998 for size in sizes):
+        raise argparse.ArgumentTypeError(f"--run {text!r}: latency >= 0 and sizes between 1 and 998")
+    return Variant(parts[0], latency), sizes
+
+
+def _inventory(tmp: Path) -> Path:
     path = tmp / "bench.organization_accounts.yml"
     config = {"plugin": "crossaccount.aws.organization_accounts", "profile": "management-admin", "hostnames": "id",
               "exclude_account_ids": [SOURCE, "222222222222"]}
@@ -100,140 +110,200 @@ def _calls(running: RunningEmulator) -> dict[str, t.Any]:
     }
 
 
-def _timed(running: RunningEmulator, what: str, playbook: str | Path, env: dict[str, str], extra: list[str]) -> tuple[float, dict[str, t.Any]]:
+def _run(running: RunningEmulator, what: str, env: dict[str, str], extra: list[str], report: Path, n: int) -> dict[str, t.Any]:
     running.client.clear_calls()
     started = time.perf_counter()
-    result = run_playbook(running, playbook, env=env, extra_args=extra)
+    result = run_playbook(running, PLAYBOOK, env=env, extra_args=extra)
     elapsed = time.perf_counter() - started
+    # The machine is shared: the 1-minute load average at the end says how far to trust the wall time.
+    load = round(os.getloadavg()[0], 1)
     if result.returncode != 0:
         raise SystemExit(f"{what} failed (rc={result.returncode}):\n{result.stdout[-4000:]}\n{result.stderr[-2000:]}")
-    return elapsed, _calls(running)
+    summary = json.loads((report / "organization_access_report.json").read_text(encoding="utf-8"))["summary"]
+    if summary.get("ok") != n:
+        raise SystemExit(f"{what}: not every account ended ok: {summary}")
+    return {"seconds": round(elapsed, 1), "load_average": load, **_calls(running)}
 
 
-def bench_size(n: int, forks: int, latency_ms: int, with_loop: bool) -> dict[str, t.Any]:
+def bench_size(n: int, variants: list[Variant], forks: int) -> dict[str, t.Any]:
+    rows: dict[str, t.Any] = {}
     with tempfile.TemporaryDirectory(prefix=f"crossaccount-fanout-{n}-") as tmp_name:
         tmp = Path(tmp_name)
-        options = ["--member-accounts", str(n + 1)]
-        if latency_ms:
-            options += ["--latency-ms", str(latency_ms)]
         started = time.perf_counter()
-        running = start_emulator(tmp / "emulator", *options, timeout=300)
+        running = start_emulator(tmp / "emulator", "--member-accounts", str(n + 1), timeout=300)
         startup = time.perf_counter() - started
         try:
-            env = {"CROSSACCOUNT_EMULATOR_URL": running.endpoint_url, "CROSSACCOUNT_AWS_CACHE_DIR": str(tmp / "cache-fanout")}
-            overrides = {
-                "organization_access_role_name": "bench-fanout",
-                "organization_access_external_id": EXTERNAL_ID,
-                "organization_access_managed_policies": ["ReadOnlyAccess"],
-                "organization_access_users": [],
-                "organization_access_verify_aws": {"profile": "source-admin"},
-                "organization_access_verify_timeout": 60,
-                "organization_access_report_path": str(tmp / "report"),
-            }
-            extra = ["-i", str(_inventory(tmp, n)), "--forks", str(forks), "-e", f"@{ROOT / 'playbooks' / 'vars' / 'organization_access.yml'}",
-                     "-e", json.dumps(overrides)]
-            playbook = ROOT / "playbooks" / "organization_access.yml"
-            fan_wall, fan_calls = _timed(running, f"fan-out over {n} accounts", playbook, env, extra)
-            rows = json.loads((tmp / "report" / "organization_access_report.json").read_text(encoding="utf-8"))
-            if rows["summary"]["ok"] != n:
-                raise SystemExit(f"fan-out over {n} accounts: {rows['summary']}")
-            noop_wall, noop_calls = _timed(running, f"no-op fan-out over {n} accounts", playbook, env, extra)
-
-            loop_wall, loop_calls = float("nan"), {}
-            if with_loop:
+            inventory = _inventory(tmp)
+            for variant in variants:
                 running.reset()
-                loop_env = {"CROSSACCOUNT_AWS_CACHE_DIR": str(tmp / "cache-loop")}
-                loop_extra = ["-e", json.dumps({"bench_accounts": members(n), "bench_endpoint_url": running.endpoint_url})]
-                loop_wall, loop_calls = _timed(running, f"loop over {n} accounts", LOOP_PLAYBOOK, loop_env, loop_extra)
+                running.client.configure(latency_ms=variant.latency_ms)
+                report = tmp / f"report-{variant.name}"
+                # A fresh credential cache: the emulator forgot the sessions of the previous variant.
+                env = {"CROSSACCOUNT_EMULATOR_URL": running.endpoint_url, "CROSSACCOUNT_AWS_CACHE_DIR": str(tmp / f"cache-{variant.name}")}
+                overrides = {
+                    "crossaccount_aws_execution": variant.mode,
+                    "organization_access_role_name": "bench-fanout",
+                    "organization_access_external_id": EXTERNAL_ID,
+                    "organization_access_managed_policies": ["ReadOnlyAccess"],
+                    "organization_access_users": [],
+                    "organization_access_verify_aws": {"profile": "source-admin"},
+                    "organization_access_verify_timeout": 60,
+                    "organization_access_report_path": str(report),
+                }
+                extra = ["-i", str(inventory), "--forks", str(forks),
+                         "-e", f"@{VARS_FILE}", "-e", json.dumps(overrides)]
+                cold = _run(running, f"{variant.name} cold over {n}", env, extra, report, n)
+                noop = _run(running, f"{variant.name} no-op over {n}", env, extra, report, n)
+                if noop["write_calls"]:
+                    raise SystemExit(f"{variant.name} no-op over {n} made {noop['write_calls']} write calls: {noop['by_action']}")
+                rows[variant.name] = {"mode": variant.mode, "latency_ms": variant.latency_ms, "cold": cold, "noop": noop}
+                sys.stdout.write(f"{n:>4} accounts  {variant.name:<16} cold {cold['seconds']:>7.1f} s {cold['api_calls']:>6} calls   "
+                                 f"no-op {noop['seconds']:>7.1f} s {noop['api_calls']:>6} calls\n")
+                sys.stdout.flush()
         finally:
             running.stop()
-    result = {
-        "accounts": n,
-        "emulator_startup_seconds": round(startup, 2),
-        "fanout_seconds": round(fan_wall, 1),
-        "fanout_noop_seconds": round(noop_wall, 1),
-        "loop_seconds": round(loop_wall, 1) if with_loop else None,
-        "loop_over_fanout": round(loop_wall / fan_wall, 2) if with_loop else None,
-        "fanout_first_run": {k: v for k, v in fan_calls.items() if k != "by_action"},
-        "fanout_noop_run": noop_calls,
-        "noop_api_calls_per_account": round(noop_calls["api_calls"] / n, 2),
-        "loop_first_run": {k: v for k, v in loop_calls.items() if k != "by_action"} if with_loop else None,
-    }
-    sys.stdout.write(json.dumps({k: v for k, v in result.items() if k != "fanout_noop_run"}) + "\n")
-    sys.stdout.flush()
-    return result
+    return {"accounts": n, "emulator_startup_seconds": round(startup, 2), "variants": rows}
 
 
-def slope(points: list[tuple[float, float | None]]) -> float | None:
-    """Least-squares slope: the marginal cost of one more account (None below two points)."""
-    points = [(x, y) for x, y in points if y is not None]
-    if len(points) < 2:
+def slope(points: list[tuple[float, float]]) -> float | None:
+    """Least-squares slope: the marginal cost of one more account (None below two sizes)."""
+    if len({x for x, _y in points}) < 2:
         return None
     mean_x = sum(x for x, _y in points) / len(points)
     mean_y = sum(y for _x, y in points) / len(points)
-    return round(sum((x - mean_x) * (y - mean_y) for x, y in points) / sum((x - mean_x) ** 2 for x, _y in points), 2)
+    return sum((x - mean_x) * (y - mean_y) for x, y in points) / sum((x - mean_x) ** 2 for x, _y in points)
 
 
-def plot(sizes: list[dict[str, t.Any]], path: Path) -> None:
+def _fit(points: list[tuple[float, float]]) -> dict[str, float] | None:
+    per_account = slope(points)
+    if per_account is None:
+        return None
+    mean_x = sum(x for x, _y in points) / len(points)
+    mean_y = sum(y for _x, y in points) / len(points)
+    return {"per_account": round(per_account, 4), "intercept": round(mean_y - per_account * mean_x, 2)}
+
+
+def summarise(sizes: list[dict[str, t.Any]], variants: list[Variant]) -> dict[str, t.Any]:
+    all_sizes = sorted({s["accounts"] for s in sizes} | {TARGET_SIZE})
+    result: dict[str, t.Any] = {}
+    for variant in variants:
+        measured = [(s["accounts"], s["variants"][variant.name]) for s in sizes if variant.name in s["variants"]]
+        entry: dict[str, t.Any] = {"mode": variant.mode, "latency_ms": variant.latency_ms, "measured_sizes": [n for n, _row in measured]}
+        for phase in ("cold", "noop"):
+            wall = _fit([(n, row[phase]["seconds"]) for n, row in measured])
+            calls = _fit([(n, row[phase]["api_calls"]) for n, row in measured])
+            entry[f"{phase}_seconds_fit"] = wall
+            entry[f"{phase}_api_calls_per_account"] = calls["per_account"] if calls else None
+            if wall:
+                entry[f"{phase}_seconds_extrapolated"] = {
+                    str(n): round(wall["intercept"] + wall["per_account"] * n, 1) for n in all_sizes if n not in entry["measured_sizes"]}
+        result[variant.name] = entry
+    return result
+
+
+def compare_calls(sizes: list[dict[str, t.Any]]) -> list[str]:
+    """Sizes and phases where the two modes made a different number of API calls at the same latency (should be none)."""
+    differences = []
+    for size in sizes:
+        by_latency: dict[int, list[dict[str, t.Any]]] = {}
+        for row in size["variants"].values():
+            by_latency.setdefault(row["latency_ms"], []).append(row)
+        for latency, rows in by_latency.items():
+            for phase in ("cold", "noop"):
+                counts = {row["mode"]: row[phase]["by_action"] for row in rows}
+                if len(counts) > 1 and len({json.dumps(c, sort_keys=True) for c in counts.values()}) > 1:
+                    differences.append(f"{size['accounts']} accounts, {latency} ms, {phase}: "
+                                       + "; ".join(f"{mode} {sum(c.values())}" for mode, c in counts.items()))
+    return differences
+
+
+def targets(sizes: list[dict[str, t.Any]]) -> dict[str, t.Any]:
+    at = [s["variants"].get("in_process@0ms") for s in sizes if s["accounts"] == TARGET_SIZE]
+    if not at or at[0] is None:
+        return {}
+    row = at[0]
+    return {
+        f"in_process_{TARGET_SIZE}_cold_seconds": {"value": row["cold"]["seconds"], "target": TARGET_COLD_SECONDS,
+                                                   "met": row["cold"]["seconds"] <= TARGET_COLD_SECONDS},
+        f"in_process_{TARGET_SIZE}_noop_seconds": {"value": row["noop"]["seconds"], "target": TARGET_NOOP_SECONDS,
+                                                   "met": row["noop"]["seconds"] <= TARGET_NOOP_SECONDS},
+    }
+
+
+def plot(sizes: list[dict[str, t.Any]], summary: dict[str, t.Any], forks: int, path: Path) -> None:
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    n = [s["accounts"] for s in sizes]
-    fig, (wall, calls) = plt.subplots(1, 2, figsize=(11, 4.2))
-    looped = [s for s in sizes if s["loop_seconds"] is not None]
-    wall.plot([s["accounts"] for s in looped], [s["loop_seconds"] for s in looped], "o-", label="loop of cross_account_access")
-    wall.plot(n, [s["fanout_seconds"] for s in sizes], "o-", label="organization_access (first run)")
-    wall.plot(n, [s["fanout_noop_seconds"] for s in sizes], "o--", label="organization_access (no-op rerun)")
-    wall.set_xlabel("member accounts")
-    wall.set_ylabel("wall time (s)")
-    wall.set_title("Wall time (--forks 20)")
-    wall.legend()
-    wall.grid(alpha=0.3)
-    calls.plot([s["accounts"] for s in looped], [s["loop_first_run"]["api_calls"] for s in looped], "o-", label="loop, all calls")
-    calls.plot(n, [s["fanout_first_run"]["api_calls"] for s in sizes], "o-", label="fan-out first run, all calls")
-    calls.plot(n, [s["fanout_noop_run"]["api_calls"] for s in sizes], "o--", label="fan-out no-op rerun, all calls")
-    calls.plot(n, [s["fanout_noop_run"]["assume_role_calls"] for s in sizes], "s:", label="fan-out no-op rerun, AssumeRole")
-    calls.set_xlabel("member accounts")
-    calls.set_ylabel("AWS API calls")
-    calls.set_title("API calls")
-    calls.legend()
-    calls.grid(alpha=0.3)
+    fig, axis = plt.subplots(figsize=(8.5, 5))
+    for name, entry in summary.items():
+        for phase, style in (("cold", "o-"), ("noop", "s--")):
+            points = [(s["accounts"], s["variants"][name][phase]["seconds"]) for s in sizes if name in s["variants"]]
+            if not points:
+                continue
+            line, = axis.plot([n for n, _y in points], [y for _n, y in points], style, label=f"{name} {'no-op' if phase == 'noop' else phase}")
+            fit = entry.get(f"{phase}_seconds_fit")
+            extrapolated = entry.get(f"{phase}_seconds_extrapolated") or {}
+            if fit and extrapolated:
+                last = points[-1]
+                further = sorted((int(n), y) for n, y in extrapolated.items() if int(n) > last[0])
+                if further:
+                    axis.plot([last[0], *[n for n, _y in further]], [last[1], *[y for _n, y in further]], ":", color=line.get_color(),
+                              alpha=0.6)
+    axis.set_xlabel("member accounts")
+    axis.set_ylabel("wall time (s)")
+    axis.set_title(f"organization_access, --forks {forks} (dotted: extrapolated along the slope)")
+    axis.legend(fontsize=8)
+    axis.grid(alpha=0.3)
     fig.tight_layout()
-    fig.savefig(path, dpi=110)
+    fig.savefig(path, dpi=90)
     plt.close(fig)
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--sizes", type=int, nargs="+", default=[10, 50, 100])
-    parser.add_argument("--loop-sizes", type=int, nargs="*", default=[10, 50],
-                        help="sizes at which the loop baseline runs too (it is serial: 100 accounts take half an hour on a busy machine)")
-    parser.add_argument("--forks", type=int, default=20)
-    parser.add_argument("--latency-ms", type=int, default=0, help="added delay per AWS call in the emulator (real IAM: 50-150 ms)")
+    parser.add_argument("--run", dest="runs", type=parse_run, action="append", metavar="MODE:LATENCY_MS:SIZES",
+                        help=f"a variant and the sizes it runs at (repeatable; default {' '.join(DEFAULT_RUNS)})")
+    parser.add_argument("--forks", type=int, default=50)
+    parser.add_argument("--output", type=Path, default=RESULTS / "fanout.json", help="the JSON (the plot goes next to it, .png)")
     args = parser.parse_args(argv)
-    sizes = [bench_size(n, args.forks, args.latency_ms, n in args.loop_sizes) for n in sorted(args.sizes)]
+    runs: list[tuple[Variant, list[int]]] = args.runs or [parse_run(run) for run in DEFAULT_RUNS]
+    variants = list(dict.fromkeys(variant for variant, _sizes in runs))
+    plan: dict[int, list[Variant]] = {}
+    for variant, variant_sizes in runs:
+        for n in variant_sizes:
+            if variant not in plan.setdefault(n, []):
+                plan[n].append(variant)
+    sys.stdout.write(f"fan-out: {', '.join(f'{v.name} at {sorted(n for n in plan if v in plan[n])}' for v in variants)}; --forks {args.forks}\n")
+    sizes = [bench_size(n, plan[n], args.forks) for n in sorted(plan)]
+    summary = summarise(sizes, variants)
     report = {
+        "date": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
         "forks": args.forks,
-        "latency_ms": args.latency_ms,
         "sizes": sizes,
-        "marginal_seconds_per_account": {
-            "fanout": slope([(s["accounts"], s["fanout_seconds"]) for s in sizes]),
-            "fanout_noop": slope([(s["accounts"], s["fanout_noop_seconds"]) for s in sizes]),
-            "loop": slope([(s["accounts"], s["loop_seconds"]) for s in sizes]),
-        },
-        "marginal_noop_api_calls_per_account": slope([(s["accounts"], s["fanout_noop_run"]["api_calls"]) for s in sizes]),
-        "marginal_noop_assume_role_calls_per_account": slope([(s["accounts"], s["fanout_noop_run"]["assume_role_calls"]) for s in sizes]),
+        "variants": summary,
+        "call_differences_between_modes": compare_calls(sizes),
+        "targets": targets(sizes),
     }
-    at_50 = [s for s in sizes if s["accounts"] == 50 and s["loop_over_fanout"] is not None]
-    if at_50:
-        report["goal_fanout_3x_faster_at_50"] = {"ratio": at_50[0]["loop_over_fanout"], "met": at_50[0]["loop_over_fanout"] >= GOAL_AT_50}
-    RESULTS.mkdir(parents=True, exist_ok=True)
-    (RESULTS / "fanout.json").write_text(json.dumps(report, indent=2, sort_keys=True) + "\n", encoding="utf-8")
-    plot(sizes, RESULTS / "fanout.png")
-    summary = {k: v for k, v in report.items() if k != "sizes"}
-    sys.stdout.write(json.dumps(summary, indent=2, sort_keys=True) + f"\nplot: {RESULTS / 'fanout.png'}\n")
+    args.output.parent.mkdir(parents=True, exist_ok=True)
+    args.output.write_text(json.dumps(report, indent=2, sort_keys=True) + "\n", encoding="utf-8")
+    plot(sizes, summary, args.forks, args.output.with_suffix(".png"))
+    for name, entry in summary.items():
+        line = [f"{name:<16}"]
+        for phase in ("cold", "noop"):
+            fit = entry[f"{phase}_seconds_fit"]
+            calls = entry[f"{phase}_api_calls_per_account"]
+            slope_text = f"{fit['per_account']:.3f} s and {calls:.2f} calls per account" if fit else "one size, no slope"
+            line.append(f"{'no-op' if phase == 'noop' else phase}: {slope_text}")
+            for n, seconds in sorted((entry.get(f"{phase}_seconds_extrapolated") or {}).items(), key=lambda item: int(item[0])):
+                line.append(f"{phase} at {n} EXTRAPOLATED {seconds} s")
+        sys.stdout.write("  ".join(line) + "\n")
+    differences = report["call_differences_between_modes"]
+    sys.stdout.write("API calls per run: " + ("the same in both modes\n" if not differences else "DIFFER: " + " | ".join(differences) + "\n"))
+    for key, value in report["targets"].items():
+        sys.stdout.write(f"target {key}: {value['value']} s (<= {value['target']} s: {'met' if value['met'] else 'NOT met'})\n")
+    sys.stdout.write(f"results: {args.output}, plot: {args.output.with_suffix('.png')}\n")
     return 0
 
 

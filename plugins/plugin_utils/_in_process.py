@@ -11,8 +11,9 @@ module's output is produced as the JSON text the module would print, then parsed
 result parser, so a callback cannot tell the two apart.
 
 Importing this file (which ansible-core's linear and free strategies do in the controller's main process,
-when they look up the task's action class) also imports botocore and loads the service models once: the
-workers, forked per task, inherit them. A playbook that never uses the collection never imports it.
+when they look up the task's action class) also imports botocore and loads the service models once, and
+loads the credentials lookup the roles use on every host: the workers, forked per task, inherit them. A
+playbook that never uses the collection never imports it.
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ from ansible.module_utils.common.arg_spec import ArgumentSpecValidator
 from ansible.module_utils.common.parameters import remove_values
 from ansible.module_utils.errors import UnsupportedError
 from ansible.plugins.action import ActionBase
+from ansible.plugins.loader import lookup_loader
 from ansible.utils.display import Display
 from ansible.utils.vars import merge_hash
 from ansible_collections.crossaccount.aws.plugins.module_utils._argspec import ArgumentSpec, refusal
@@ -58,11 +60,17 @@ display = Display()
 
 EXECUTION_VAR = "crossaccount_aws_execution"
 EXECUTION_MODES = ("auto", "module", "in_process")
+# Lookups the collection's roles template in a task of every host (the member's credentials). Loaded here, in the
+# controller's main process, their code and parsed documentation are inherited by every forked worker, which would
+# otherwise import the plugin and parse its documentation again for each account.
+WARM_LOOKUPS = ("assumed_credentials",)
 # AnsibleModule's serialisation profile for modules that import it (every module of the collection).
 PROFILE = "legacy"
 
 if HAS_BOTO3:
     share_sdk_data()
+for _lookup in WARM_LOOKUPS:
+    lookup_loader.get(f"{COLLECTION_NAME}.{_lookup}", class_only=True)
 if _PROFILES:
     # The serialisation profile is imported on first use: once here rather than in every worker.
     for _direction in Direction:

@@ -15,6 +15,8 @@ import threading
 import time
 import typing as t
 
+from emulator.organization import MAX_MEMBER_ACCOUNTS
+
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="python -m emulator", description="Local two-account AWS emulator (moto + IAM trust enforcement).")
@@ -26,7 +28,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--fail-after-write-rate", type=float, default=0.0, help="share of writes answered with a 500 after being applied")
     parser.add_argument("--seed", type=int, default=0, help="seed of the fault-injection random generator")
     parser.add_argument("--member-accounts", type=int, default=6,
-                        help="generated member accounts of the organization (0..500, ids 2000000000NN)")
+                        help=f"generated member accounts of the organization (0..{MAX_MEMBER_ACCOUNTS}, ids 200000000NNN)")
     parser.add_argument("--invited-accounts", type=int, default=0,
                         help="generated members (the last N before the suspended one) that joined by invitation and have no "
                              "OrganizationAccountAccessRole")
@@ -38,8 +40,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--no-verify-signatures", action="store_true", help="accept any secret key (only the key id is checked)")
     parser.add_argument("--exit-with-parent", action="store_true", help="stop when the process that started the emulator is gone")
     args = parser.parse_args(argv)
-    if not 0 <= args.member_accounts <= 500:
-        parser.error("--member-accounts must be between 0 and 500")
+    if not 0 <= args.member_accounts <= MAX_MEMBER_ACCOUNTS:
+        parser.error(f"--member-accounts must be between 0 and {MAX_MEMBER_ACCOUNTS}")
     if not 0 <= args.invited_accounts <= max(0, args.member_accounts - 1):
         parser.error("--invited-accounts must be between 0 and --member-accounts - 1 (the last member is suspended)")
     return args

@@ -3,7 +3,7 @@
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 """The emulated AWS Organization: a fixed OU tree, the management account and generated members.
 
-Pure data, built in well under a millisecond per member, so that 500 members start as fast as 6. The
+Pure data, built in well under a millisecond per member, so that 999 members start as fast as 6. The
 IAM side of a generated member (its OrganizationAccountAccessRole) is created by the emulator only
 when the account is first touched (``Emulator.iam_if_exists``). The Organizations write API changes it
 (``orgwrites.py``); its organization policies live in ``orgpolicies.PolicyStore``. Every change bumps
@@ -24,7 +24,8 @@ ORGANIZATION_ID = "o-emulator0001"
 ROOT_ID = "r-emu1"
 ACCESS_ROLE_NAME = "OrganizationAccountAccessRole"
 DEFAULT_MEMBER_ACCOUNTS = 6
-MAX_MEMBER_ACCOUNTS = 500
+# 999 keeps the generated ids at twelve digits (200000000001 ... 200000000999).
+MAX_MEMBER_ACCOUNTS = 999
 
 SECURITY_OU = "ou-emu1-00000001"
 WORKLOADS_OU = "ou-emu1-00000002"

@@ -99,9 +99,9 @@ def test_start_up_options_show_in_the_admin_config(tmp_path: t.Any) -> None:
         assert running.client.config()["latency_ms"] == 25
 
 
-def test_member_accounts_beyond_500_are_refused(tmp_path: t.Any) -> None:
-    with pytest.raises(RuntimeError, match="member-accounts must be between 0 and 500"):
-        start_emulator(tmp_path, "--member-accounts", "501")
+def test_member_accounts_beyond_999_are_refused(tmp_path: t.Any) -> None:
+    with pytest.raises(RuntimeError, match="member-accounts must be between 0 and 999"):
+        start_emulator(tmp_path, "--member-accounts", "1000")
 
 
 def padded_policy(size: int) -> str:

@@ -132,9 +132,10 @@ class ActionModule(ActionBase):
         meta = {"role_name": args["role_name"], "role_path": args["role_path"], "policy_name": args["policy_name"],
                 "policy_form": (opened.get("policy") or {}).get("form", "") if args["state"] == "present" else "", "state": args["state"]}
         changed: list[str] = []
+        rows_changed = False
         if path:
             written = _ledger.write(path, meta, updates, selected, check_mode=bool(self._play_context.check_mode))
-            rows, changed = written.rows, written.changed
+            rows, changed, rows_changed = written.rows, written.changed, written.rows_changed
         else:
             rows = _ledger.merge({}, updates)
         report = [_ledger.fact_row(value) for value in rows.values()]
@@ -146,7 +147,7 @@ class ActionModule(ActionBase):
         if recorded["stops"] and recorded["pending"]:
             line += f"; the rollout stops here, {len(recorded['pending'])} accounts pending (see {_ledger.RETRY_FILE})"
         return {
-            "changed": bool(changed),
+            "changed": rows_changed,
             "report": report,
             "summary": counts,
             "retained": _ledger.retained(rows, selected),

@@ -282,7 +282,11 @@ retry:
   type: list
   elements: str
 files:
-  description: V(record) - the files that were (in check mode, would be) rewritten.
+  description:
+    - V(record) - the files that were (in check mode, would be) rewritten.
+    - The step reports C(changed) when an account's row or the ledger's settings changed. The files can be rewritten
+      without it, because their summary (the accounts retained) follows the last run's selection, which differs
+      between the slices of one rollout.
   returned: step=record
   type: list
   elements: str

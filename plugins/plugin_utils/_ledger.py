@@ -265,6 +265,15 @@ class Written(t.NamedTuple):
     rows: dict[str, Row]
     document: dict[str, t.Any]
     changed: list[str]
+    # Whether an account's row or the ledger's settings changed. The files can change without it: their summary
+    # (what is retained) is said from the last run's selection, which differs between slices of one rollout.
+    rows_changed: bool
+
+
+def _rows_changed(before: Ledger, rows: t.Mapping[str, Row], meta: t.Mapping[str, t.Any]) -> bool:
+    if any(before.meta.get(key) != value for key, value in meta.items()):
+        return True
+    return any(account not in before.rows or file_row(before.rows[account]) != file_row(value) for account, value in rows.items())
 
 
 def write(path: str, meta: t.Mapping[str, t.Any], updates: t.Mapping[str, Row], selected: t.Iterable[str], check_mode: bool = False) -> Written:
@@ -279,10 +288,11 @@ def write(path: str, meta: t.Mapping[str, t.Any], updates: t.Mapping[str, Row], 
         if where is None:  # check mode, no directory yet: every file would be new
             rows = merge({}, updates)
             doc = document(meta, rows, chosen)
-            return Written(rows, doc, sorted(render(doc)))
+            return Written(rows, doc, sorted(render(doc)), bool(rows))
         with files.directory_lock(where):
             text, _info = files.read_file(where, PATH_OPTION)
-            rows = merge(parse(text, target).rows, updates)
+            before = parse(text, target)
+            rows = merge(before.rows, updates)
             doc = document(meta, rows, chosen)
             changed = []
             for name, content in render(doc).items():
@@ -293,4 +303,4 @@ def write(path: str, meta: t.Mapping[str, t.Any], updates: t.Mapping[str, Row], 
                 changed.append(name)
                 if not check_mode:
                     files.write_atomic(spot, content, info)
-    return Written(rows, doc, sorted(changed))
+    return Written(rows, doc, sorted(changed), _rows_changed(before, rows, meta))

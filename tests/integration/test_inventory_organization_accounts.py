@@ -148,6 +148,7 @@ def test_default_inventory_hosts_hostvars_groups_and_api_calls(emu, tmp_path):
         "aws_account_ou_id": OU["Root/Workloads/Prod"],
         "aws_account_tags": one["tags"],
         "aws_account_access_role_arn": f"arn:aws:iam::{one['id']}:role/OrganizationAccountAccessRole",
+        "aws_account_joined_method": "CREATED",
     }
     assert inv.hostvars["source"]["aws_account_ou_path"] == "Root/Security"
     assert inv.hostvars["target"]["aws_account_ou_id"] == OU["Root/Workloads/Prod"]

@@ -112,6 +112,21 @@ def test_write_merges_under_a_lock_privately_and_rewrites_nothing_when_nothing_c
     assert json.loads((path / ledger.JSON_FILE).read_text())["retained"] == ["100000000001"]
 
 
+def test_slices_taking_turns_rewrite_the_summary_but_change_no_row(tmp_path):
+    # Two slices of one rollout: each run's summary says the other slice's accounts are retained, so the files change
+    # with every turn, while the accounts' rows (what a run reports as changed) stay as they are.
+    first = ledger.write(str(tmp_path), META, {"100000000001": make("100000000001")}, ["100000000001"])
+    second = ledger.write(str(tmp_path), META, {"100000000002": make("100000000002")}, ["100000000002"])
+    assert first.rows_changed and second.rows_changed
+    turn = ledger.write(str(tmp_path), META, {"100000000001": make("100000000001")}, ["100000000001"])
+    assert turn.changed and not turn.rows_changed
+    assert json.loads((tmp_path / ledger.JSON_FILE).read_text())["retained"] == ["100000000002"]
+    status = ledger.write(str(tmp_path), META, {"100000000001": make("100000000001", "failed")}, ["100000000001"])
+    settings = ledger.write(str(tmp_path), {**META, "state": "absent"}, {"100000000001": make("100000000001", "failed")},
+                            ["100000000001"])
+    assert status.rows_changed and settings.rows_changed
+
+
 def test_an_existing_directory_keeps_its_mode_and_check_mode_writes_nothing(tmp_path):
     os.chmod(tmp_path, 0o750)
     checked = ledger.write(str(tmp_path), META, {"100000000001": make("100000000001")}, [], check_mode=True)

@@ -134,7 +134,7 @@ def run_playbook(emu: t.Any, playbook: str | os.PathLike[str], extra_vars: t.Map
 
     ``playbook`` is a path, or YAML text (written to a temporary file in the emulator's state dir).
     ``execution`` (auto, module, in_process) sets crossaccount_aws_execution as an extra var; by default the
-    suite's choice (EXECUTION_ENV) applies, and nothing when that is unset.
+    suite's choice (EXECUTION_ENV) applies, and nothing when that is unset; "" sets nothing whatever the suite says.
     """
     path = os.fspath(playbook)
     if "\n" in path or not os.path.exists(path):
@@ -146,7 +146,8 @@ def run_playbook(emu: t.Any, playbook: str | os.PathLike[str], extra_vars: t.Map
             handle.write(text)
     ansible_playbook = os.path.join(os.path.dirname(sys.executable), "ansible-playbook")
     cmd = [ansible_playbook, "-i", "localhost,", "-c", "local", "-e", "ansible_python_interpreter={{ ansible_playbook_python }}"]
-    execution = execution or os.environ.get(EXECUTION_ENV) or None
+    if execution is None:
+        execution = os.environ.get(EXECUTION_ENV) or None
     if execution:
         cmd += ["-e", json.dumps({"crossaccount_aws_execution": execution})]
     if extra_vars:

@@ -152,7 +152,8 @@ def both_ways(emulator: t.Any, tmp_path_factory: pytest.TempPathFactory) -> dict
     log = tmp_path_factory.mktemp("equivalence") / "results.jsonl"
     profile_dir = str(tmp_path_factory.mktemp("profiles"))
     env = {"ANSIBLE_CALLBACK_PLUGINS": str(CALLBACKS), "ANSIBLE_CALLBACKS_ENABLED": "result_log", "RESULT_LOG_PATH": str(log)}
-    proc = run_playbook(emulator, _playbook(), verbosity=3, env=env, extra_vars={"profile_dir": profile_dir})
+    # execution="": no run-wide mode (an extra var would override the per-task modes this table compares).
+    proc = run_playbook(emulator, _playbook(), verbosity=3, env=env, extra_vars={"profile_dir": profile_dir}, execution="")
     records = [json.loads(_one_place(line, profile_dir)) for line in log.read_text(encoding="utf-8").splitlines()]
     return {"proc": proc, "records": {record["task"]: record for record in records}, "profile_dir": profile_dir,
             "display": _display_blocks(_one_place(proc.stdout, profile_dir))}

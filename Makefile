@@ -47,7 +47,7 @@ OLD_CORES := $(filter-out $(MAIN_CORE) $(NEWEST_CORE),$(CORES))
 SANITY_ARGS = $(if $(filter $(1),$(OLD_CORES)),$(OLD_CORE_SANITY_ARGS))
 
 .PHONY: help quick venv venv312 venv217 venv218 collection-link collection-copy get-pip sanity units integration integration-2.21 \
-        integrations emulator-tests reliability molecule lint changelog-lint docs-check typecheck test demo bench clean ee-check \
+        integrations reliability-and-molecule emulator-tests reliability molecule lint changelog-lint docs-check typecheck test demo bench clean ee-check \
         integration-targets-check docs venv-docs older-cores $(foreach core,$(CORES),venv-$(core) sanity-$(core) units-$(core) smoke-$(core))
 
 help:
@@ -117,13 +117,16 @@ quick: venv collection-link
 
 # The suite on the main core runs the modules where ansible-core would (crossaccount_aws_execution unset: auto, so in
 # the controller's process for local tasks); the newest core runs every module as a module process. Together every
-# playbook test runs both ways, and test_in_process.py compares the two on each core.
+# module test runs both ways, and test_in_process.py compares the two on each core.
 integration: venv collection-link
-	$(VENV)/bin/$(PYTEST) tests/integration -n $(PYTEST_WORKERS)
+	$(VENV)/bin/$(PYTEST) tests/integration -n $(PYTEST_WORKERS) --durations=10
 
-# The integration suite again on the newest core this machine runs, with module processes.
+# The integration suite again on the newest core this machine runs, with module processes. The organization-scale
+# files run roles over 20-account organizations with the same modules as the rest: there only one representative story
+# of each runs (tests/integration/conftest.py, ORG_SCALE_REPRESENTATIVES), which keeps CI within its budget.
 integration-2.21: venv312 collection-link
-	CROSSACCOUNT_AWS_TEST_EXECUTION=module $(VENV312)/bin/$(PYTEST) tests/integration -n $(PYTEST_WORKERS)
+	CROSSACCOUNT_AWS_TEST_EXECUTION=module CROSSACCOUNT_AWS_TEST_ORG_SCALE=representative \
+	  $(VENV312)/bin/$(PYTEST) tests/integration -n $(PYTEST_WORKERS) --durations=10
 
 # The emulator's own tests run no Ansible code: once, on the main core.
 emulator-tests: venv collection-link
@@ -136,6 +139,10 @@ emulator-tests: venv collection-link
 integrations: venv venv312 collection-link
 	$(MAKE) --no-print-directory -j2 --output-sync=line integration integration-2.21
 	$(MAKE) --no-print-directory emulator-tests
+
+# The reliability suite and the molecule scenarios side by side: both spend much of their time waiting on processes.
+reliability-and-molecule: venv collection-link
+	$(MAKE) --no-print-directory -j2 --output-sync=target reliability molecule
 
 # Faults, crashes, hostile input, secrets, cache hardening, least privilege.
 reliability: venv collection-link
@@ -204,7 +211,7 @@ docs: venv-docs collection-link
 	PATH=$(VENVDOCS)/bin:$$PATH bash docs/site/build.sh
 	@echo "make docs: $(ROOT)/docs/site/build/html/index.html"
 
-test: typecheck lint changelog-lint docs-check ee-check integration-targets-check docs sanity units older-cores integrations reliability molecule
+test: typecheck lint changelog-lint docs-check ee-check integration-targets-check docs sanity units older-cores integrations reliability-and-molecule
 	@echo "make test: all suites passed"
 
 demo: venv collection-link

@@ -14,6 +14,7 @@
 
 from __future__ import annotations
 
+import os
 import sys
 import typing as t
 from pathlib import Path
@@ -37,6 +38,29 @@ if str(COLLECTIONS_PATH) not in sys.path:
 
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", "smoke: a few representative integration tests (make smoke-2.21)")
+
+
+# With CROSSACCOUNT_AWS_TEST_ORG_SCALE=representative (the newest core's run) only these tests of the
+# organization-scale files run: they repeat, over 20-account organizations, module calls the other files test whole.
+ORG_SCALE_REPRESENTATIVES = {
+    "test_organization_rollout.py": "test_three_waves_stop_at_the_tolerance_and_the_retry_file_finishes_them",
+    "test_organization_access.py": "test_fan_out_on_20_members_twice_second_run_changes_and_writes_nothing",
+    "test_guardrails.py": "test_a_playbook_runs_the_preflight_once_through_the_action_group_defaults",
+    "test_inventory_organization_accounts.py": "test_default_inventory_hosts_hostvars_groups_and_api_calls",
+}
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    if os.environ.get("CROSSACCOUNT_AWS_TEST_ORG_SCALE") != "representative":
+        return
+    keep: list[pytest.Item] = []
+    dropped: list[pytest.Item] = []
+    for item in items:
+        wanted = ORG_SCALE_REPRESENTATIVES.get(item.path.name)
+        (dropped if wanted is not None and getattr(item, "originalname", item.name) != wanted else keep).append(item)
+    if dropped:
+        config.hook.pytest_deselected(items=dropped)
+        items[:] = keep
 
 
 @pytest.fixture(scope="session")

@@ -204,9 +204,13 @@ def share_sdk_data() -> None:
 
 def _new_session(profile: str | None) -> t.Any:
     if _SHARED_EVENTS is None:
-        return botocore.session.Session(profile=profile)
-    session = botocore.session.Session(profile=profile, event_hooks=copy.copy(_SHARED_EVENTS), include_builtin_handlers=False)
-    session.register_component("data_loader", _SHARED_LOADER)
+        session = botocore.session.Session(profile=profile)
+    else:
+        session = botocore.session.Session(profile=profile, event_hooks=copy.copy(_SHARED_EVENTS), include_builtin_handlers=False)
+        session.register_component("data_loader", _SHARED_LOADER)
+    # The default of every client the session makes, including the STS client botocore's credential providers make
+    # for an assume-role or web-identity profile: without it that client gives up on throttling after 3 attempts.
+    session.set_default_client_config(Config(retries=dict(RETRY_CONFIG)))
     return session
 
 

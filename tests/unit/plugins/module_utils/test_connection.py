@@ -424,3 +424,17 @@ def test_a_secret_of_the_wrong_type_in_a_connection_dict_is_named_by_type():
     with pytest.raises(ValidationFailure) as failure:
         c.settings_from(c.OptionAdapter.from_dict(dict(KEYS, session_token=["token-value-do-not-show"])), "target_aws.")
     assert failure.value.msg == "target_aws.session_token: must be a string, got a list (the value is not shown: it is a secret)"
+
+
+def test_the_credential_providers_sts_client_retries_like_the_collection_s_clients(tmp_path, monkeypatch):
+    # An assume-role profile: botocore makes its own STS client to resolve the credentials, from the session's
+    # default client configuration; without the collection's retries there, a throttled AssumeRole fails after 3 tries.
+    config = tmp_path / "config"
+    config.write_text("[profile base]\nregion = us-east-1\n\n[profile hop]\nrole_arn = arn:aws:iam::222222222222:role/R\n"
+                      "source_profile = base\n", encoding="utf-8")
+    monkeypatch.setenv("AWS_CONFIG_FILE", str(config))
+    connection = c.AwsConnection(c.ConnectionSettings(profile="hop"))
+    assert connection.session.get_default_client_config().retries == c.RETRY_CONFIG
+    resolver = connection.session.get_component("credential_provider")
+    sts = resolver.get_provider("assume-role")._client_creator("sts", aws_access_key_id="AKIDEXAMPLE", aws_secret_access_key="x")
+    assert sts.meta.config.retries["total_max_attempts"] == c.RETRY_CONFIG["total_max_attempts"]

@@ -6,6 +6,8 @@
 
 from __future__ import annotations
 
+import typing as t
+
 import pytest
 from ansible_collections.crossaccount.aws.plugins.module_utils._errors import CrossAccountError, ValidationFailure
 
@@ -13,6 +15,8 @@ ACCT = "123456789012"
 PARTITIONS = ["aws", "aws-cn", "aws-us-gov"]
 # Values every string validator must refuse: wrong types and hostile-looking text.
 NOT_STRINGS = [None, 123, 1.5, True, ["a"], {"a": 1}, b"bytes"]
+SECRET = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYzEXAMPLEKEY"
+ROLE_ARN = "arn:aws:iam::222222222222:role/CrossAccountDeploy"
 HOSTILE = ["a;rm -rf /", "../../etc/passwd x", "$(id)", "`id`", "a\nb", "a b", "a\x00b", "<script>", "'; DROP TABLE x;--"]
 
 
@@ -27,3 +31,11 @@ def fails(func, *args, option="opt", **kwargs) -> ValidationFailure:
     assert "\n" not in exc.msg
     assert len(exc.msg) < 400
     return exc
+
+
+def refusal(func: t.Callable[..., t.Any], *args: t.Any, **kwargs: t.Any) -> str:
+    """The one-line message of a validator that must refuse."""
+    with pytest.raises(ValidationFailure) as info:
+        func(*args, **kwargs)
+    assert "\n" not in info.value.msg
+    return info.value.msg

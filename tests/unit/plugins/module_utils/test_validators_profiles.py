@@ -9,18 +9,7 @@ import typing as t
 
 import pytest
 from ansible_collections.crossaccount.aws.plugins.module_utils import _validators_profiles as v_profile
-from ansible_collections.crossaccount.aws.plugins.module_utils._errors import ValidationFailure
-
-SECRET = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYzEXAMPLEKEY"
-ROLE_ARN = "arn:aws:iam::222222222222:role/CrossAccountDeploy"
-
-
-def refusal(func: t.Callable[..., t.Any], *args: t.Any, **kwargs: t.Any) -> str:
-    with pytest.raises(ValidationFailure) as info:
-        func(*args, **kwargs)
-    assert "\n" not in info.value.msg
-    return info.value.msg
-
+from ansible_collections.crossaccount.aws.tests.unit.validator_checks import ROLE_ARN, SECRET, refusal
 
 # --- AWS CLI profiles ---
 

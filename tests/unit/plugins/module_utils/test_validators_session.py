@@ -9,19 +9,7 @@ import typing as t
 
 import pytest
 from ansible_collections.crossaccount.aws.plugins.module_utils import _validators_session as v_session
-from ansible_collections.crossaccount.aws.plugins.module_utils._errors import ValidationFailure
-from ansible_collections.crossaccount.aws.tests.unit.validator_checks import ACCT, HOSTILE, NOT_STRINGS, PARTITIONS, fails
-
-SECRET = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYzEXAMPLEKEY"
-ROLE_ARN = "arn:aws:iam::222222222222:role/CrossAccountDeploy"
-
-
-def refusal(func: t.Callable[..., t.Any], *args: t.Any, **kwargs: t.Any) -> str:
-    with pytest.raises(ValidationFailure) as info:
-        func(*args, **kwargs)
-    assert "\n" not in info.value.msg
-    return info.value.msg
-
+from ansible_collections.crossaccount.aws.tests.unit.validator_checks import ACCT, HOSTILE, NOT_STRINGS, PARTITIONS, ROLE_ARN, SECRET, fails, refusal
 
 # ---------------------------------------------------------------------------------------------
 # external id, session name, source identity

@@ -43,6 +43,24 @@ def ensure_collection_link() -> Path:
     return COLLECTIONS_PATH
 
 
+def inventory_env(emu: t.Any, **extra: str) -> dict[str, str]:
+    """The environment of an ``ansible-inventory`` run over the collection's organization_accounts plugin."""
+    env = dict(emu.env)
+    env.pop("PYTHONPATH", None)
+    env.update({
+        "ANSIBLE_COLLECTIONS_PATH": str(ensure_collection_link()),
+        # Only this plugin, and an unparsable source is an error: ansible-inventory otherwise falls back to
+        # the implicit localhost and exits 0.
+        "ANSIBLE_INVENTORY_ENABLED": "crossaccount.aws.organization_accounts",
+        "ANSIBLE_INVENTORY_UNPARSED_FAILED": "1",
+        "ANSIBLE_NOCOLOR": "1",
+        "ANSIBLE_FORCE_COLOR": "0",
+        "ANSIBLE_LOCAL_TEMP": os.path.join(emu.state_dir, "ansible-tmp"),
+    })
+    env.update(extra)
+    return env
+
+
 def inventory_text(value: t.Any) -> t.Any:
     """A value of `ansible-inventory --list` with Ansible's marker of never-templated text taken off.
 

@@ -29,7 +29,7 @@ import typing as t
 from pathlib import Path
 
 import pytest
-from ansible_runner import COLLECTIONS_PATH, REPO_ROOT, ensure_collection_link, inventory_text, run_playbook
+from ansible_runner import COLLECTIONS_PATH, REPO_ROOT, inventory_env, inventory_text, run_playbook
 from emulator import hostile
 from emulator.testing import RunningEmulator, start_emulator
 
@@ -88,18 +88,7 @@ def config_file(tmp_path: Path, **options: t.Any) -> Path:
 
 
 def env_of(emu: RunningEmulator, canary: Path, **extra: str) -> dict[str, str]:
-    env = dict(emu.env)
-    env.pop("PYTHONPATH", None)
-    env.update({
-        "ANSIBLE_COLLECTIONS_PATH": str(ensure_collection_link()),
-        "ANSIBLE_INVENTORY_ENABLED": PLUGIN,
-        "ANSIBLE_INVENTORY_UNPARSED_FAILED": "1",
-        "ANSIBLE_NOCOLOR": "1",
-        "ANSIBLE_LOCAL_TEMP": os.path.join(emu.state_dir, "ansible-tmp"),
-        hostile.CANARY_ENV: str(canary),
-    })
-    env.update(extra)
-    return env
+    return inventory_env(emu, **{hostile.CANARY_ENV: str(canary)}, **extra)
 
 
 def ansible_inventory(emu: RunningEmulator, canary: Path, path: Path, *args: str) -> subprocess.CompletedProcess[str]:

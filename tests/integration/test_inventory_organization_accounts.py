@@ -19,7 +19,7 @@ from collections import Counter
 
 import pytest
 import yaml
-from ansible_runner import COLLECTIONS_PATH, ensure_collection_link, inventory_text
+from ansible_runner import COLLECTIONS_PATH, inventory_env, inventory_text
 
 PLUGIN = "crossaccount.aws.organization_accounts"
 MANAGEMENT = "100000000000"
@@ -75,23 +75,6 @@ class Inventory:
     @property
     def groups(self) -> set[str]:
         return {name for name in self.data if name != "_meta"}
-
-
-def inventory_env(emu: t.Any, **extra: str) -> dict[str, str]:
-    env = dict(emu.env)
-    env.pop("PYTHONPATH", None)
-    env.update({
-        "ANSIBLE_COLLECTIONS_PATH": str(ensure_collection_link()),
-        # Only this plugin, and an unparsable source is an error: ansible-inventory otherwise falls back to
-        # the implicit localhost and exits 0.
-        "ANSIBLE_INVENTORY_ENABLED": PLUGIN,
-        "ANSIBLE_INVENTORY_UNPARSED_FAILED": "1",
-        "ANSIBLE_NOCOLOR": "1",
-        "ANSIBLE_FORCE_COLOR": "0",
-        "ANSIBLE_LOCAL_TEMP": os.path.join(emu.state_dir, "ansible-tmp"),
-    })
-    env.update(extra)
-    return env
 
 
 def write_config(directory: t.Any, options: t.Mapping[str, t.Any], name: str = "test.organization_accounts.yml") -> str:

@@ -86,7 +86,8 @@ class ActionModule(ActionBase):
                 result.update(self._plan(args, task_vars))
             elif args["step"] == "open":
                 result.update(_rollout.open_batch(args["plan"], args["identity"], args["guardrails"], args["policy"], args["pruned"],
-                                                  args["source_account_id"], args["verify"]))
+                                                  args["source_account_id"], args["verify"],
+                                                  check_mode=bool(self._play_context.check_mode)))
             else:
                 result.update(self._record(args, task_vars))
         except CrossAccountError as exc:
@@ -108,6 +109,21 @@ class ActionModule(ActionBase):
                     return _plain(value)
         return None
 
+    def _registered(self, task_vars: t.Mapping[str, t.Any], host: str, names: t.Mapping[str, str]) -> dict[str, t.Any]:
+        """A host's registered results by kind, each named ``VARIABLE`` or ``VARIABLE.KEY`` (a part of a result).
+
+        Each variable is read once: reading another host's variable templates all of it, the costliest part of the step.
+        """
+        read: dict[str, t.Any] = {}
+        found: dict[str, t.Any] = {}
+        for kind, path in names.items():
+            variable, _dot, key = path.partition(".")
+            if variable not in read:
+                read[variable] = self._host_vars(task_vars, host, [variable])
+            value = read[variable]
+            found[kind] = (value.get(key) if isinstance(value, dict) else None) if key else value
+        return found
+
     def _accounts(self, task_vars: t.Mapping[str, t.Any], hosts: t.Iterable[str]) -> dict[str, dict[str, t.Any]]:
         return {host: {field: self._host_vars(task_vars, host, names) for field, names in _rollout.ACCOUNT_VARIABLES.items()}
                 for host in hosts}
@@ -122,8 +138,7 @@ class ActionModule(ActionBase):
     def _record(self, args: dict[str, t.Any], task_vars: t.Mapping[str, t.Any]) -> dict[str, t.Any]:
         planned, opened = args["plan"], args["batch"]
         names = args["results"]
-        results = {host: {kind: self._host_vars(task_vars, host, [variable]) for kind, variable in names.items()}
-                   for host in planned["accounts"]}
+        results = {host: self._registered(task_vars, host, names) for host in planned["accounts"]}
         path = args["report_path"]
         ledger = _ledger.read(path) if path else _ledger.Ledger({}, {})
         recorded = _rollout.record(planned, opened, results, args, ledger)

@@ -10,8 +10,9 @@ short_description: Plan and record a rollout of cross-account access over accoun
 version_added: 0.3.0
 description:
   - The bookkeeping of the role C(crossaccount.aws.organization_access), which calls it three times per batch of the play
-    (C(serial)), each time with C(run_once). It makes no AWS call; the AWS work is done by the role's other tasks. It is
-    written for that role; its options follow the role's variables.
+    (C(serial)), each time with C(run_once). It makes no AWS call; the AWS work is done by the role's other tasks
+    (M(crossaccount.aws.member_access) in each account). It is written for that role; its options follow the role's
+    variables.
   - V(plan) (start of each batch) reads the account of every selected host from its variables (C(organization_access_account_id),
     else the hostvar C(aws_account_id) of the P(crossaccount.aws.organization_accounts#inventory) inventory; the same for
     the name, the access role ARN and C(aws_account_joined_method)) and checks them all before any AWS call, numbers the batch
@@ -167,8 +168,10 @@ options:
     type: dict
   results:
     description:
-      - The names of the variables each batch host registered its results in, C(role) (M(crossaccount.aws.target_role)) and
-        C(probe) (M(crossaccount.aws.verify_access)). V(record) reads them from the hosts' variables.
+      - Where each batch host registered its results, C(role) (M(crossaccount.aws.target_role)) and
+        C(probe) (M(crossaccount.aws.verify_access)), each a variable name or C(VARIABLE.KEY) for a part of a registered
+        result; the role registers one M(crossaccount.aws.member_access) result holding both. V(record) reads them from the
+        hosts' variables, each variable once per host.
     type: dict
     default: {}
   batch_spec:
@@ -223,8 +226,8 @@ EXAMPLES = r"""
     plan: "{{ organization_access__plan }}"
     batch: "{{ organization_access__batch }}"
     results:
-      role: organization_access__role
-      probe: organization_access__probe
+      role: organization_access__member_result.role
+      probe: organization_access__member_result.probe
     hosts: "{{ ansible_play_hosts_all }}"
     role_name: audit-from-tools
     policy_name: assume-audit-from-tools
@@ -245,7 +248,8 @@ accounts:
   description:
     - V(plan) - the account of each host of the batch (C(account_id), C(account_name), C(host), C(access_role_arn), C(role_arn),
       C(joined_method)).
-    - V(open) - what each host of the batch gets (C(write), C(verify), C(why) - C(blocked) or C(policy) when nothing is written).
+    - V(open) - what each host of the batch gets (C(write), C(verify), C(why) - C(blocked) or C(policy) when nothing is written) and
+      its account (C(account_id), C(access_role_arn), C(role_arn)), for the M(crossaccount.aws.member_access) task of the host.
   returned: step=plan or step=open
   type: dict
 policy:

@@ -322,8 +322,11 @@ def _failed(result: t.Any) -> bool:
 
 
 def open_batch(planned: t.Mapping[str, t.Any], identity: t.Any, guardrails: t.Any, policy: t.Any, pruned: t.Any,
-               source_account_id: str, verify: bool) -> Json:
-    """What each account of this batch gets, from the first batch's source-account work (or the state carrying it)."""
+               source_account_id: str, verify: bool, check_mode: bool = False) -> Json:
+    """What each account of this batch gets, from the first batch's source-account work (or the state carrying it).
+
+    Each entry also names the account (id, access role, role ARN) for the member_access task of its host.
+    """
     carried = planned.get("carried")
     if planned["first"]:
         source = source_account_id
@@ -348,15 +351,18 @@ def open_batch(planned: t.Mapping[str, t.Any], identity: t.Any, guardrails: t.An
         outcome = dict(carried.get("policy") or {})
         prune_rows = {}
     present = planned["state"] == "present"
+    # In check mode a source policy that would change is not there yet to allow the probe.
+    probe = present and verify and not (check_mode and outcome.get("changed"))
     accounts: Json = {}
     for host, account in planned["accounts"].items():
+        names = {key: account[key] for key in ("account_id", "access_role_arn", "role_arn")}
         if present and account["account_id"] in blocked:
-            accounts[host] = {"write": False, "verify": False, "why": "blocked"}
+            accounts[host] = {**names, "write": False, "verify": False, "why": "blocked"}
         elif present and outcome.get("error"):
             # Without the source policy the access cannot work: nothing is written in the accounts.
-            accounts[host] = {"write": False, "verify": False, "why": "policy"}
+            accounts[host] = {**names, "write": False, "verify": False, "why": "policy"}
         else:
-            accounts[host] = {"write": True, "verify": present and verify, "why": ""}
+            accounts[host] = {**names, "write": True, "verify": probe, "why": ""}
     return {
         "changed": False,
         "accounts": accounts,
@@ -375,7 +381,9 @@ def _prune_outcomes(planned: t.Mapping[str, t.Any], pruned: t.Any) -> dict[str, 
         if not isinstance(item, t.Mapping) or not isinstance(item.get("item"), t.Mapping):
             continue
         account = _text(item["item"].get("account_id"))
-        outcomes[account] = {"error": f"prune: {failure_text(item)}" if _failed(item) else "", "changed": bool(item.get("changed"))}
+        # A member_access item: the removal's own result, or the item's when the task failed before it.
+        step = item.get("role") if isinstance(item.get("role"), t.Mapping) else item
+        outcomes[account] = {"error": f"prune: {failure_text(step)}" if _failed(step) else "", "changed": bool(item.get("changed"))}
     return outcomes
 
 

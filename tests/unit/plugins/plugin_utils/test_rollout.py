@@ -214,12 +214,29 @@ def test_blocked_accounts_and_a_failed_source_policy_write_nothing():
     first = plan()
     guardrails = {"accounts": [{"account_id": "200000000003", "status": "blocked", "reason": "SCP p-1 denies"}]}
     opened = rollout.open_batch(first, None, guardrails, {"changed": True}, None, "111111111111", True)
-    assert opened["accounts"]["h3"] == {"write": False, "verify": False, "why": "blocked"} and opened["accounts"]["h1"]["write"]
+    assert opened["accounts"]["h3"] == {"account_id": "200000000003", "access_role_arn": first["accounts"]["h3"]["access_role_arn"],
+                                        "role_arn": first["accounts"]["h3"]["role_arn"], "write": False, "verify": False, "why": "blocked"}
+    assert opened["accounts"]["h1"]["write"]
     row = run_batch(first, opened, {"h3": {"role": {"skipped": True}}})["rows"]["200000000003"]
     assert row["status"] == "blocked" and row["error"] == "SCP p-1 denies"
     broken = rollout.open_batch(first, None, None, {"failed": True, "msg": "iam:CreatePolicy failed: AccessDenied: no"}, None, "111111111111", True)
     assert not any(entry["write"] for entry in broken["accounts"].values())
     assert run_batch(first, broken, {})["rows"]["200000000001"]["error"] == "source policy: iam:CreatePolicy failed: AccessDenied: no"
+
+
+@pytest.mark.parametrize("check_mode, policy_changed, verify", [(False, True, True), (True, False, True), (True, True, False)])
+def test_check_mode_probes_only_when_the_source_policy_is_already_in_place(check_mode, policy_changed, verify):
+    first = plan()
+    opened = rollout.open_batch(first, None, None, {"changed": policy_changed}, None, "111111111111", True, check_mode=check_mode)
+    assert all(entry["verify"] is verify and entry["write"] for entry in opened["accounts"].values())
+
+
+def test_each_entry_names_the_account_for_its_member_access_task():
+    first = plan()
+    opened = rollout.open_batch(first, None, None, {"changed": False}, None, "111111111111", True)
+    for host, entry in opened["accounts"].items():
+        assert {key: entry[key] for key in ("account_id", "access_role_arn", "role_arn")} == {
+            key: first["accounts"][host][key] for key in ("account_id", "access_role_arn", "role_arn")}
 
 
 def test_prune_outcomes_become_removed_rows_or_keep_the_row_with_the_error():
@@ -233,6 +250,20 @@ def test_prune_outcomes_become_removed_rows_or_keep_the_row_with_the_error():
     assert recorded["rows"]["300000000001"]["status"] == "removed" and recorded["rows"]["300000000001"]["role_arn"] == ""
     kept = recorded["rows"]["300000000002"]
     assert kept["status"] == "ok" and kept["error"] == "prune: sts:AssumeRole failed: AccessDenied: closed"
+
+
+def test_prune_outcomes_read_the_removal_inside_a_member_access_item():
+    rows = {a: ledger.row(account_id=a, status="ok", role_arn=f"arn:aws:iam::{a}:role/auditor",
+                          access_role_arn=f"arn:aws:iam::{a}:role/OrganizationAccountAccessRole") for a in ("300000000001", "300000000002")}
+    first = plan(request(report_path="/r", prune=True), rows=rows)
+    pruned = {"results": [
+        {"item": first["prune"][0], "changed": True, "role": {"changed": True}, "probe": {"skipped": True}},
+        {"item": first["prune"][1], "failed": True, "msg": "role: sts:AssumeRole failed: AccessDenied: closed",
+         "role": {"failed": True, "msg": "sts:AssumeRole failed: AccessDenied: closed"}, "probe": {"skipped": True}},
+    ]}
+    outcomes = rollout.open_batch(first, None, None, {"changed": False}, pruned, "111111111111", True)["pruned"]
+    assert outcomes == {"300000000001": {"error": "", "changed": True},
+                        "300000000002": {"error": "prune: sts:AssumeRole failed: AccessDenied: closed", "changed": False}}
 
 
 @pytest.mark.parametrize("message, text", [

@@ -8,7 +8,10 @@ member of the emulator's organization, ``--forks 50``): a cold run, then its no-
 execution mode and a latency added to every AWS call (the emulator's ``latency_ms``; real IAM answers in 50-150 ms):
 
 - ``in_process``: ``crossaccount_aws_execution: in_process``, the modules' logic in the controller's workers (after);
-- ``module``: ``crossaccount_aws_execution: module``, one module process per task (before).
+- ``module``: ``crossaccount_aws_execution: module``, one module process per task (before);
+- ``mitogen``: the ``module`` variant under Mitogen's ``mitogen_linear`` strategy (bench/.venv-mitogen, which
+  ``make bench`` builds; skipped with a note when it is missing), what a user would pick today to make module tasks
+  cheaper.
 
 One emulator per size (``--member-accounts N+1``: the last generated member is suspended), reset before each variant,
 the variants of a size run back to back so that machine load hits them alike. Per run: wall time, API calls from the
@@ -17,15 +20,16 @@ Per variant: the marginal cost of one more account (least-squares slope of wall 
 where a variant did not run at a size that another did, its wall time there extrapolated along that slope (marked so). Output:
 ``bench/results/fanout.json`` and ``bench/results/fanout.png`` (wall time against N, one line per variant and phase).
 
-``--run MODE:LATENCY_MS:SIZES`` (repeatable) picks the variants. The default, what ``make bench`` runs (about 20
-minutes on a busy 2-core machine), is
+``--run MODE:LATENCY_MS:SIZES`` (repeatable) picks the variants. The default, what ``make bench`` runs (about 25
+minutes on a 2-core machine), is
 
-    python bench/fanout.py --run in_process:0:100,200,500 --run in_process:100:200 --run module:0:50,100
+    python bench/fanout.py --run in_process:0:100,200,500 --run in_process:100:200 --run module:0:50,100 --run mitogen:0:50,100
 
-Module processes cost about 1.5 s per account there, so the module variant stops at 100 accounts by default and its
-500 is extrapolated along its slope (the output says EXTRAPOLATED). The run recorded in bench/README.md:
+Module processes cost about 1.1 s per account there (0.7 s under Mitogen), so those variants stop at 100 accounts by
+default and their 500 is extrapolated along their slope (the output says EXTRAPOLATED). The run recorded in
+bench/README.md:
 
-    python bench/fanout.py --run in_process:0:100,200,500 --run in_process:100:500 --run module:0:100,200
+    python bench/fanout.py --run in_process:0:100,200,500 --run in_process:100:500 --run module:0:50,100
 
 ``python bench/fanout.py --run in_process:0:10,20`` for a quick look.
 """
@@ -59,9 +63,10 @@ PLAYBOOK = ROOT / "playbooks" / "organization_access.yml"
 VARS_FILE = ROOT / "playbooks" / "vars" / "organization_access.yml"
 SOURCE = "111111111111"
 EXTERNAL_ID = "bench-fanout-9d2c"
-MODES = ("in_process", "module")
+MODES = ("in_process", "module", "mitogen")
+MITOGEN_BIN = ROOT / "bench" / ".venv-mitogen" / "bin"
 # About 20 minutes on a busy 2-core machine (module processes cost ~1.5 s per account, so they stop at 100 by default).
-DEFAULT_RUNS = ("in_process:0:100,200,500", "in_process:100:200", "module:0:50,100")
+DEFAULT_RUNS = ("in_process:0:100,200,500", "in_process:100:200", "module:0:50,100", "mitogen:0:50,100")
 TARGET_SIZE = 500
 # Issue targets at 500 accounts and 0 ms, in process.
 TARGET_COLD_SECONDS = 120.0
@@ -100,6 +105,14 @@ def _inventory(tmp: Path) -> Path:
     return path
 
 
+def _mitogen() -> tuple[str, dict[str, str]] | None:
+    """(ansible-playbook, environment) of the Mitogen variant, or None without bench/.venv-mitogen."""
+    strategy = sorted((ROOT / "bench" / ".venv-mitogen" / "lib").glob("python3*/site-packages/ansible_mitogen/plugins/strategy"))
+    if not strategy or not (MITOGEN_BIN / "ansible-playbook").exists():
+        return None
+    return str(MITOGEN_BIN / "ansible-playbook"), {"ANSIBLE_STRATEGY_PLUGINS": str(strategy[0]), "ANSIBLE_STRATEGY": "mitogen_linear"}
+
+
 def _calls(running: RunningEmulator) -> dict[str, t.Any]:
     calls = running.client.calls()
     return {
@@ -110,10 +123,11 @@ def _calls(running: RunningEmulator) -> dict[str, t.Any]:
     }
 
 
-def _run(running: RunningEmulator, what: str, env: dict[str, str], extra: list[str], report: Path, n: int) -> dict[str, t.Any]:
+def _run(running: RunningEmulator, what: str, env: dict[str, str], extra: list[str], report: Path, n: int,
+         ansible_playbook: str | None = None) -> dict[str, t.Any]:
     running.client.clear_calls()
     started = time.perf_counter()
-    result = run_playbook(running, PLAYBOOK, env=env, extra_args=extra)
+    result = run_playbook(running, PLAYBOOK, env=env, extra_args=extra, ansible_playbook=ansible_playbook)
     elapsed = time.perf_counter() - started
     # The machine is shared: the 1-minute load average at the end says how far to trust the wall time.
     load = round(os.getloadavg()[0], 1)
@@ -135,13 +149,21 @@ def bench_size(n: int, variants: list[Variant], forks: int) -> dict[str, t.Any]:
         try:
             inventory = _inventory(tmp)
             for variant in variants:
+                ansible_playbook, strategy_env = None, {}
+                if variant.mode == "mitogen":
+                    found = _mitogen()
+                    if found is None:
+                        sys.stdout.write(f"{n:>4} accounts  {variant.name:<16} skipped: no bench/.venv-mitogen (make bench builds it)\n")
+                        continue
+                    ansible_playbook, strategy_env = found
                 running.reset()
                 running.client.configure(latency_ms=variant.latency_ms)
                 report = tmp / f"report-{variant.name}"
                 # A fresh credential cache: the emulator forgot the sessions of the previous variant.
-                env = {"CROSSACCOUNT_EMULATOR_URL": running.endpoint_url, "CROSSACCOUNT_AWS_CACHE_DIR": str(tmp / f"cache-{variant.name}")}
+                env = {"CROSSACCOUNT_EMULATOR_URL": running.endpoint_url, "CROSSACCOUNT_AWS_CACHE_DIR": str(tmp / f"cache-{variant.name}"),
+                       **strategy_env}
                 overrides = {
-                    "crossaccount_aws_execution": variant.mode,
+                    "crossaccount_aws_execution": "module" if variant.mode == "mitogen" else variant.mode,
                     "organization_access_role_name": "bench-fanout",
                     "organization_access_external_id": EXTERNAL_ID,
                     "organization_access_managed_policies": ["ReadOnlyAccess"],
@@ -152,8 +174,8 @@ def bench_size(n: int, variants: list[Variant], forks: int) -> dict[str, t.Any]:
                 }
                 extra = ["-i", str(inventory), "--forks", str(forks),
                          "-e", f"@{VARS_FILE}", "-e", json.dumps(overrides)]
-                cold = _run(running, f"{variant.name} cold over {n}", env, extra, report, n)
-                noop = _run(running, f"{variant.name} no-op over {n}", env, extra, report, n)
+                cold = _run(running, f"{variant.name} cold over {n}", env, extra, report, n, ansible_playbook)
+                noop = _run(running, f"{variant.name} no-op over {n}", env, extra, report, n, ansible_playbook)
                 if noop["write_calls"]:
                     raise SystemExit(f"{variant.name} no-op over {n} made {noop['write_calls']} write calls: {noop['by_action']}")
                 rows[variant.name] = {"mode": variant.mode, "latency_ms": variant.latency_ms, "cold": cold, "noop": noop}

@@ -147,12 +147,13 @@ def run_module(emu: t.Any, module_name: str, args: t.Mapping[str, t.Any] | None 
 
 def run_playbook(emu: t.Any, playbook: str | os.PathLike[str], extra_vars: t.Mapping[str, t.Any] | None = None, verbosity: int = 0,
                  check: bool = False, diff: bool = False, env: t.Mapping[str, str] | None = None,
-                 extra_args: t.Sequence[str] = (), execution: str | None = None) -> PlaybookResult:
+                 extra_args: t.Sequence[str] = (), execution: str | None = None, ansible_playbook: str | None = None) -> PlaybookResult:
     """Run ansible-playbook (from this interpreter's venv) against localhost with the emulator's env.
 
     ``playbook`` is a path, or YAML text (written to a temporary file in the emulator's state dir).
     ``execution`` (auto, module, in_process) sets crossaccount_aws_execution as an extra var; by default the
     suite's choice (EXECUTION_ENV) applies, and nothing when that is unset; "" sets nothing whatever the suite says.
+    ``ansible_playbook`` runs another environment's ansible-playbook (the benchmarks' Mitogen environment).
     """
     path = os.fspath(playbook)
     if "\n" in path or not os.path.exists(path):
@@ -162,7 +163,7 @@ def run_playbook(emu: t.Any, playbook: str | os.PathLike[str], extra_vars: t.Map
         path = os.path.join(playbooks, f"play-{uuid.uuid4().hex[:12]}.yml")
         with open(path, "w", encoding="utf-8") as handle:
             handle.write(text)
-    ansible_playbook = os.path.join(os.path.dirname(sys.executable), "ansible-playbook")
+    ansible_playbook = ansible_playbook or os.path.join(os.path.dirname(sys.executable), "ansible-playbook")
     cmd = [ansible_playbook, "-i", "localhost,", "-c", "local", "-e", "ansible_python_interpreter={{ ansible_playbook_python }}"]
     if execution is None:
         execution = os.environ.get(EXECUTION_ENV) or None

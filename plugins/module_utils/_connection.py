@@ -208,9 +208,10 @@ def _new_session(profile: str | None) -> t.Any:
     else:
         session = botocore.session.Session(profile=profile, event_hooks=copy.copy(_SHARED_EVENTS), include_builtin_handlers=False)
         session.register_component("data_loader", _SHARED_LOADER)
-    # The default of every client the session makes, including the STS client botocore's credential providers make
-    # for an assume-role or web-identity profile: without it that client gives up on throttling after 3 attempts.
-    session.set_default_client_config(Config(retries=dict(RETRY_CONFIG)))
+    # The configuration of every client the session makes, the collection's and the STS client botocore's credential
+    # providers make for an assume-role or web-identity profile: without the retries that one gives up on throttling
+    # after 3 attempts.
+    session.set_default_client_config(Config(retries=dict(RETRY_CONFIG), user_agent_extra=f"crossaccount.aws/{COLLECTION_VERSION}"))
     return session
 
 
@@ -272,14 +273,13 @@ class AwsConnection:
 
     def client(self, service: str) -> t.Any:
         if service not in self._clients:
-            config = Config(retries=dict(RETRY_CONFIG), user_agent_extra=f"crossaccount.aws/{COLLECTION_VERSION}")
             try:
+                # Retries and user agent come from the session's default client configuration (_new_session).
                 self._clients[service] = self.session.create_client(
                     service,
                     region_name=self.region,
                     endpoint_url=self.settings.endpoint_url,
                     verify=self.settings.verify,
-                    config=config,
                 )
             except botocore.exceptions.BotoCoreError as exc:
                 raise describe(f"create {service} client", exc) from exc

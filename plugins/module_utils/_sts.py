@@ -245,14 +245,14 @@ def call_assume_role_with_web_identity(client: t.Any, **kwargs: t.Any) -> dict[s
 
 def _unsigned_sts(conn: AwsConnection) -> t.Any:
     # AssumeRoleWithWebIdentity is authenticated by the token alone: an unsigned client works with
-    # no source credentials at all, and never sends ones that happen to be configured.
-    from ansible_collections.crossaccount.aws.plugins.module_utils._connection import RETRY_CONFIG
+    # no source credentials at all, and never sends ones that happen to be configured. Retries and user agent come
+    # from the session's default client configuration, which botocore merges under this one.
     from botocore import UNSIGNED
     from botocore.config import Config
 
     return conn.session.create_client(
         "sts", region_name=conn.region, endpoint_url=conn.settings.endpoint_url, verify=conn.settings.verify,
-        config=Config(signature_version=UNSIGNED, retries=dict(RETRY_CONFIG)))
+        config=Config(signature_version=UNSIGNED))
 
 
 def _without(text: str, secret: str) -> str:

@@ -186,3 +186,14 @@ def test_other_errors_fail_at_once(code):
     assert len(client.calls) == 1 and fake.sleeps == []
     assert info.value.code == code
     assert info.value.msg.startswith(f"sts:AssumeRole failed: {code}: ")
+
+
+def test_the_unsigned_web_identity_client_keeps_the_session_s_retries_and_user_agent():
+    from ansible_collections.crossaccount.aws.plugins.module_utils import _connection as c
+    from botocore import UNSIGNED
+
+    conn = c.AwsConnection(c.ConnectionSettings(region="eu-west-1", endpoint_url="http://127.0.0.1:9"))
+    client = sts._unsigned_sts(conn)  # pylint: disable=protected-access
+    assert client.meta.config.signature_version is UNSIGNED
+    assert client.meta.config.retries["total_max_attempts"] == c.RETRY_CONFIG["total_max_attempts"]
+    assert f"crossaccount.aws/{c.COLLECTION_VERSION}" in client.meta.config.user_agent_extra

@@ -43,20 +43,26 @@ def ensure_collection_link() -> Path:
     return COLLECTIONS_PATH
 
 
-def inventory_env(emu: t.Any, **extra: str) -> dict[str, str]:
-    """The environment of an ``ansible-inventory`` run over the collection's organization_accounts plugin."""
+def _cli_env(emu: t.Any) -> dict[str, str]:
+    """The environment of an Ansible command over the emulator: the collection through its link (not PYTHONPATH), no
+    colours, temporary files in the emulator's state directory."""
     env = dict(emu.env)
     env.pop("PYTHONPATH", None)
     env.update({
         "ANSIBLE_COLLECTIONS_PATH": str(ensure_collection_link()),
-        # Only this plugin, and an unparsable source is an error: ansible-inventory otherwise falls back to
-        # the implicit localhost and exits 0.
-        "ANSIBLE_INVENTORY_ENABLED": "crossaccount.aws.organization_accounts",
-        "ANSIBLE_INVENTORY_UNPARSED_FAILED": "1",
         "ANSIBLE_NOCOLOR": "1",
         "ANSIBLE_FORCE_COLOR": "0",
         "ANSIBLE_LOCAL_TEMP": os.path.join(emu.state_dir, "ansible-tmp"),
     })
+    return env
+
+
+def inventory_env(emu: t.Any, **extra: str) -> dict[str, str]:
+    """The environment of an ``ansible-inventory`` run over the collection's organization_accounts plugin."""
+    env = _cli_env(emu)
+    # Only this plugin, and an unparsable source is an error: ansible-inventory otherwise falls back to the implicit
+    # localhost and exits 0.
+    env.update({"ANSIBLE_INVENTORY_ENABLED": "crossaccount.aws.organization_accounts", "ANSIBLE_INVENTORY_UNPARSED_FAILED": "1"})
     env.update(extra)
     return env
 
@@ -179,17 +185,12 @@ def run_playbook(emu: t.Any, playbook: str | os.PathLike[str], extra_vars: t.Map
         cmd.append("--diff")
     cmd += list(extra_args)
     cmd.append(path)
-    run_env = _env(emu, None)
-    run_env.pop("PYTHONPATH", None)
+    run_env = _cli_env(emu)
     run_env.update({
-        "ANSIBLE_COLLECTIONS_PATH": str(ensure_collection_link()),
-        "ANSIBLE_NOCOLOR": "1",
-        "ANSIBLE_FORCE_COLOR": "0",
         "ANSIBLE_RETRY_FILES_ENABLED": "0",
         "ANSIBLE_LOCALHOST_WARNING": "0",
         "ANSIBLE_INVENTORY_UNPARSED_WARNING": "0",
-        "ANSIBLE_LOCAL_TEMP": os.path.join(emu.state_dir, "ansible-tmp"),
-        "ANSIBLE_REMOTE_TEMP": os.path.join(emu.state_dir, "ansible-tmp"),
+        "ANSIBLE_REMOTE_TEMP": run_env["ANSIBLE_LOCAL_TEMP"],
     })
     if env:
         run_env.update(env)

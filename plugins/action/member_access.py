@@ -62,23 +62,24 @@ class ActionModule(ActionBase):  # type: ignore[misc]  # ansible-core ships no t
         _spec, args = self.validate_argument_spec(argument_spec=ARGUMENT_SPEC)
         account = args["account"]
         probe: dict[str, t.Any] = dict(SKIPPED)
+        arn = None
         try:
             credentials = self._access_credentials(str(account.get("access_role_arn") or ""), args["access_aws"], task_vars)
         except AnsibleError as exc:
             role: dict[str, t.Any] = {"failed": True, "msg": one_line(exc.message)}
         else:
             role = self._step("target_role", {**credentials, **_given(args["role"])}, task_vars)
+            arn = (role.get("role") or {}).get("arn")
             # In check mode a role that would change does not exist yet (or not in that form): nothing to probe.
             unwritten = self._play_context.check_mode and role.get("changed")
             if account.get("verify") and not _failed(role) and not unwritten:
                 probe = self._step("verify_access", {
                     **_given(args["probe_aws"]), **_given(args["probe"]),
-                    "role_arn": (role.get("role") or {}).get("arn") or account.get("role_arn"),
+                    "role_arn": arn or account.get("role_arn"),
                     "expected_account_id": account.get("account_id"),
                     # Read only to explain a denial.
                     "target_aws": credentials,
                 }, task_vars)
-        arn = (role.get("role") or {}).get("arn")
         result.update(role={**_outcome(role), **({"role": {"arn": arn}} if arn else {})}, probe=_outcome(probe, PROBE_KEYS),
                       changed=bool(role.get("changed") or probe.get("changed")))
         for key in ("warnings", "deprecations"):

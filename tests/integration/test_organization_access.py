@@ -68,6 +68,8 @@ def test_example_inventory_selects_every_active_member_but_the_source(org: Runni
     assert sorted(v["aws_account_id"] for v in hostvars.values()) == sorted(MEMBERS)
 
 
+# Smoke: the tasks per account differ by core (2.17 has no meta: end_role).
+@pytest.mark.smoke
 def test_fan_out_on_20_members_twice_second_run_changes_and_writes_nothing(org: RunningEmulator, tmp_path: Path) -> None:
     inv = inventory(tmp_path)
     org.client.clear_calls()

@@ -166,6 +166,8 @@ def test_prune_takes_the_role_from_an_account_that_moved_out_and_without_prune_i
     assert succeed(play(org, tmp_path, MAIN, inv, organization_access_prune=True)).changed == 0 and org.client.write_calls() == []
 
 
+# Smoke, so that every core runs it: on 2.17 a lookup in module_defaults would fail the whole prune loop, not the item.
+@pytest.mark.smoke
 def test_an_account_that_cannot_be_reached_for_pruning_is_reported_not_fatal(org: RunningEmulator, tmp_path: Path) -> None:
     inv = inventory(tmp_path, ORDERED[:3])
     succeed(play(org, tmp_path, MAIN, inv))
